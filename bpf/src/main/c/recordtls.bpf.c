@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * recordtls: plaintext of OpenSSL calls (SSL_read/SSL_write and their _ex
+ * forms) made by the processes in scope, sent whole to user space through one
+ * ring buffer.
+ *
+ * Hot path: one uprobe at entry and one uretprobe at return of each SSL call
+ * (a trap costs ~21 us on the target machines, so nothing else sits on it);
+ * everything else is a tracepoint. No kprobes: the kernels we run on may have
+ * none.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "recordtls.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define PROT_EXEC 0x4
+#define SIGSTOP 19
+
+const volatile struct rt_config cfg SEC(".rodata.config") = {
+	.max_capture = 64 << 20,
+	.wakeup_threshold = 1 << 20,
+};
+
+/* Processes whose TLS traffic is recorded: tgid -> 1. User space puts the
+ * roots in; forks are added here, in the kernel, so a child that makes one
+ * request right after it starts is already in scope. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u32);
+} scope SEC(".maps");
+
+/* Files user space has looked at (TLS library or not). A process in scope that
+ * execs or maps anything else is stopped until user space has looked. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct rt_inode_key);
+	__type(value, __u32);
+} inspected SEC(".maps");
+
+struct rt_call {
+	__u64 ssl;
+	__u64 buf;
+	__u64 len_ptr; /* size_t * of the _ex forms */
+	__u64 ts_enter;
+	__s32 fd;      /* fd of a socket syscall made inside the call, or -1 */
+	__u32 depth;   /* SSL calls nested inside this one (captured once)   */
+	__u32 cookie;
+	__u32 _pad;
+};
+
+/* The SSL call a thread is in: pid_tgid -> call. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct rt_call);
+} calls SEC(".maps");
+
+struct rt_conn_key {
+	__u64 ssl;
+	__u32 tgid;
+	__u32 _pad;
+};
+
+struct rt_conn {
+	__u64 conn_id;
+	__u64 in_off;
+	__u64 out_off;
+	__s32 fd;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct rt_conn_key);
+	__type(value, struct rt_conn);
+} conns SEC(".maps");
+
+struct rt_fd_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+/* (process, fd) -> SSL*, to end a connection when its socket is closed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct rt_fd_key);
+	__type(value, __u64);
+} fd_conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct rt_loss);
+} losses SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rt_stats);
+} stats SEC(".maps");
+
+/* Staging area for one record: bpf_ringbuf_output wants the bytes in kernel
+ * memory, and a fixed-size reservation would waste the ring on small calls. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rt_data_event);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 32 << 20); /* resized by user space before load */
+} events SEC(".maps");
+
+__u64 next_conn_id = 0;
+
+static __always_inline struct rt_stats *stats_slot(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&stats, &zero);
+}
+
+static __always_inline int in_scope(__u32 tgid)
+{
+	return tgid != cfg.recorder_tgid && bpf_map_lookup_elem(&scope, &tgid) != NULL;
+}
+
+/* Batch wakeups: a wakeup per record costs more than the record. The
+ * consumer drains on its own every few ms; wake it early only when the ring
+ * fills up or when a process waits on it (force). */
+static __always_inline __u64 wakeup_flags(int force)
+{
+	if (force || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_threshold)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void note_loss(__u64 conn_id, __u32 dir, __u64 bytes)
+{
+	struct rt_stats *st = stats_slot();
+	if (st) {
+		__sync_fetch_and_add(&st->dropped_events, 1);
+		__sync_fetch_and_add(&st->dropped_bytes, bytes);
+	}
+	if (!conn_id)
+		return;
+	struct rt_loss *loss = bpf_map_lookup_elem(&losses, &conn_id);
+	if (!loss) {
+		struct rt_loss fresh = {};
+		bpf_map_update_elem(&losses, &conn_id, &fresh, BPF_NOEXIST);
+		loss = bpf_map_lookup_elem(&losses, &conn_id);
+		if (!loss)
+			return;
+	}
+	__sync_fetch_and_add(&loss->events, 1);
+	if (dir == RT_DIR_OUT)
+		__sync_fetch_and_add(&loss->bytes[1], bytes);
+	else
+		__sync_fetch_and_add(&loss->bytes[0], bytes);
+}
+
+static __always_inline int emit(void *rec, __u64 size, int force, __u64 conn_id, __u32 dir, __u64 payload)
+{
+	long err = bpf_ringbuf_output(&events, rec, size, wakeup_flags(force));
+	if (err) {
+		note_loss(conn_id, dir, payload);
+		return -1;
+	}
+	struct rt_stats *st = stats_slot();
+	if (st)
+		__sync_fetch_and_add(&st->events, 1);
+	return 0;
+}
+
+/* The struct file behind fd in the current process, or NULL. */
+static __always_inline struct file *current_file(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct files_struct *files = BPF_CORE_READ(task, files);
+	if (!files || fd < 0)
+		return NULL;
+	struct fdtable *fdt = BPF_CORE_READ(files, fdt);
+	if (!fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+static __always_inline void inode_key(struct inode *inode, struct rt_inode_key *key)
+{
+	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key->_pad = 0;
+	key->ino = BPF_CORE_READ(inode, i_ino);
+}
+
+/* Addresses of the socket behind fd, read in the kernel so that a one-shot
+ * process that is gone by the time user space looks is still covered. */
+static __always_inline void fill_addresses(int fd, struct rt_conn_event *ev)
+{
+	struct file *f = current_file(fd);
+	if (!f)
+		return;
+	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	if (!sock)
+		return;
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	ev->family = family;
+	ev->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	ev->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* Sizes spelled out: BPF_CORE_READ_INTO would take sizeof(*dst), one byte of an array. */
+	if (family == AF_INET) {
+		bpf_core_read(ev->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(ev->daddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (family == AF_INET6) {
+		bpf_core_read(ev->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(ev->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline void emit_conn(__u32 tgid, __u64 ssl, struct rt_conn *conn, __u16 lib_id)
+{
+	struct rt_conn_event ev = {};
+	ev.type = RT_EV_CONN;
+	ev.tgid = tgid;
+	ev.conn_id = conn->conn_id;
+	ev.ssl = ssl;
+	ev.ts = bpf_ktime_get_ns();
+	ev.fd = conn->fd;
+	ev.lib_id = lib_id;
+	if (conn->fd >= 0)
+		fill_addresses(conn->fd, &ev);
+	emit(&ev, sizeof(ev), 0, conn->conn_id, RT_DIR_IN, 0);
+}
+
+/* ---- SSL calls ------------------------------------------------------------ */
+
+SEC("uprobe")
+int BPF_KPROBE(rtls_ssl_enter, void *ssl, void *buf, long num, void *len_ptr)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!in_scope(pid_tgid >> 32))
+		return 0;
+	struct rt_call *outer = bpf_map_lookup_elem(&calls, &pid_tgid);
+	if (outer) {
+		/* SSL_read calling SSL_read_ex (or the other way round, or the same
+		 * function probed through two paths): the outermost call reports. */
+		outer->depth++;
+		return 0;
+	}
+	struct rt_call call = {
+		.ssl = (__u64)ssl,
+		.buf = (__u64)buf,
+		.len_ptr = (__u64)len_ptr,
+		.ts_enter = bpf_ktime_get_ns(),
+		.fd = -1,
+		.cookie = (__u32)bpf_get_attach_cookie(ctx),
+	};
+	bpf_map_update_elem(&calls, &pid_tgid, &call, BPF_ANY);
+	return 0;
+}
+
+struct emit_ctx {
+	__u64 buf;
+	__u64 conn_id;
+	__u64 ts_enter;
+	__u64 ts_exit;
+	__u64 stream_off;
+	__u32 call_len;
+	__u32 copy_len;
+	__u32 tgid;
+	__u32 tid;
+	__s32 fd;
+	__u8 dir;
+	__u8 fn;
+	__u16 lib_id;
+};
+
+static long emit_chunk(__u32 i, void *arg)
+{
+	struct emit_ctx *c = arg;
+	__u32 zero = 0;
+	__u32 off = i * RT_CHUNK;
+	__u64 len = 0;
+	if (off < c->copy_len) {
+		len = c->copy_len - off;
+		if (len > RT_CHUNK)
+			len = RT_CHUNK;
+		/* Restate the bound in a form the verifier tracks through
+		 * register spills: 1 <= len <= RT_CHUNK. */
+		asm volatile("" : "+r"(len));
+		len = ((len - 1) & (RT_CHUNK - 1)) + 1;
+	} else if (i > 0) {
+		return 1;
+	}
+	struct rt_data_event *ev = bpf_map_lookup_elem(&scratch, &zero);
+	if (!ev)
+		return 1;
+	ev->type = RT_EV_DATA;
+	ev->tgid = c->tgid;
+	ev->tid = c->tid;
+	ev->fd = c->fd;
+	ev->conn_id = c->conn_id;
+	ev->ts_enter = c->ts_enter;
+	ev->ts_exit = c->ts_exit;
+	ev->stream_off = c->stream_off;
+	ev->call_len = c->call_len;
+	ev->chunk_off = off;
+	ev->dir = c->dir;
+	ev->fn = c->fn;
+	ev->lib_id = c->lib_id;
+	if (len > 0 && bpf_probe_read_user(ev->data, len, (void *)(c->buf + off)) != 0) {
+		/* The page is not resident: the bytes are lost, the gap is visible
+		 * to user space through stream_off. */
+		struct rt_stats *st = stats_slot();
+		if (st)
+			__sync_fetch_and_add(&st->fault_bytes, len);
+		return 0;
+	}
+	ev->chunk_len = len;
+	emit(ev, offsetof(struct rt_data_event, data) + len, 0, c->conn_id, c->dir, len);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(rtls_ssl_exit, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	struct rt_call *call = bpf_map_lookup_elem(&calls, &pid_tgid);
+	if (!call)
+		return 0;
+	if (call->depth > 0) {
+		call->depth--;
+		return 0;
+	}
+	struct rt_call c = *call;
+	bpf_map_delete_elem(&calls, &pid_tgid);
+
+	__u8 fn = c.cookie & 0xff;
+	__u16 lib_id = c.cookie >> 8;
+	/* All four return int: the upper half of the register is not theirs. */
+	int rc = (int)ret;
+	__u64 n = 0;
+	if (fn == RT_FN_READ_EX || fn == RT_FN_WRITE_EX) {
+		/* _ex: 1 on success, the count is in *readbytes / *written. */
+		if (rc != 1 || !c.len_ptr || bpf_probe_read_user(&n, sizeof(n), (void *)c.len_ptr) != 0)
+			return 0;
+	} else if (rc > 0) {
+		n = rc;
+	}
+	if (n == 0 || n > 0xffffffffULL)
+		return 0;
+	__u8 dir = (fn == RT_FN_WRITE || fn == RT_FN_WRITE_EX) ? RT_DIR_OUT : RT_DIR_IN;
+
+	struct rt_conn_key key = { .ssl = c.ssl, .tgid = tgid };
+	struct rt_conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn) {
+		struct rt_conn fresh = { .conn_id = __sync_fetch_and_add(&next_conn_id, 1) + 1, .fd = -1 };
+		bpf_map_update_elem(&conns, &key, &fresh, BPF_ANY);
+		conn = bpf_map_lookup_elem(&conns, &key);
+		if (!conn)
+			return 0;
+		if (c.fd < 0)
+			emit_conn(tgid, c.ssl, conn, lib_id);
+	}
+	if (c.fd >= 0 && c.fd != conn->fd) {
+		if (conn->fd >= 0) {
+			/* Same SSL* on another socket: the object was freed and reused. */
+			conn->conn_id = __sync_fetch_and_add(&next_conn_id, 1) + 1;
+			conn->in_off = 0;
+			conn->out_off = 0;
+		}
+		conn->fd = c.fd;
+		struct rt_fd_key fk = { .tgid = tgid, .fd = c.fd };
+		bpf_map_update_elem(&fd_conns, &fk, &c.ssl, BPF_ANY);
+		emit_conn(tgid, c.ssl, conn, lib_id);
+	}
+
+	struct emit_ctx ec = {
+		.buf = c.buf,
+		.conn_id = conn->conn_id,
+		.ts_enter = c.ts_enter,
+		.ts_exit = bpf_ktime_get_ns(),
+		.call_len = n,
+		.copy_len = n < cfg.max_capture ? n : cfg.max_capture,
+		.tgid = tgid,
+		.tid = (__u32)pid_tgid,
+		.fd = conn->fd,
+		.dir = dir,
+		.fn = fn,
+		.lib_id = lib_id,
+	};
+	if (dir == RT_DIR_OUT)
+		ec.stream_off = __sync_fetch_and_add(&conn->out_off, n);
+	else
+		ec.stream_off = __sync_fetch_and_add(&conn->in_off, n);
+
+	struct rt_stats *st = stats_slot();
+	if (st) {
+		__sync_fetch_and_add(&st->calls, 1);
+		__sync_fetch_and_add(&st->bytes, n);
+		if (n > ec.copy_len)
+			__sync_fetch_and_add(&st->capped_bytes, n - ec.copy_len);
+	}
+	__u32 chunks = (ec.copy_len + RT_CHUNK - 1) / RT_CHUNK;
+	bpf_loop(chunks ? chunks : 1, emit_chunk, &ec, 0);
+	return 0;
+}
+
+/* ---- the fd of an SSL call: the socket syscall made inside it --------------- */
+
+static __always_inline void note_fd(unsigned long fd)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct rt_call *call = bpf_map_lookup_elem(&calls, &pid_tgid);
+	if (call)
+		call->fd = (__s32)fd;
+}
+
+#define FD_SYSCALL(name)                                            \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                 \
+	int rtls_fd_##name(struct trace_event_raw_sys_enter *ctx)   \
+	{                                                           \
+		note_fd(ctx->args[0]);                              \
+		return 0;                                           \
+	}
+
+FD_SYSCALL(read)
+FD_SYSCALL(write)
+FD_SYSCALL(readv)
+FD_SYSCALL(writev)
+FD_SYSCALL(sendto)
+FD_SYSCALL(recvfrom)
+FD_SYSCALL(sendmsg)
+FD_SYSCALL(recvmsg)
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int rtls_close(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	if (!in_scope(tgid))
+		return 0;
+	struct rt_fd_key fk = { .tgid = tgid, .fd = (__s32)ctx->args[0] };
+	__u64 *ssl = bpf_map_lookup_elem(&fd_conns, &fk);
+	if (!ssl)
+		return 0;
+	struct rt_conn_key key = { .ssl = *ssl, .tgid = tgid };
+	bpf_map_delete_elem(&fd_conns, &fk);
+	struct rt_conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn || conn->fd != fk.fd)
+		return 0;
+	struct rt_close_event ev = {
+		.type = RT_EV_CLOSE,
+		.tgid = tgid,
+		.conn_id = conn->conn_id,
+		.ts = bpf_ktime_get_ns(),
+		.in_bytes = conn->in_off,
+		.out_bytes = conn->out_off,
+	};
+	bpf_map_delete_elem(&conns, &key);
+	emit(&ev, sizeof(ev), 0, ev.conn_id, RT_DIR_IN, 0);
+	return 0;
+}
+
+/* ---- process scope and the files processes load ----------------------------- */
+
+static __always_inline void gate_file(__u32 type, __u32 tgid, struct inode *inode, int fd, const char *path)
+{
+	struct rt_file_event ev = {};
+	ev.type = type;
+	ev.tgid = tgid;
+	ev.ts = bpf_ktime_get_ns();
+	ev.fd = fd;
+	struct rt_inode_key key = {};
+	inode_key(inode, &key);
+	ev.dev = key.dev;
+	ev.ino = key.ino;
+	int known = bpf_map_lookup_elem(&inspected, &key) != NULL;
+	if (known && type == RT_EV_MMAP)
+		return; /* every exec is reported (process names); mmaps only when new */
+	bpf_get_current_comm(ev.comm, sizeof(ev.comm));
+	if (path)
+		bpf_probe_read_kernel_str(ev.path, sizeof(ev.path), path);
+	if (!known && cfg.gate_new_files) {
+		/* The process may call SSL_write as soon as it runs again: hold it
+		 * until user space has looked at the file and attached its probes. */
+		bpf_send_signal(SIGSTOP);
+		ev.flags = RT_GATE_STOPPED;
+		struct rt_stats *st = stats_slot();
+		if (st)
+			__sync_fetch_and_add(&st->gated, 1);
+	}
+	emit(&ev, sizeof(ev), ev.flags != 0, 0, 0, 0);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(rtls_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	if (!in_scope(tgid))
+		return 0;
+	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
+	gate_file(RT_EV_EXEC, tgid, inode, -1, BPF_CORE_READ(bprm, filename));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int rtls_mmap(struct trace_event_raw_sys_enter *ctx)
+{
+	if (!(ctx->args[2] & PROT_EXEC))
+		return 0;
+	int fd = (int)ctx->args[4];
+	if (fd < 0)
+		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!in_scope(tgid))
+		return 0;
+	struct file *f = current_file(fd);
+	if (!f)
+		return 0;
+	gate_file(RT_EV_MMAP, tgid, BPF_CORE_READ(f, f_inode), fd, NULL);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(rtls_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	if (ptgid == ctgid || !in_scope(ptgid))
+		return 0;
+	__u32 one = 1;
+	bpf_map_update_elem(&scope, &ctgid, &one, BPF_ANY);
+	struct rt_proc_event ev = {
+		.type = RT_EV_FORK,
+		.tgid = ctgid,
+		.ts = bpf_ktime_get_ns(),
+		.parent_tgid = ptgid,
+	};
+	bpf_get_current_comm(ev.comm, sizeof(ev.comm));
+	emit(&ev, sizeof(ev), 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(rtls_exit, struct task_struct *p)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	/* A thread that dies inside an SSL call leaves no return to clean up. */
+	bpf_map_delete_elem(&calls, &pid_tgid);
+	__u32 tgid = pid_tgid >> 32;
+	if (!in_scope(tgid))
+		return 0;
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0; /* other threads live on */
+	bpf_map_delete_elem(&scope, &tgid);
+	struct rt_proc_event ev = {
+		.type = RT_EV_EXIT,
+		.tgid = tgid,
+		.ts = bpf_ktime_get_ns(),
+	};
+	bpf_get_current_comm(ev.comm, sizeof(ev.comm));
+	emit(&ev, sizeof(ev), 0, 0, 0, 0);
+	return 0;
+}

@@ -1,0 +1,282 @@
+package io.recordtls.recorder;
+
+import io.recordtls.recorder.bpf.BpfException;
+import io.recordtls.recorder.bpf.LibC;
+import io.recordtls.recorder.capture.CaptureEvent;
+import io.recordtls.recorder.capture.CapturePump;
+import io.recordtls.recorder.capture.CaptureStats;
+import io.recordtls.recorder.capture.TlsProbes;
+import io.recordtls.recorder.har.HarEntryFactory;
+import io.recordtls.recorder.har.HarFileWriter;
+import io.recordtls.recorder.har.MonotonicClock;
+import io.recordtls.recorder.har.Redactor;
+import io.recordtls.recorder.http.Exchange;
+import io.recordtls.recorder.libs.LibraryTracker;
+import io.recordtls.recorder.libs.TlsLibrary;
+import io.recordtls.recorder.scope.ProcFs;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Records the HTTPS exchanges of a set of processes (and everything they start) into a HAR file.
+ *
+ * <pre>{@code
+ * try (Recorder r = Recorder.start(RecorderOptions.defaults())) {
+ *     Process p = r.launch(List.of("curl", "-s", "https://example.test/"), ProcessBuilder.Redirect.INHERIT);
+ *     p.waitFor();
+ *     RecordingSummary s = r.stop(Path.of("out.har"));
+ * }
+ * }</pre>
+ */
+public final class Recorder implements AutoCloseable {
+    public static final String VERSION = "0.1.0";
+
+    private final RecorderOptions options;
+    private final TlsProbes probes;
+    private final LibraryTracker libraries;
+    private final CapturePump pump;
+    private final RecordingPipeline pipeline;
+    private final HarFileWriter writer = new HarFileWriter();
+    private final Redactor redactor;
+    private final Instant started = Instant.now();
+    private final List<Long> roots = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> commands = Collections.synchronizedList(new ArrayList<>());
+    private RecordingSummary summary;
+    private boolean closed;
+
+    private Recorder(RecorderOptions options, Consumer<Exchange> observer) {
+        this.options = options;
+        this.redactor = new Redactor(options.redact(), options.redactHeaders());
+        // Copy a little more than one body per call, so a call that carries headers and a
+        // body just under the cap is not cut.
+        long maxCapture = Math.min(Integer.MAX_VALUE, options.maxBody() + (64 << 10));
+        this.probes = TlsProbes.load(new TlsProbes.Config(maxCapture, options.ringBufferBytes(),
+                Math.max(64 << 10, options.ringBufferBytes() / 4), true));
+        try {
+            this.libraries = new LibraryTracker(probes);
+            libraries.attachSystemLibraries();
+            this.pipeline = new RecordingPipeline(probes, maxCapture, options.maxBody(),
+                    new HarEntryFactory(new MonotonicClock(), redactor), writer, observer);
+            this.pump = new CapturePump(probes, this::onEvent);
+            pipeline.start();
+            pump.start();
+        } catch (RuntimeException e) {
+            probes.close();
+            writer.close();
+            throw e;
+        }
+    }
+
+    /** Loads and attaches the probes. Throws {@link BpfException} (permission denied, no eBPF...) with what to do. */
+    public static Recorder start(RecorderOptions options) {
+        return new Recorder(options, null);
+    }
+
+    /** Same, and tells {@code observer} of every exchange as it completes (on the pipeline thread). */
+    public static Recorder start(RecorderOptions options, Consumer<Exchange> observer) {
+        return new Recorder(options, observer);
+    }
+
+    private void onEvent(CaptureEvent e) {
+        if (e instanceof CaptureEvent.FileLoaded f) {
+            libraries.onFileLoaded(f); // the process may be waiting on this: right now, on this thread
+        }
+        pipeline.submit(e);
+    }
+
+    /** Records a running process and its descendants, those alive now and those it starts later. */
+    public void addProcess(long pid) {
+        if (!ProcFs.alive(pid)) {
+            throw new IllegalArgumentException("no process " + pid);
+        }
+        for (long p : ProcFs.withDescendants(pid)) {
+            // scope first: a library the process maps from now on stops it until looked at
+            probes.addToScope(p);
+            ProcFs.comm(p).ifPresent(name -> pipeline.nameProcess((int) p, name));
+            libraries.scan(p);
+        }
+        roots.add(pid);
+    }
+
+    /**
+     * Starts a command in scope from its very first instruction: a shell waits on a FIFO until
+     * its pid is in the kernel's scope map, then execs the command.
+     */
+    public Process launch(List<String> command, ProcessBuilder.Redirect io) {
+        return launch(command, pb -> pb.redirectInput(io).redirectOutput(io).redirectError(io));
+    }
+
+    public Process launch(List<String> command, Consumer<ProcessBuilder> configure) {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("empty command");
+        }
+        Path fifo = Path.of(System.getProperty("java.io.tmpdir"), "recordtls-gate-" + UUID.randomUUID());
+        LibC.mkfifo(fifo.toString(), 0600);
+        try {
+            List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", "read _ < \"$0\" && exec \"$@\"", fifo.toString()));
+            argv.addAll(command);
+            ProcessBuilder pb = new ProcessBuilder(argv);
+            configure.accept(pb);
+            Process p = pb.start();
+            probes.addToScope(p.pid());
+            pipeline.nameProcess((int) p.pid(), Path.of(command.getFirst()).getFileName().toString());
+            roots.add(p.pid());
+            commands.add(String.join(" ", command));
+            release(fifo, p);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException("start " + command.getFirst(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(fifo);
+            } catch (IOException ignored) {
+                // a FIFO left in the temp dir is harmless
+            }
+        }
+    }
+
+    /** Opens the FIFO for writing (which waits for the shell to open it) and lets the shell go. */
+    private static void release(Path fifo, Process p) {
+        CompletableFuture<Void> open = CompletableFuture.runAsync(() -> {
+            try (OutputStream out = Files.newOutputStream(fifo)) {
+                out.write('\n');
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        while (true) {
+            try {
+                open.get(100, TimeUnit.MILLISECONDS);
+                return;
+            } catch (java.util.concurrent.TimeoutException notYet) {
+                if (!p.isAlive()) {
+                    open.cancel(true);
+                    // unblock the writer thread: a reader that opens and closes at once
+                    try (var in = Files.newInputStream(fifo)) {
+                        in.available();
+                    } catch (IOException ignored) {
+                        // nothing more to do
+                    }
+                    return;
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("release the recorded command", e);
+            }
+        }
+    }
+
+    public boolean inScope(long pid) {
+        return probes.inScope(pid);
+    }
+
+    public List<TlsLibrary> libraries() {
+        return probes.libraries();
+    }
+
+    public CaptureStats kernelStats() {
+        return probes.stats();
+    }
+
+    /**
+     * Stops recording: detaches the probes, drains the ring buffer, ends the connections still
+     * open (their entries are marked incomplete) and writes the HAR atomically.
+     */
+    public synchronized RecordingSummary stop(Path har) {
+        if (summary != null) {
+            return summary;
+        }
+        probes.detach();
+        pump.drainAndStop();
+        pipeline.finish();
+        CaptureStats stats = probes.stats();
+        Map<Long, io.recordtls.recorder.capture.ConnectionLoss> losses = probes.losses();
+        List<String> notes = new ArrayList<>(libraries.problems());
+        notes.addAll(pipeline.notes());
+        List<String> libNames = probes.libraries().stream().map(TlsLibrary::toString).toList();
+        summary = new RecordingSummary(har, pipeline.entries(), pipeline.incomplete(), pipeline.truncated(),
+                pipeline.connections(), pipeline.nonHttp(), pipeline.processes(), libNames, stats,
+                pipeline.lostBytes(), notes);
+        writer.writeTo(har, VERSION, null, Map.of("_recordtls", logExtras(stats, losses, notes, libNames)));
+        return summary;
+    }
+
+    private Map<String, Object> logExtras(CaptureStats stats, Map<Long, io.recordtls.recorder.capture.ConnectionLoss> losses,
+                                          List<String> notes, List<String> libNames) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("startedDateTime", started.toString());
+        if (!commands.isEmpty()) {
+            x.put("commands", List.copyOf(commands));
+        }
+        x.put("rootPids", List.copyOf(roots));
+        x.put("tlsLibraries", libNames);
+        Map<String, Object> capture = new LinkedHashMap<>();
+        capture.put("sslCalls", stats.calls());
+        capture.put("bytes", stats.bytes());
+        capture.put("ringBufferEvents", stats.events());
+        capture.put("droppedEvents", stats.droppedEvents());
+        capture.put("droppedBytes", stats.droppedBytes());
+        capture.put("unreadableBytes", stats.faultBytes());
+        capture.put("bytesOverMaxBody", stats.cappedBytes());
+        capture.put("maxBody", options.maxBody());
+        if (!losses.isEmpty()) {
+            Map<String, Object> per = new LinkedHashMap<>();
+            losses.forEach((id, l) -> per.put(Long.toString(id), Map.of("inBytes", l.inBytes(), "outBytes", l.outBytes(), "events", l.events())));
+            capture.put("lossesByConnection", per);
+        }
+        x.put("capture", capture);
+        Map<String, Object> redaction = new LinkedHashMap<>();
+        redaction.put("enabled", redactor.enabled());
+        redaction.put("headers", redactor.configured());
+        redaction.put("replacement", Redactor.MASK);
+        redaction.put("redactedValues", redactor.redactedValues());
+        x.put("redaction", redaction);
+        if (!pipeline.skipped().isEmpty()) {
+            x.put("skippedConnections", pipeline.skipped());
+        }
+        if (!notes.isEmpty()) {
+            x.put("notes", notes);
+        }
+        return x;
+    }
+
+    /** Idempotent; without {@link #stop}, nothing is written. Probes are gone when this returns. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            probes.detach();
+        } finally {
+            try {
+                pump.close();
+            } finally {
+                try {
+                    if (summary == null) {
+                        pipeline.finish();
+                    }
+                } catch (RuntimeException ignored) {
+                    // closing after a failure: the failure was reported already
+                } finally {
+                    probes.close();
+                    writer.close();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.recordtls.recorder.bpf;
+
+import java.lang.foreign.MemorySegment;
+
+/** One attachment of a program (a uprobe on a file, a tracepoint). Closing detaches it. */
+public final class BpfLink implements AutoCloseable {
+    private final String description;
+    private MemorySegment link;
+
+    BpfLink(MemorySegment link, String description) {
+        this.link = link;
+        this.description = description;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (link == null) {
+            return;
+        }
+        MemorySegment l = link;
+        link = null;
+        try {
+            int rc = (int) Libbpf.LINK_DESTROY.invokeExact(l);
+            if (rc < 0) {
+                throw new BpfException("detach " + description, rc);
+            }
+        } catch (BpfException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("detach " + description, t);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

@@ -1,0 +1,43 @@
+package io.recordtls.recorder.capture;
+
+import java.net.InetSocketAddress;
+
+/** What the kernel side reports, decoded. Timestamps are CLOCK_MONOTONIC nanoseconds. */
+public sealed interface CaptureEvent {
+    int pid();
+
+    /** Bytes of one SSL call, or of one chunk of a call bigger than a ring-buffer record. */
+    record Data(int pid, int tid, int fd, long connId, Direction direction, TlsFunction function, int libraryId,
+                long tsEnter, long tsExit, long streamOffset, long callLength, int chunkOffset,
+                byte[] payload) implements CaptureEvent {
+        /** Offset of this chunk's first byte in its direction's stream. */
+        public long offset() {
+            return streamOffset + chunkOffset;
+        }
+    }
+
+    /** A connection (process + SSL*) seen for the first time, or its socket learned. */
+    record Conn(int pid, long connId, long ssl, long ts, int fd, int libraryId,
+                InetSocketAddress local, InetSocketAddress remote) implements CaptureEvent {}
+
+    /** The connection's socket was closed; the stream lengths reveal a lost tail. */
+    record Close(int pid, long connId, long ts, long inBytes, long outBytes) implements CaptureEvent {}
+
+    /** A process in scope ran exec, or mapped an executable file nobody looked at yet. */
+    record FileLoaded(int pid, boolean exec, long ts, int dev, long inode, int fd, String comm, String path,
+                      boolean stopped) implements CaptureEvent {}
+
+    record Exit(int pid, long ts, String comm) implements CaptureEvent {}
+
+    record Fork(int pid, int parentPid, long ts, String comm) implements CaptureEvent {}
+
+    enum Direction { IN, OUT }
+
+    enum TlsFunction {
+        SSL_read, SSL_write, SSL_read_ex, SSL_write_ex;
+
+        public boolean writes() {
+            return this == SSL_write || this == SSL_write_ex;
+        }
+    }
+}

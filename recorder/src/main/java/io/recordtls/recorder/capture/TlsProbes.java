@@ -1,0 +1,243 @@
+package io.recordtls.recorder.capture;
+
+import io.recordtls.recorder.bpf.BpfException;
+import io.recordtls.recorder.bpf.BpfLink;
+import io.recordtls.recorder.bpf.BpfMap;
+import io.recordtls.recorder.bpf.BpfObject;
+import io.recordtls.recorder.bpf.BpfSupport;
+import io.recordtls.recorder.bpf.BpfUnavailableException;
+import io.recordtls.recorder.libs.TlsLibrary;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The loaded eBPF programs: tracepoints attached at once, uprobes per TLS library on request,
+ * and the maps user space writes (scope, files looked at) or reads (counters, losses).
+ */
+public final class TlsProbes implements AutoCloseable {
+    public static final String RESOURCE = "/io/recordtls/bpf/recordtls.bpf.o";
+
+    private static final List<String> TRACEPOINT_PROGRAMS = List.of(
+            "rtls_fd_read", "rtls_fd_write", "rtls_fd_readv", "rtls_fd_writev", "rtls_fd_sendto",
+            "rtls_fd_recvfrom", "rtls_fd_sendmsg", "rtls_fd_recvmsg", "rtls_close",
+            "rtls_exec", "rtls_mmap", "rtls_fork", "rtls_exit");
+
+    /** Configuration of the kernel side, fixed at load. */
+    public record Config(long maxCapture, int ringBufferBytes, long wakeupThreshold, boolean gateNewFiles) {
+        public static Config defaults() {
+            return new Config(64L << 20, 32 << 20, 1 << 20, true);
+        }
+    }
+
+    private final BpfObject object;
+    private final BpfMap scope, inspected, stats, losses, events;
+    private final List<BpfLink> links = new ArrayList<>();
+    private final Map<TlsLibrary.FileId, Integer> libraryIds = new HashMap<>();
+    private final List<TlsLibrary> libraries = new ArrayList<>();
+    private final int cpus;
+    private boolean closed;
+
+    private TlsProbes(BpfObject object) {
+        this.object = object;
+        this.scope = object.map("scope");
+        this.inspected = object.map("inspected");
+        this.stats = object.map("stats");
+        this.losses = object.map("losses");
+        this.events = object.map("events");
+        this.cpus = BpfSupport.possibleCpus();
+    }
+
+    /** Loads the programs and attaches the tracepoints; no uprobe yet, nothing in scope yet. */
+    public static TlsProbes load(Config config) {
+        String tracefs = TraceFs.ensureMounted();
+        if (tracefs != null) {
+            throw new BpfUnavailableException(tracefs);
+        }
+        BpfObject object = BpfObject.open(readResource(), "recordtls");
+        TlsProbes probes = null;
+        try {
+            MemorySegment cfg = object.initialValue(".rodata.config");
+            cfg.set(JAVA_INT, EventLayout.CFG_RECORDER_TGID, (int) ProcessHandle.current().pid());
+            cfg.set(JAVA_INT, EventLayout.CFG_MAX_CAPTURE, (int) Math.min(config.maxCapture(), Integer.MAX_VALUE));
+            cfg.set(JAVA_LONG, EventLayout.CFG_WAKEUP_THRESHOLD, config.wakeupThreshold());
+            cfg.set(JAVA_INT, EventLayout.CFG_GATE, config.gateNewFiles() ? 1 : 0);
+            object.setMaxEntries("events", ringSize(config.ringBufferBytes()));
+            object.load();
+            probes = new TlsProbes(object);
+            for (String program : TRACEPOINT_PROGRAMS) {
+                probes.links.add(object.attach(program));
+            }
+            return probes;
+        } catch (RuntimeException e) {
+            if (probes != null) {
+                probes.close();
+            } else {
+                object.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The ring buffer must be a power-of-two number of pages. */
+    private static int ringSize(int bytes) {
+        int size = 4096;
+        while (size < bytes && size < (1 << 30)) {
+            size <<= 1;
+        }
+        return size;
+    }
+
+    private static byte[] readResource() {
+        try (InputStream in = TlsProbes.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new BpfUnavailableException("the eBPF object " + RESOURCE + " is not on the classpath: build the bpf module (mvn -pl bpf package)");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new BpfUnavailableException("read " + RESOURCE + ": " + e.getMessage());
+        }
+    }
+
+    public BpfMap eventsMap() {
+        return events;
+    }
+
+    /** Puts one process in scope; its future children follow in the kernel. */
+    public void addToScope(long pid) {
+        try (Arena arena = Arena.ofConfined()) {
+            scope.put(arena.allocateFrom(JAVA_INT, (int) pid), arena.allocateFrom(JAVA_INT, 1));
+        }
+    }
+
+    public boolean inScope(long pid) {
+        try (Arena arena = Arena.ofConfined()) {
+            return scope.get(arena.allocateFrom(JAVA_INT, (int) pid), arena.allocate(JAVA_INT));
+        }
+    }
+
+    /** Tells the kernel side a file has been looked at, so processes mapping it are not stopped again. */
+    public void markInspected(int kernelDev, long inode) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(16, 8);
+            key.set(JAVA_INT, 0, kernelDev);
+            key.set(JAVA_LONG, 8, inode);
+            inspected.put(key, arena.allocateFrom(JAVA_INT, 1));
+        }
+    }
+
+    /** Same, from what stat(2) says of the file. */
+    public void markInspected(TlsLibrary.FileId id) {
+        markInspected(kernelDev(id.dev()), id.ino());
+    }
+
+    /** glibc's st_dev encoding to the kernel's internal dev_t (major << 20 | minor). */
+    static int kernelDev(long stDev) {
+        long major = ((stDev >>> 8) & 0xfff) | ((stDev >>> 32) & ~0xfffL);
+        long minor = (stDev & 0xff) | ((stDev >>> 12) & ~0xffL);
+        return (int) ((major << 20) | (minor & 0xfffff));
+    }
+
+    /**
+     * Puts uprobes on entry and return of each SSL function the library defines, for every
+     * process: the programs filter by scope first thing. Idempotent per file. Returns the id
+     * events carry for this library.
+     */
+    public synchronized int attach(TlsLibrary library, String attachPath) {
+        Integer known = libraryIds.get(library.id());
+        if (known != null) {
+            return known;
+        }
+        int id = libraries.size();
+        List<BpfLink> attached = new ArrayList<>();
+        try {
+            for (var fn : library.offsets().entrySet()) {
+                long cookie = ((long) id << 8) | fn.getKey().ordinal();
+                attached.add(object.attachUprobe("rtls_ssl_enter", false, -1, attachPath, fn.getValue(), cookie, fn.getKey().name()));
+                attached.add(object.attachUprobe("rtls_ssl_exit", true, -1, attachPath, fn.getValue(), cookie, fn.getKey().name()));
+            }
+        } catch (BpfException e) {
+            attached.forEach(BpfLink::close);
+            throw e;
+        }
+        links.addAll(attached);
+        libraries.add(library);
+        libraryIds.put(library.id(), id);
+        markInspected(library.id());
+        return id;
+    }
+
+    public synchronized List<TlsLibrary> libraries() {
+        return List.copyOf(libraries);
+    }
+
+    public synchronized TlsLibrary library(int id) {
+        return id >= 0 && id < libraries.size() ? libraries.get(id) : null;
+    }
+
+    public CaptureStats stats() {
+        try (Arena arena = Arena.ofConfined()) {
+            long slot = EventLayout.STATS_FIELDS * 8L;
+            MemorySegment values = arena.allocate(slot * cpus, 8);
+            if (!stats.get(arena.allocateFrom(JAVA_INT, 0), values)) {
+                return CaptureStats.NONE;
+            }
+            long[] sum = new long[EventLayout.STATS_FIELDS];
+            for (int cpu = 0; cpu < cpus; cpu++) {
+                for (int f = 0; f < sum.length; f++) {
+                    sum[f] += values.get(JAVA_LONG, cpu * slot + f * 8L);
+                }
+            }
+            return new CaptureStats(sum[0], sum[1], sum[2], sum[3], sum[4], sum[5], sum[6], sum[7]);
+        }
+    }
+
+    /** Connections the kernel could not deliver everything of, by connection id. */
+    public Map<Long, ConnectionLoss> losses() {
+        Map<Long, ConnectionLoss> result = new HashMap<>();
+        losses.forEach(8, EventLayout.LOSS_SIZE, (k, v) -> result.put(k.get(JAVA_LONG, 0),
+                new ConnectionLoss(v.get(JAVA_LONG, 0), v.get(JAVA_LONG, 8), v.get(JAVA_LONG, 16))));
+        return result;
+    }
+
+    /** Detaches every probe: no new event after this returns. Idempotent. */
+    public synchronized void detach() {
+        RuntimeException first = null;
+        for (BpfLink link : links) {
+            try {
+                link.close();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        links.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Idempotent. Whoever reads the ring buffer must have stopped before. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            detach();
+        } finally {
+            object.close();
+        }
+    }
+}

@@ -1,0 +1,300 @@
+package io.recordtls.recorder.har;
+
+import de.sstoehr.harreader.model.HarCache;
+import de.sstoehr.harreader.model.HarContent;
+import de.sstoehr.harreader.model.HarCookie;
+import de.sstoehr.harreader.model.HarEntry;
+import de.sstoehr.harreader.model.HarHeader;
+import de.sstoehr.harreader.model.HarPostData;
+import de.sstoehr.harreader.model.HarPostDataParam;
+import de.sstoehr.harreader.model.HarQueryParam;
+import de.sstoehr.harreader.model.HarRequest;
+import de.sstoehr.harreader.model.HarResponse;
+import de.sstoehr.harreader.model.HarTiming;
+import io.recordtls.recorder.http.CapturedMessage;
+import io.recordtls.recorder.http.ConnectionInfo;
+import io.recordtls.recorder.http.Exchange;
+import io.recordtls.recorder.http.Header;
+
+import java.net.HttpCookie;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One {@link Exchange} as a HAR 1.2 entry: decoded bodies, redacted credentials, timings. */
+public final class HarEntryFactory {
+    private final MonotonicClock clock;
+    private final Redactor redactor;
+
+    public HarEntryFactory(MonotonicClock clock, Redactor redactor) {
+        this.clock = clock;
+        this.redactor = redactor;
+    }
+
+    public HarEntry entry(Exchange x) {
+        CapturedMessage req = x.request();
+        CapturedMessage res = x.response();
+        ConnectionInfo conn = x.connection();
+        HarTiming timing = timing(req, res);
+        long time = 0;
+        for (Long t : List.of(timing.send(), timing.waitTime(), timing.receive())) {
+            time += Math.max(0, t);
+        }
+        HarEntry.HarEntryBuilder builder = HarEntry.builder()
+                .startedDateTime(clock.toWall(req.tsStart))
+                .time((int) Math.min(Integer.MAX_VALUE, time))
+                .request(request(req, conn))
+                .response(response(res, x.protocol()))
+                .cache(new HarCache())
+                .timings(timing)
+                .connection(Long.toString(conn.connId()));
+        if (conn.server() != null) {
+            builder.serverIPAddress(conn.server().getAddress().getHostAddress());
+        }
+        HarEntry entry = builder.build();
+        entry.setAdditionalField("_pid", conn.pid());
+        entry.setAdditionalField("_process", conn.process());
+        entry.setAdditionalField("_tlsLibrary", conn.tlsLibrary());
+        if (!conn.clientSide()) {
+            entry.setAdditionalField("_recordedSide", "server");
+        }
+        boolean incomplete = !req.complete || res == null || !res.complete;
+        if (incomplete) {
+            entry.setAdditionalField("_incomplete", true);
+        }
+        if (!x.notes().isEmpty()) {
+            entry.setAdditionalField("_notes", x.notes());
+        }
+        Map<String, Long> lost = new LinkedHashMap<>();
+        if (req.lostBytes > 0) {
+            lost.put("request", req.lostBytes);
+        }
+        if (res != null && res.lostBytes > 0) {
+            lost.put("response", res.lostBytes);
+        }
+        if (!lost.isEmpty()) {
+            entry.setAdditionalField("_lostBytes", lost);
+        }
+        return entry;
+    }
+
+    private HarTiming timing(CapturedMessage req, CapturedMessage res) {
+        long send = req.tsEnd >= req.tsStart ? ms(req.tsEnd - req.tsStart) : -1;
+        long wait = -1, receive = -1;
+        if (res != null) {
+            long requestDone = req.tsEnd >= 0 ? req.tsEnd : req.tsStart;
+            wait = ms(Math.max(0, res.tsStart - requestDone));
+            receive = res.tsEnd >= res.tsStart ? ms(res.tsEnd - res.tsStart) : -1;
+        }
+        return HarTiming.builder().blocked(-1L).dns(-1L).connect(-1L).ssl(-1L)
+                .send(send).waitTime(wait).receive(receive).build();
+    }
+
+    private static long ms(long nanos) {
+        return Math.round(nanos / 1_000_000.0);
+    }
+
+    private HarRequest request(CapturedMessage req, ConnectionInfo conn) {
+        String url = url(req, conn);
+        String contentType = req.header("Content-Type");
+        HarPostData postData = null;
+        if (req.body.size() > 0 || req.header("Content-Length") != null && !"0".equals(req.header("Content-Length"))) {
+            byte[] body = req.body.bytes();
+            BodyText text = BodyText.of(body, contentType);
+            postData = HarPostData.builder()
+                    .mimeType(contentType == null ? "" : contentType)
+                    .text(text.text())
+                    .params(formParams(contentType, text))
+                    .build();
+            if (text.encoding() != null) {
+                postData.setAdditionalField("_encoding", text.encoding()); // as the HAR 1.3 draft proposes
+            }
+            if (req.body.truncated()) {
+                postData.setAdditionalField("_truncated", Map.of("size", req.body.size(), "kept", body.length));
+            }
+        }
+        HarRequest.HarRequestBuilder r = HarRequest.builder()
+                .method(req.method)
+                .url(url)
+                .httpVersion(req.version)
+                .cookies(requestCookies(req))
+                .headers(harHeaders(req.headers))
+                .queryString(query(url))
+                .headersSize(req.headersSize)
+                .bodySize(req.body.size());
+        if (postData != null) {
+            r.postData(postData);
+        }
+        return r.build();
+    }
+
+    private HarResponse response(CapturedMessage res, String protocol) {
+        if (res == null) {
+            // HAR has no place for "no response": status 0, as browsers write for a failed request.
+            return HarResponse.builder().status(0).statusText("").httpVersion(protocol)
+                    .cookies(List.of()).headers(List.of())
+                    .content(HarContent.builder().size(0L).mimeType("x-unknown").build())
+                    .redirectURL("").headersSize(-1L).bodySize(-1L).build();
+        }
+        String contentType = res.header("Content-Type");
+        byte[] wire = res.body.bytes();
+        HarContent.HarContentBuilder content = HarContent.builder().mimeType(contentType == null ? "" : contentType);
+        byte[] body = wire;
+        String decodeError = null;
+        if (!res.body.truncated() && res.lostBytes == 0) {
+            ContentDecoder.Decoded d = ContentDecoder.decode(wire, res.header("Content-Encoding"));
+            body = d.bytes();
+            decodeError = d.error();
+            if (d.decoded()) {
+                content.compression(Math.max(0, (long) body.length - wire.length));
+            }
+        } else if (res.header("Content-Encoding") != null) {
+            decodeError = "body incomplete: kept as sent (" + res.header("Content-Encoding") + ")";
+        }
+        BodyText text = BodyText.of(body, decodeError != null ? null : contentType);
+        content.size((long) body.length).text(text.text()).encoding(text.encoding());
+        HarContent c = content.build();
+        if (decodeError != null) {
+            c.setAdditionalField("_decodeError", decodeError);
+        }
+        if (res.body.truncated() || res.cappedBytes > 0) {
+            c.setAdditionalField("_truncated", Map.of("size", res.body.size(), "kept", wire.length));
+        }
+        String location = res.header("Location");
+        HarResponse r = HarResponse.builder()
+                .status(res.status)
+                .statusText(res.reason == null ? "" : res.reason)
+                .httpVersion(res.version)
+                .cookies(responseCookies(res))
+                .headers(harHeaders(res.headers))
+                .content(c)
+                .redirectURL(location == null ? "" : location)
+                .headersSize(res.headersSize)
+                .bodySize(res.body.size())
+                .build();
+        if (!res.trailers.isEmpty()) {
+            r.setAdditionalField("_trailers", harHeaders(res.trailers));
+        }
+        return r;
+    }
+
+    private List<HarHeader> harHeaders(List<Header> headers) {
+        List<HarHeader> out = new ArrayList<>();
+        for (Header h : redactor.headers(headers)) {
+            out.add(HarHeader.builder().name(h.name()).value(h.value()).build());
+        }
+        return out;
+    }
+
+    private List<HarCookie> requestCookies(CapturedMessage req) {
+        List<HarCookie> cookies = new ArrayList<>();
+        for (Header h : req.headers) {
+            if (!h.name().equalsIgnoreCase("Cookie")) {
+                continue;
+            }
+            for (String pair : h.value().split(";")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    cookies.add(HarCookie.builder().name(pair.substring(0, eq).trim())
+                            .value(redactor.redacts("cookie") ? Redactor.MASK : pair.substring(eq + 1).trim()).build());
+                }
+            }
+        }
+        return cookies;
+    }
+
+    private List<HarCookie> responseCookies(CapturedMessage res) {
+        List<HarCookie> cookies = new ArrayList<>();
+        for (Header h : res.headers) {
+            if (!h.name().equalsIgnoreCase("Set-Cookie")) {
+                continue;
+            }
+            try {
+                for (HttpCookie c : HttpCookie.parse("set-cookie: " + h.value())) {
+                    cookies.add(HarCookie.builder().name(c.getName())
+                            .value(redactor.redacts("set-cookie") ? Redactor.MASK : c.getValue())
+                            .path(c.getPath()).domain(c.getDomain())
+                            .httpOnly(c.isHttpOnly()).secure(c.getSecure()).build());
+                }
+            } catch (IllegalArgumentException malformed) {
+                // a cookie we cannot parse stays in the headers only
+            }
+        }
+        return cookies;
+    }
+
+    static String url(CapturedMessage req, ConnectionInfo conn) {
+        String target = req.target;
+        if (target.startsWith("http://") || target.startsWith("https://")) {
+            return target;
+        }
+        String host = req.header("Host");
+        if (host == null || host.isBlank()) {
+            InetSocketAddress server = conn.server();
+            if (server == null) {
+                host = "unknown-host";
+            } else {
+                String ip = server.getAddress().getHostAddress();
+                host = (ip.contains(":") ? "[" + ip + "]" : ip) + (server.getPort() == 443 ? "" : ":" + server.getPort());
+            }
+        } else if (host.endsWith(":443")) {
+            host = host.substring(0, host.length() - 4);
+        }
+        if ("*".equals(target)) {
+            target = "/";
+        }
+        return "https://" + host + (target.startsWith("/") ? target : "/" + target);
+    }
+
+    static List<HarQueryParam> query(String url) {
+        List<HarQueryParam> params = new ArrayList<>();
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return params;
+        }
+        int hash = url.indexOf('#', q);
+        String query = hash < 0 ? url.substring(q + 1) : url.substring(q + 1, hash);
+        for (String[] kv : pairs(query)) {
+            params.add(HarQueryParam.builder().name(kv[0]).value(kv[1]).build());
+        }
+        return params;
+    }
+
+    private static List<HarPostDataParam> formParams(String contentType, BodyText text) {
+        if (contentType == null || text.encoding() != null
+                || !BodyText.mediaType(contentType).equals("application/x-www-form-urlencoded")) {
+            return List.of();
+        }
+        List<HarPostDataParam> params = new ArrayList<>();
+        for (String[] kv : pairs(text.text())) {
+            params.add(HarPostDataParam.builder().name(kv[0]).value(kv[1]).build());
+        }
+        return params;
+    }
+
+    private static List<String[]> pairs(String s) {
+        List<String[]> out = new ArrayList<>();
+        for (String part : s.split("&")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            String k = eq < 0 ? part : part.substring(0, eq);
+            String v = eq < 0 ? "" : part.substring(eq + 1);
+            out.add(new String[] {decode(k), decode(v)});
+        }
+        return out;
+    }
+
+    private static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return s; // keep a malformed escape as sent
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.recordtls.recorder.har;
+
+import io.recordtls.recorder.http.Header;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Removes credentials from what is recorded: recordings end up in repositories. A redacted
+ * header keeps its name and loses its value.
+ */
+public final class Redactor {
+    public static final String MASK = "REDACTED";
+
+    /** Headers that carry credentials in common APIs. */
+    public static final Set<String> DEFAULT_HEADERS = Set.of(
+            "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "x-auth-token",
+            "x-access-token", "x-amz-security-token", "x-goog-api-key", "x-csrf-token", "x-xsrf-token",
+            "private-token", "x-vault-token", "ocp-apim-subscription-key");
+
+    private final boolean enabled;
+    private final Set<String> headers;
+    private final Set<String> seen = new TreeSet<>();
+    private long count;
+
+    public Redactor(boolean enabled, Set<String> extraHeaders) {
+        this.enabled = enabled;
+        Set<String> all = new TreeSet<>(DEFAULT_HEADERS);
+        extraHeaders.forEach(h -> all.add(h.toLowerCase(Locale.ROOT)));
+        this.headers = Set.copyOf(all);
+    }
+
+    public static Redactor disabled() {
+        return new Redactor(false, Set.of());
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    public boolean redacts(String headerName) {
+        return enabled && headers.contains(headerName.toLowerCase(Locale.ROOT));
+    }
+
+    public synchronized List<Header> headers(List<Header> in) {
+        List<Header> out = new ArrayList<>(in.size());
+        for (Header h : in) {
+            if (redacts(h.name())) {
+                out.add(new Header(h.name(), MASK));
+                seen.add(h.name().toLowerCase(Locale.ROOT));
+                count++;
+            } else {
+                out.add(h);
+            }
+        }
+        return out;
+    }
+
+    /** Header names configured for redaction, sorted (what the HAR says it redacts). */
+    public List<String> configured() {
+        return enabled ? headers.stream().sorted().collect(Collectors.toList()) : List.of();
+    }
+
+    public synchronized List<String> redactedNames() {
+        return List.copyOf(seen);
+    }
+
+    public synchronized long redactedValues() {
+        return count;
+    }
+}

@@ -1,0 +1,12 @@
+package io.recordtls.recorder.http;
+
+import java.net.InetSocketAddress;
+
+/** Who made a connection and between which addresses; what every exchange on it shares. */
+public record ConnectionInfo(long connId, int pid, String process, String tlsLibrary,
+                             InetSocketAddress local, InetSocketAddress remote, boolean clientSide) {
+    /** The peer that served the exchanges: the remote end for a client, ourselves for a server. */
+    public InetSocketAddress server() {
+        return clientSide ? remote : local;
+    }
+}

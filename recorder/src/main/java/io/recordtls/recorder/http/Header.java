@@ -1,0 +1,3 @@
+package io.recordtls.recorder.http;
+
+public record Header(String name, String value) {}

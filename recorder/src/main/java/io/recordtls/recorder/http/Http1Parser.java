@@ -1,0 +1,293 @@
+package io.recordtls.recorder.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseDecoder;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.recordtls.recorder.stream.StreamSink;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * HTTP/1.1 exchanges of one connection, from its two reassembled byte streams. Netty's decoders
+ * do the parsing (keep-alive, pipelining, Content-Length, chunked, close-delimited bodies, 1xx);
+ * this class pairs requests with responses and keeps timing and losses.
+ */
+final class Http1Parser {
+    private static final HttpDecoderConfig CONFIG = new HttpDecoderConfig()
+            .setMaxInitialLineLength(64 * 1024)
+            .setMaxHeaderSize(1024 * 1024)
+            .setMaxChunkSize(64 * 1024)
+            .setValidateHeaders(false)
+            .setAllowDuplicateContentLengths(true);
+    private static final int FILLER_SLICE = 64 * 1024;
+
+    private final Supplier<ConnectionInfo> info;
+    private final long maxBody;
+    private final ExchangeListener listener;
+    private final ResponseDecoder responseDecoder = new ResponseDecoder();
+    private final Side requests = new Side(new EmbeddedChannel(new HttpRequestDecoder(CONFIG)), true);
+    private final Side responses = new Side(new EmbeddedChannel(responseDecoder), false);
+    /** Requests sent and not answered yet, oldest first (pipelining answers in order). */
+    private final Deque<CapturedMessage> unanswered = new ArrayDeque<>();
+    private final List<String> connectionNotes;
+    private boolean stopped;
+
+    Http1Parser(Supplier<ConnectionInfo> info, long maxBody, ExchangeListener listener, List<String> connectionNotes) {
+        this.info = info;
+        this.maxBody = maxBody;
+        this.listener = listener;
+        this.connectionNotes = connectionNotes;
+    }
+
+    StreamSink requestSink() {
+        return requests;
+    }
+
+    StreamSink responseSink() {
+        return responses;
+    }
+
+    /** The connection is over: what is left is complete (close-delimited) or incomplete. */
+    void end(String why) {
+        if (!stopped) {
+            requests.finish();
+            responses.finish();
+        }
+        if (requests.current != null) {
+            requests.current.markIncomplete("request cut short: " + why);
+            unanswered.remove(requests.current);
+            emit(requests.current, null, List.of());
+            requests.current = null;
+        }
+        CapturedMessage partial = responses.current;
+        responses.current = null;
+        while (!unanswered.isEmpty()) {
+            CapturedMessage req = unanswered.poll();
+            if (partial != null) {
+                partial.markIncomplete("response cut short: " + why);
+                emit(req, partial, List.of());
+                partial = null;
+            } else {
+                emit(req, null, List.of("no response: " + why));
+            }
+        }
+        stopped = true;
+    }
+
+    private void emit(CapturedMessage request, CapturedMessage response, List<String> notes) {
+        List<String> all = new ArrayList<>(notes);
+        if (!request.complete && request.incompleteReason != null) {
+            all.add(request.incompleteReason);
+        }
+        if (response != null && !response.complete && response.incompleteReason != null) {
+            all.add(response.incompleteReason);
+        }
+        listener.onExchange(new Exchange(info.get(), "HTTP/1.1", request, response, List.copyOf(all)));
+    }
+
+    private final class ResponseDecoder extends HttpResponseDecoder {
+        final Deque<String> methods = new ArrayDeque<>();
+
+        ResponseDecoder() {
+            super(CONFIG);
+        }
+
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+            int code = ((HttpResponse) msg).status().code();
+            if (code >= 100 && code < 200) {
+                return true; // interim responses have no body; the final one follows
+            }
+            String method = methods.poll();
+            if ("HEAD".equals(method) || ("CONNECT".equals(method) && code / 100 == 2)) {
+                return true;
+            }
+            return super.isContentAlwaysEmpty(msg);
+        }
+    }
+
+    /** One direction: its decoder and the message being decoded. */
+    private final class Side implements StreamSink {
+        private final EmbeddedChannel channel;
+        private final boolean isRequest;
+        private CapturedMessage current;
+        private boolean skippingInterim;
+        private long tsEnter, tsExit;
+        private boolean broken;
+
+        Side(EmbeddedChannel channel, boolean isRequest) {
+            this.channel = channel;
+            this.isRequest = isRequest;
+        }
+
+        @Override
+        public void onBytes(byte[] data, int offset, int length, long tsEnter, long tsExit) {
+            if (stopped || broken) {
+                return;
+            }
+            this.tsEnter = tsEnter;
+            this.tsExit = tsExit;
+            channel.writeInbound(Unpooled.wrappedBuffer(data, offset, length));
+            drain();
+        }
+
+        @Override
+        public void onGap(long length, boolean capped, long ts) {
+            if (stopped || broken) {
+                return;
+            }
+            if (current == null) {
+                // The hole may hold a message start: nothing after it can be parsed safely.
+                broken = true;
+                connectionNotes.add((isRequest ? "request" : "response") + " stream lost " + length
+                        + " bytes between messages; the rest of the connection is not decoded");
+                return;
+            }
+            if (capped) {
+                current.cappedBytes += length;
+            } else {
+                current.lostBytes += length;
+                current.markIncomplete(length + " bytes lost in capture (ring buffer full or memory unreadable)");
+            }
+            // Keep the decoder in step with the stream: stand-in bytes where the hole is.
+            tsEnter = tsExit = ts;
+            byte[] zeros = new byte[(int) Math.min(FILLER_SLICE, length)];
+            for (long left = length; left > 0 && !broken; left -= zeros.length) {
+                int n = (int) Math.min(zeros.length, left);
+                channel.writeInbound(Unpooled.wrappedBuffer(zeros, 0, n));
+                drain();
+            }
+        }
+
+        void finish() {
+            if (broken) {
+                return;
+            }
+            channel.finish();
+            drain();
+            channel.finishAndReleaseAll();
+        }
+
+        private void drain() {
+            Object msg;
+            while ((msg = channel.readInbound()) != null) {
+                try {
+                    handle(msg);
+                } finally {
+                    io.netty.util.ReferenceCountUtil.release(msg);
+                }
+            }
+        }
+
+        private void handle(Object msg) {
+            if (msg instanceof HttpMessage m) {
+                DecoderResult r = m.decoderResult();
+                if (r.isFailure()) {
+                    failed(r.cause());
+                    return;
+                }
+                start(m);
+            }
+            if (msg instanceof HttpContent c) {
+                if (c.decoderResult().isFailure()) {
+                    failed(c.decoderResult().cause());
+                    return;
+                }
+                if (skippingInterim) {
+                    if (c instanceof LastHttpContent) {
+                        skippingInterim = false;
+                    }
+                    return;
+                }
+                if (current == null) {
+                    return;
+                }
+                ByteBuf content = c.content();
+                if (content.isReadable()) {
+                    byte[] b = new byte[content.readableBytes()];
+                    content.getBytes(content.readerIndex(), b);
+                    current.body.append(b, 0, b.length);
+                }
+                if (c instanceof LastHttpContent last) {
+                    for (Map.Entry<String, String> t : last.trailingHeaders()) {
+                        current.trailers.add(new Header(t.getKey(), t.getValue()));
+                    }
+                    complete();
+                }
+            }
+        }
+
+        private void start(HttpMessage m) {
+            List<Header> headers = new ArrayList<>();
+            long size = 0;
+            for (var it = m.headers().iteratorAsString(); it.hasNext(); ) {
+                Map.Entry<String, String> h = it.next();
+                headers.add(new Header(h.getKey(), h.getValue()));
+                size += h.getKey().length() + 2 + h.getValue().length() + 2;
+            }
+            String version = m.protocolVersion().text();
+            if (m instanceof HttpRequest req) {
+                size += req.method().name().length() + 1 + req.uri().length() + 1 + version.length() + 2 + 2;
+                current = CapturedMessage.request(version, req.method().name(), req.uri(), headers, size, maxBody, tsEnter);
+                unanswered.add(current);
+                responseDecoder.methods.add(req.method().name());
+            } else {
+                HttpResponse res = (HttpResponse) m;
+                int code = res.status().code();
+                if (code >= 100 && code < 200 && code != 101) {
+                    skippingInterim = true;
+                    return;
+                }
+                size += version.length() + 1 + 3 + 1 + res.status().reasonPhrase().length() + 2 + 2;
+                current = CapturedMessage.response(version, code, res.status().reasonPhrase(), headers, size, maxBody, tsExit);
+            }
+        }
+
+        private void complete() {
+            CapturedMessage done = current;
+            current = null;
+            done.tsEnd = isRequest ? tsExit : tsExit;
+            if (done.incompleteReason == null) {
+                done.complete = true;
+            }
+            if (isRequest) {
+                return; // answered when its response completes
+            }
+            CapturedMessage request = unanswered.poll();
+            if (request == null) {
+                connectionNotes.add("a " + done.status + " response arrived with no request seen (recording started mid-connection?)");
+                return;
+            }
+            if (done.status == 101) {
+                emit(request, done, List.of("connection upgraded to " + String.valueOf(done.header("Upgrade"))
+                        + "; what follows is not HTTP/1.1 and is not recorded"));
+                stopped = true;
+                return;
+            }
+            emit(request, done, List.of());
+        }
+
+        private void failed(Throwable cause) {
+            broken = true;
+            String what = cause == null ? "malformed" : cause.getMessage();
+            if (current != null) {
+                current.markIncomplete("unparseable " + (isRequest ? "request" : "response") + ": " + what);
+            }
+            connectionNotes.add((isRequest ? "request" : "response") + " stream stopped parsing: " + what);
+        }
+    }
+}

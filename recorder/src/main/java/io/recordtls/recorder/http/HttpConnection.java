@@ -1,0 +1,202 @@
+package io.recordtls.recorder.http;
+
+import io.recordtls.recorder.stream.StreamSink;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * One TLS connection's plaintext: decides from its first bytes what it carries (HTTP/1.1 as a
+ * client or as a server, HTTP/2, something else) and hands the streams to the right parser.
+ */
+public final class HttpConnection {
+    public enum Protocol { UNKNOWN, HTTP1, HTTP2, OTHER }
+
+    private static final byte[] H2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int SNIFF_LIMIT = 64;
+
+    private final Supplier<ConnectionInfo> info;
+    private final long maxBody;
+    private final ExchangeListener listener;
+    private final Consumer<HttpConnection> onDecided;
+    private final List<String> notes = new ArrayList<>();
+    private final List<Pending> pending = new ArrayList<>();
+    private final byte[][] prefix = {new byte[0], new byte[0]}; // [in, out]
+    private Protocol protocol = Protocol.UNKNOWN;
+    private boolean clientSide = true;
+    private Http1Parser http1;
+    private long otherBytes;
+    private String otherStart;
+
+    private record Pending(boolean out, byte[] data, long tsEnter, long tsExit, long gap, boolean capped) {}
+
+    public HttpConnection(Supplier<ConnectionInfo> info, long maxBody, ExchangeListener listener, Consumer<HttpConnection> onDecided) {
+        this.info = info;
+        this.maxBody = maxBody;
+        this.listener = listener;
+        this.onDecided = onDecided;
+    }
+
+    public final StreamSink in = new Direction(false);
+    public final StreamSink out = new Direction(true);
+
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    public boolean clientSide() {
+        return clientSide;
+    }
+
+    /** What was odd about this connection, for the HAR's log. */
+    public List<String> notes() {
+        return notes;
+    }
+
+    public long otherBytes() {
+        return otherBytes;
+    }
+
+    /** The first bytes of a connection that is not HTTP, printable. */
+    public String otherStart() {
+        return otherStart;
+    }
+
+    public void end(String why) {
+        if (protocol == Protocol.UNKNOWN && !pending.isEmpty()) {
+            decide(true);
+        }
+        if (http1 != null) {
+            http1.end(why);
+        }
+    }
+
+    private final class Direction implements StreamSink {
+        private final boolean isOut;
+
+        Direction(boolean isOut) {
+            this.isOut = isOut;
+        }
+
+        @Override
+        public void onBytes(byte[] data, int offset, int length, long tsEnter, long tsExit) {
+            switch (protocol) {
+                case HTTP1 -> sink(isOut).onBytes(data, offset, length, tsEnter, tsExit);
+                case HTTP2, OTHER -> otherBytes += length;
+                case UNKNOWN -> {
+                    byte[] copy = Arrays.copyOfRange(data, offset, offset + length);
+                    pending.add(new Pending(isOut, copy, tsEnter, tsExit, 0, false));
+                    int i = isOut ? 1 : 0;
+                    if (prefix[i].length < SNIFF_LIMIT) {
+                        int take = Math.min(SNIFF_LIMIT - prefix[i].length, length);
+                        byte[] p = Arrays.copyOf(prefix[i], prefix[i].length + take);
+                        System.arraycopy(copy, 0, p, prefix[i].length, take);
+                        prefix[i] = p;
+                    }
+                    decide(false);
+                }
+            }
+        }
+
+        @Override
+        public void onGap(long length, boolean capped, long ts) {
+            switch (protocol) {
+                case HTTP1 -> sink(isOut).onGap(length, capped, ts);
+                case HTTP2, OTHER -> otherBytes += length;
+                case UNKNOWN -> {
+                    pending.add(new Pending(isOut, null, ts, ts, length, capped));
+                    // A hole before we know what this is: we will never know.
+                    decide(true);
+                }
+            }
+        }
+    }
+
+    private StreamSink sink(boolean isOut) {
+        boolean requestStream = isOut == clientSide;
+        return requestStream ? http1.requestSink() : http1.responseSink();
+    }
+
+    private void decide(boolean force) {
+        byte[] in = prefix[0], out = prefix[1];
+        if (!force && (partialPreface(out) || partialPreface(in))) {
+            return; // "PRI * HTTP/2.0..." so far: wait for the whole preface
+        }
+        Boolean outIsRequest = looksLikeRequest(out), inIsRequest = looksLikeRequest(in);
+        if (startsWith(out, H2_PREFACE) || startsWith(in, H2_PREFACE)) {
+            protocol = Protocol.HTTP2;
+            clientSide = startsWith(out, H2_PREFACE);
+            notes.add("HTTP/2 connection: not decoded by this version of recordtls");
+        } else if (Boolean.TRUE.equals(outIsRequest)) {
+            protocol = Protocol.HTTP1;
+            clientSide = true;
+        } else if (Boolean.TRUE.equals(inIsRequest) && out.length == 0 || Boolean.TRUE.equals(inIsRequest) && Boolean.FALSE.equals(outIsRequest)) {
+            protocol = Protocol.HTTP1;
+            clientSide = false;
+        } else if (Boolean.FALSE.equals(outIsRequest) || (out.length == 0 && Boolean.FALSE.equals(inIsRequest)) || force) {
+            protocol = Protocol.OTHER;
+            byte[] first = out.length > 0 ? out : in;
+            otherStart = printable(first);
+            notes.add("not HTTP: TLS stream starting with \"" + otherStart + "\" skipped");
+        } else {
+            return; // need more bytes
+        }
+        if (protocol == Protocol.HTTP1) {
+            http1 = new Http1Parser(info, maxBody, listener, notes);
+        }
+        onDecided.accept(this);
+        List<Pending> replay = new ArrayList<>(pending);
+        pending.clear();
+        for (Pending p : replay) {
+            StreamSink s = p.out ? this.out : this.in;
+            if (p.data != null) {
+                s.onBytes(p.data, 0, p.data.length, p.tsEnter, p.tsExit);
+            } else {
+                s.onGap(p.gap, p.capped, p.tsEnter);
+            }
+        }
+    }
+
+    /** TRUE for "METHOD target", FALSE for anything else, null when there are not enough bytes yet. */
+    static Boolean looksLikeRequest(byte[] b) {
+        if (b.length == 0) {
+            return null;
+        }
+        int i = 0;
+        while (i < b.length && i <= 20) {
+            byte c = b[i];
+            if (c == ' ') {
+                return i >= 3 ? Boolean.TRUE : Boolean.FALSE;
+            }
+            if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_')) {
+                return Boolean.FALSE;
+            }
+            i++;
+        }
+        return i > 20 ? Boolean.FALSE : null;
+    }
+
+    private static boolean partialPreface(byte[] b) {
+        return b.length > 0 && b.length < H2_PREFACE.length && Arrays.equals(b, 0, b.length, H2_PREFACE, 0, b.length);
+    }
+
+    private static boolean startsWith(byte[] b, byte[] p) {
+        if (b.length < p.length) {
+            return false;
+        }
+        return Arrays.equals(b, 0, p.length, p, 0, p.length);
+    }
+
+    private static String printable(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < Math.min(b.length, 40); i++) {
+            int c = b[i] & 0xff;
+            s.append(c >= 0x20 && c < 0x7f ? (char) c : '.');
+        }
+        return s.toString();
+    }
+}

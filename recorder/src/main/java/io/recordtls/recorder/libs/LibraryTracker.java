@@ -1,0 +1,114 @@
+package io.recordtls.recorder.libs;
+
+import io.recordtls.recorder.bpf.BpfException;
+import io.recordtls.recorder.bpf.LibC;
+import io.recordtls.recorder.capture.CaptureEvent;
+import io.recordtls.recorder.capture.TlsProbes;
+import io.recordtls.recorder.scope.ProcFs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Finds the TLS libraries processes in scope actually use and attaches probes to each file once:
+ * the system libssl at start, what running processes map, and every new file a process in scope
+ * execs or maps (the kernel holds that process until this class has looked).
+ */
+public final class LibraryTracker {
+    private final TlsProbes probes;
+    private final Map<TlsLibrary.FileId, Optional<TlsLibrary>> looked = new HashMap<>();
+    private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+
+    public LibraryTracker(TlsProbes probes) {
+        this.probes = probes;
+    }
+
+    public void attachSystemLibraries() {
+        for (TlsLibrary lib : TlsLibraryInspector.systemLibraries()) {
+            attach(lib, lib.path().toString());
+        }
+    }
+
+    /** Looks at everything a running process maps (for --pid targets). */
+    public void scan(long pid) {
+        for (ProcFs.Mapping m : ProcFs.executableMappings(pid)) {
+            Path path = ProcFs.reachable(pid, m.path());
+            lookAt(path);
+            probes.markInspected(m.kernelDev(), m.inode());
+        }
+    }
+
+    /** A process in scope loaded a file: look at it, attach if it is TLS, then let the process go on. */
+    public void onFileLoaded(CaptureEvent.FileLoaded e) {
+        try {
+            Path path = e.exec() ? Path.of("/proc/" + e.pid() + "/exe") : Path.of("/proc/" + e.pid() + "/fd/" + e.fd());
+            Path resolved = resolve(e.pid(), path);
+            if (resolved != null) {
+                lookAt(resolved);
+            }
+        } catch (RuntimeException ex) {
+            problems.add("look at a file of pid " + e.pid() + ": " + ex.getMessage());
+        } finally {
+            probes.markInspected(e.dev(), e.inode());
+            if (e.stopped()) {
+                LibC.kill(e.pid(), LibC.SIGCONT);
+            }
+        }
+    }
+
+    /** The file's path in our namespace when it is the same file, else the /proc link itself. */
+    private static Path resolve(long pid, Path procLink) {
+        try {
+            Path target = Files.readSymbolicLink(procLink);
+            Path reachable = ProcFs.reachable(pid, target.toString());
+            return Files.exists(reachable) ? reachable : procLink;
+        } catch (IOException ex) {
+            return null; // the process is gone
+        }
+    }
+
+    private void lookAt(Path path) {
+        TlsLibrary.FileId id;
+        try {
+            id = TlsLibraryInspector.fileId(path);
+        } catch (IOException e) {
+            return;
+        }
+        synchronized (looked) {
+            if (looked.containsKey(id)) {
+                return;
+            }
+            Optional<TlsLibrary> lib;
+            try {
+                lib = TlsLibraryInspector.inspect(path);
+            } catch (IOException e) {
+                lib = Optional.empty();
+            }
+            looked.put(id, lib);
+            lib.ifPresent(l -> attach(l, path.toString()));
+        }
+    }
+
+    private void attach(TlsLibrary lib, String path) {
+        synchronized (looked) {
+            looked.put(lib.id(), Optional.of(lib));
+        }
+        try {
+            probes.attach(lib, path);
+        } catch (BpfException e) {
+            problems.add(e.getMessage());
+        }
+    }
+
+    /** Libraries whose probes could not be attached, and why. */
+    public List<String> problems() {
+        return List.copyOf(problems);
+    }
+}
