@@ -1,6 +1,7 @@
 package io.recordtls.cli;
 
 import io.recordtls.recorder.bpf.BpfSupport;
+import io.recordtls.recorder.bpf.Privileges;
 import io.recordtls.recorder.capture.TlsProbes;
 import io.recordtls.recorder.capture.TraceFs;
 import io.recordtls.recorder.libs.TlsLibrary;

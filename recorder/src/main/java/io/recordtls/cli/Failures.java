@@ -2,6 +2,7 @@ package io.recordtls.cli;
 
 import io.recordtls.recorder.bpf.BpfException;
 import io.recordtls.recorder.bpf.BpfUnavailableException;
+import io.recordtls.recorder.bpf.Privileges;
 
 import java.io.PrintWriter;
 

@@ -117,7 +117,9 @@ public final class Recorder implements AutoCloseable {
      * its pid is in the kernel's scope map, then execs the command.
      */
     public Process launch(List<String> command, ProcessBuilder.Redirect io) {
-        return launch(command, pb -> pb.redirectInput(io).redirectOutput(io).redirectError(io));
+        ProcessBuilder.Redirect input = io == ProcessBuilder.Redirect.DISCARD
+                ? ProcessBuilder.Redirect.from(new java.io.File("/dev/null")) : io;
+        return launch(command, pb -> pb.redirectInput(input).redirectOutput(io).redirectError(io));
     }
 
     public Process launch(List<String> command, Consumer<ProcessBuilder> configure) {
@@ -135,7 +137,7 @@ public final class Recorder implements AutoCloseable {
             probes.addToScope(p.pid());
             pipeline.nameProcess((int) p.pid(), Path.of(command.getFirst()).getFileName().toString());
             roots.add(p.pid());
-            commands.add(String.join(" ", command));
+            commands.add(redactor.commandLine(command));
             release(fifo, p);
             return p;
         } catch (IOException e) {

@@ -46,11 +46,18 @@ public final class DemoHttpsServer implements AutoCloseable {
     });
     private final Path caCertificate;
     private final Path dir;
+    private final SSLContext ssl;
 
-    private DemoHttpsServer(HttpsServer server, Path caCertificate, Path dir) {
+    private DemoHttpsServer(HttpsServer server, Path caCertificate, Path dir, SSLContext ssl) {
         this.server = server;
         this.caCertificate = caCertificate;
         this.dir = dir;
+        this.ssl = ssl;
+    }
+
+    /** The server's TLS identity, for other loopback servers the same clients should trust. */
+    public SSLContext sslContext() {
+        return ssl;
     }
 
     public static DemoHttpsServer start() throws IOException {
@@ -74,7 +81,7 @@ public final class DemoHttpsServer implements AutoCloseable {
             ssl.init(kmf.getKeyManagers(), null, null);
             HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
             server.setHttpsConfigurator(new HttpsConfigurator(ssl));
-            DemoHttpsServer demo = new DemoHttpsServer(server, pem, dir);
+            DemoHttpsServer demo = new DemoHttpsServer(server, pem, dir, ssl);
             server.createContext("/", demo::handle);
             server.setExecutor(demo.executor);
             server.start();

@@ -60,6 +60,34 @@ public final class Redactor {
         return out;
     }
 
+    /**
+     * A recorded command line as it may be written down: header arguments ("Authorization: ...")
+     * of redacted headers, the argument after -u/--user, and passwords in URLs are masked.
+     */
+    public synchronized String commandLine(List<String> argv) {
+        StringBuilder out = new StringBuilder();
+        boolean maskNext = false;
+        for (String arg : argv) {
+            String shown = arg;
+            if (enabled) {
+                int colon = arg.indexOf(':');
+                if (maskNext) {
+                    shown = MASK;
+                } else if (colon > 0 && redacts(arg.substring(0, colon).trim())) {
+                    shown = arg.substring(0, colon) + ": " + MASK;
+                } else {
+                    shown = arg.replaceAll("(?i)(\\b[a-z][a-z0-9+.-]*://)[^/@\\s:]+:[^/@\\s]+@", "$1" + MASK + "@");
+                }
+                if (!shown.equals(arg)) {
+                    count++;
+                }
+                maskNext = arg.equals("-u") || arg.equals("--user") || arg.equals("--proxy-user");
+            }
+            out.append(out.isEmpty() ? "" : " ").append(shown.contains(" ") || shown.isEmpty() ? "'" + shown + "'" : shown);
+        }
+        return out.toString();
+    }
+
     /** Header names configured for redaction, sorted (what the HAR says it redacts). */
     public List<String> configured() {
         return enabled ? headers.stream().sorted().collect(Collectors.toList()) : List.of();

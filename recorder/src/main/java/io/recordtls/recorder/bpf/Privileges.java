@@ -1,4 +1,4 @@
-package io.recordtls.cli;
+package io.recordtls.recorder.bpf;
 
 import java.io.IOException;
 import java.math.BigInteger;

@@ -1,0 +1,46 @@
+package io.recordtls.recorder.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.recordtls.recorder.RecordingSummary;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/** A finished recording as a test reads it: the HAR as JSON, the summary, the file. */
+record Recording(Path har, JsonNode json, String text, RecordingSummary summary) {
+    List<JsonNode> entries() {
+        List<JsonNode> out = new ArrayList<>();
+        json.path("log").path("entries").forEach(out::add);
+        return out;
+    }
+
+    JsonNode only() {
+        List<JsonNode> e = entries();
+        if (e.size() != 1) {
+            throw new AssertionError("expected one entry, got " + e.size() + ":\n" + text);
+        }
+        return e.getFirst();
+    }
+
+    JsonNode log() {
+        return json.path("log").path("_recordtls");
+    }
+
+    static byte[] responseBytes(JsonNode entry) {
+        JsonNode c = entry.path("response").path("content");
+        String text = c.path("text").asText();
+        return "base64".equals(c.path("encoding").asText()) ? Base64.getDecoder().decode(text)
+                : text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    static String header(JsonNode message, String name) {
+        for (JsonNode h : message.path("headers")) {
+            if (h.path("name").asText().equalsIgnoreCase(name)) {
+                return h.path("value").asText();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,210 @@
+package io.recordtls.recorder.http;
+
+import io.recordtls.recorder.stream.DirectionStream;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** HTTP/1.1 from reassembled byte streams, fed as the kernel side would: call by call, with offsets. */
+class HttpConnectionTest {
+    private final List<Exchange> exchanges = new ArrayList<>();
+    private final ConnectionInfo info = new ConnectionInfo(1, 42, "curl", "libssl.so.3",
+            new InetSocketAddress("127.0.0.1", 50000), new InetSocketAddress("127.0.0.1", 8443), true);
+    private final HttpConnection conn = new HttpConnection(() -> info, 1 << 20, exchanges::add, c -> {});
+    private final DirectionStream out = new DirectionStream(conn.out, Long.MAX_VALUE);
+    private final DirectionStream in = new DirectionStream(conn.in, Long.MAX_VALUE);
+    private long outOff, inOff, ts = 1_000_000;
+
+    private void send(String s) {
+        byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
+        out.accept(outOff, b.length, 0, b, ts++, ts++);
+        outOff += b.length;
+    }
+
+    private void receive(String s) {
+        receive(s.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private void receive(byte[] b) {
+        in.accept(inOff, b.length, 0, b, ts++, ts++);
+        inOff += b.length;
+    }
+
+    private static String body(CapturedMessage m) {
+        return new String(m.body.bytes(), StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void keepAliveExchangesAreSeparateEntriesInOrder() {
+        send("GET /a HTTP/1.1\r\nHost: api.test\r\n\r\n");
+        receive("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst");
+        send("GET /b?x=1 HTTP/1.1\r\nHost: api.test\r\n\r\n");
+        receive("HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope");
+        conn.end("closed");
+
+        assertThat(exchanges).hasSize(2);
+        assertThat(exchanges.get(0).request().target).isEqualTo("/a");
+        assertThat(body(exchanges.get(0).response())).isEqualTo("first");
+        assertThat(exchanges.get(1).response().status).isEqualTo(404);
+        assertThat(body(exchanges.get(1).response())).isEqualTo("nope");
+        assertThat(exchanges).allMatch(x -> x.response().complete && x.notes().isEmpty());
+    }
+
+    @Test
+    void pipelinedRequestsPairWithResponsesInOrder() {
+        send("GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2"
+                + "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+        conn.end("closed");
+
+        assertThat(exchanges).extracting(x -> x.request().target).containsExactly("/1", "/2", "/3");
+        assertThat(exchanges).extracting(x -> body(x.response())).containsExactly("1", "2", "");
+        assertThat(exchanges.get(2).response().complete).as("HEAD response has no body despite Content-Length").isTrue();
+    }
+
+    @Test
+    void chunkedBodyIsDechunkedWithTrailers() {
+        send("GET /c HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+        receive("6\r\n world\r\n0\r\nX-Checksum: 42\r\n\r\n");
+        conn.end("closed");
+
+        assertThat(body(exchanges.getFirst().response())).isEqualTo("hello world");
+        assertThat(exchanges.getFirst().response().trailers).containsExactly(new Header("X-Checksum", "42"));
+    }
+
+    @Test
+    void closeDelimitedBodyEndsWithTheConnection() {
+        send("GET /stream HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of ");
+        receive("this");
+        assertThat(exchanges).isEmpty();
+        conn.end("connection closed");
+
+        assertThat(body(exchanges.getFirst().response())).isEqualTo("all of this");
+        assertThat(exchanges.getFirst().response().complete).isTrue();
+    }
+
+    @Test
+    void noBodyFor204And304AndInterim100IsSkipped() {
+        send("PUT /u HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+        receive("HTTP/1.1 100 Continue\r\n\r\n");
+        send("abc");
+        receive("HTTP/1.1 204 No Content\r\n\r\n");
+        send("GET /e HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"x\"\r\n\r\n");
+        receive("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n");
+        conn.end("closed");
+
+        assertThat(exchanges).extracting(x -> x.response().status).containsExactly(204, 304);
+        assertThat(body(exchanges.get(0).request())).isEqualTo("abc");
+        assertThat(exchanges).allMatch(x -> x.response().complete);
+    }
+
+    @Test
+    void upgradeStopsParsingAndSaysSo() {
+        send("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+        receive("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\u0081\u0005hello");
+        send("\u0081\u0085garbage");
+        conn.end("closed");
+
+        assertThat(exchanges).hasSize(1);
+        assertThat(exchanges.getFirst().response().status).isEqualTo(101);
+        assertThat(exchanges.getFirst().notes()).anyMatch(n -> n.contains("upgraded to websocket"));
+    }
+
+    @Test
+    void responseCutShortIsIncompleteWithWhatArrived() {
+        send("GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+        conn.end("process 42 exited");
+
+        Exchange x = exchanges.getFirst();
+        assertThat(x.response().complete).isFalse();
+        assertThat(body(x.response())).isEqualTo("0123456789");
+        assertThat(x.notes()).anyMatch(n -> n.contains("response cut short: process 42 exited"));
+    }
+
+    @Test
+    void requestWithoutResponseIsKept() {
+        send("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi");
+        conn.end("process 42 exited");
+
+        assertThat(exchanges).hasSize(1);
+        assertThat(exchanges.getFirst().response()).isNull();
+        assertThat(exchanges.getFirst().notes()).anyMatch(n -> n.startsWith("no response"));
+    }
+
+    @Test
+    void bytesLostInsideABodyMarkTheEntryAndKeepTheRest() {
+        send("GET /x HTTP/1.1\r\nHost: h\r\n\r\n");
+        byte[] head = "HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n0123456789".getBytes(StandardCharsets.US_ASCII);
+        receive(head);
+        inOff += 10; // ten bytes never arrived (ring buffer full)
+        receive("ABCDEFGHIJ");
+        conn.end("closed");
+
+        CapturedMessage res = exchanges.getFirst().response();
+        assertThat(res.lostBytes).isEqualTo(10);
+        assertThat(res.complete).isFalse();
+        assertThat(res.body.size()).isEqualTo(30);
+        assertThat(body(res)).startsWith("0123456789").endsWith("ABCDEFGHIJ");
+    }
+
+    @Test
+    void serverSideRecordingSeesRequestsOnTheReadStream() {
+        HttpConnection server = new HttpConnection(() -> info, 1 << 20, exchanges::add, c -> {});
+        byte[] req = "GET /s HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] res = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
+        server.in.onBytes(req, 0, req.length, 1, 2);
+        server.out.onBytes(res, 0, res.length, 3, 4);
+        server.end("closed");
+
+        assertThat(server.clientSide()).isFalse();
+        assertThat(exchanges).hasSize(1);
+        assertThat(body(exchanges.getFirst().response())).isEqualTo("ok");
+    }
+
+    @Test
+    void tlsTrafficThatIsNotHttpIsSkippedWithANote() {
+        receive("220 mail.example ESMTP ready\r\n");
+        send("EHLO client\r\n");
+        conn.end("closed");
+
+        assertThat(exchanges).isEmpty();
+        assertThat(conn.protocol()).isEqualTo(HttpConnection.Protocol.OTHER);
+        assertThat(conn.notes()).anyMatch(n -> n.contains("not HTTP") && n.contains("220 mail.example"));
+    }
+
+    @Test
+    void http2PrefaceIsRecognisedNotMistakenForHttp1() {
+        send("PRI * HTTP/2.0\r\n");
+        assertThat(conn.protocol()).isEqualTo(HttpConnection.Protocol.UNKNOWN);
+        send("\r\nSM\r\n\r\n\u0000\u0000\u0000\u0004\u0000\u0000\u0000\u0000\u0000");
+        conn.end("closed");
+        assertThat(conn.protocol()).isEqualTo(HttpConnection.Protocol.HTTP2);
+        assertThat(exchanges).isEmpty();
+    }
+
+    @Test
+    void bodyOverTheCapIsTruncatedWithItsTrueSize() {
+        HttpConnection small = new HttpConnection(() -> info, 8, exchanges::add, c -> {});
+        byte[] req = "GET / HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream res = new ByteArrayOutputStream();
+        res.writeBytes("HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n01234567890123456789".getBytes(StandardCharsets.US_ASCII));
+        small.out.onBytes(req, 0, req.length, 1, 2);
+        small.in.onBytes(res.toByteArray(), 0, res.size(), 3, 4);
+        small.end("closed");
+
+        CapturedMessage r = exchanges.getFirst().response();
+        assertThat(r.body.truncated()).isTrue();
+        assertThat(r.body.size()).isEqualTo(20);
+        assertThat(body(r)).isEqualTo("01234567");
+        assertThat(r.complete).isTrue();
+    }
+}

@@ -1,0 +1,53 @@
+# Shared by ./recordtls and scripts/test.sh: find a JDK >= 22, install what is missing.
+# shellcheck shell=bash
+
+# Debian packages: building the eBPF object (clang, llvm, libbpf-dev, bpftool), loading it
+# (libbpf1), the build (maven), and the real clients of the demo and the tests.
+RECORDTLS_BUILD_PACKAGES="clang llvm libbpf-dev libbpf1 bpftool maven curl python3"
+
+rt_log() { echo "recordtls: $*" >&2; }
+
+rt_java_version() { # prints the feature version of a java binary, or nothing
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p' | head -n1
+}
+
+# Sets JAVA to a java >= 22: JAVA_HOME first, then the usual JVM folders, then PATH.
+rt_find_java() {
+  local candidates=() c v
+  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME/bin/java")
+  for c in /usr/lib/jvm/*/bin/java /opt/java/*/bin/java /opt/*jdk*/bin/java; do [ -x "$c" ] && candidates+=("$c"); done
+  command -v java >/dev/null && candidates+=("$(command -v java)")
+  for c in "${candidates[@]}"; do
+    v=$(rt_java_version "$c")
+    if [ -n "$v" ] && [ "$v" -ge 22 ]; then
+      JAVA=$c
+      export JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$c")")")
+      return 0
+    fi
+  done
+  rt_log "a JDK >= 22 is needed (the recorder calls libbpf through Java's FFM API) and none was found"
+  rt_log "looked at: JAVA_HOME, /usr/lib/jvm/*, /opt, PATH. Install one, e.g. Temurin 25 (https://adoptium.net)"
+  rt_log "or openjdk-25-jdk where your distribution has it, then set JAVA_HOME to it."
+  return 1
+}
+
+# Installs missing Debian packages when root; otherwise says which.
+rt_ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null; then
+    rt_log "missing: ${missing[*]} (install them with your package manager)"
+    return 1
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    rt_log "missing Debian packages: ${missing[*]}"
+    rt_log "run: sudo apt-get install -y ${missing[*]}"
+    return 1
+  fi
+  rt_log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null && apt-get install -y -qq "${missing[@]}" >/dev/null
+}
