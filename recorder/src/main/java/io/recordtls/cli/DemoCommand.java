@@ -33,6 +33,10 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Integer unprivileged = Failures.unprivileged(err);
+        if (unprivileged != null) {
+            return unprivileged;
+        }
         try (DemoHttpsServer server = DemoHttpsServer.start();
              Recorder recorder = Recorder.start(RecorderOptions.defaults())) {
             String base = server.baseUrl();

@@ -10,6 +10,18 @@ import java.io.PrintWriter;
 final class Failures {
     private Failures() {}
 
+    /** Says so and returns the exit code when this process cannot load eBPF programs; else null. */
+    static Integer unprivileged(PrintWriter err) {
+        if (Privileges.sufficient()) {
+            return null;
+        }
+        err.println("recordtls: cannot record: this process has " + Privileges.describe());
+        err.println("recordtls: recording needs root, or CAP_BPF + CAP_PERFMON (+ CAP_SYS_PTRACE, CAP_KILL): run it with sudo;"
+                + " 'recordtls doctor' checks the rest");
+        err.flush();
+        return RecordTlsCli.EXIT_FAILED;
+    }
+
     static int report(PrintWriter err, Throwable e) {
         Throwable t = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
         if (t instanceof BpfException b && b.isPermissionDenied() || !Privileges.sufficient()) {

@@ -83,6 +83,10 @@ final class RecordCommand implements Callable<Integer> {
                 return RecordTlsCli.EXIT_CANNOT_RUN;
             }
         }
+        Integer unprivileged = Failures.unprivileged(err);
+        if (unprivileged != null) {
+            return unprivileged;
+        }
         for (long pid : pids) {
             if (!ProcFs.alive(pid)) {
                 err.println("recordtls: no process " + pid);

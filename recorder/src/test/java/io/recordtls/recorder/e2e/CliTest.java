@@ -1,0 +1,199 @@
+package io.recordtls.recorder.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.recordtls.recorder.bpf.LibC;
+import io.recordtls.recorder.demo.DemoHttpsServer;
+import io.recordtls.recorder.har.HarJson;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The CLI as a user runs it: a separate JVM, exit codes, what it prints, signals. */
+class CliTest {
+    static DemoHttpsServer server;
+
+    @TempDir
+    Path tmp;
+
+    record Result(int exit, String out, String err) {}
+
+    @BeforeAll
+    static void startServer() throws IOException {
+        server = DemoHttpsServer.start();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    static List<String> cli(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "io.recordtls.cli.RecordTlsCli"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    Result run(List<String> cmd) throws Exception {
+        Path out = tmp.resolve("stdout"), err = tmp.resolve("stderr");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    @Test
+    void usageErrorsExitWith2AndSayWhy() throws Exception {
+        Result r = run(cli("record"));
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("give a COMMAND (after --) or --pid");
+        assertThat(run(cli("record", "--max-body", "lots", "--", "true")).err()).contains("not a size: lots");
+    }
+
+    @Test
+    void everyCommandHasHelp() throws Exception {
+        for (String c : List.of("record", "doctor", "demo")) {
+            Result r = run(cli(c, "--help"));
+            assertThat(r.exit()).as(c).isZero();
+            assertThat(r.out()).as(c).contains("Usage: recordtls " + c);
+        }
+        assertThat(run(cli("--help")).out()).contains("record").contains("doctor").contains("demo").contains("Exit codes");
+    }
+
+    @Test
+    void recordWritesTheHarPrintsASummaryAndPassesTheExitStatusOn() throws Exception {
+        BpfRequirement.check();
+        Path har = tmp.resolve("cli.har");
+        Result ok = run(cli("record", "-o", har.toString(), "--", "curl", "-sS", "--cacert", server.caCertificate().toString(),
+                server.baseUrl() + "/json"));
+        assertThat(ok.exit()).as(ok.err()).isZero();
+        assertThat(ok.out()).isEqualTo(DemoHttpsServer.JSON);
+        assertThat(ok.err()).contains("recorded 1 exchange on 1 connection from 1 process -> " + har)
+                .contains("lost: nothing (0 events dropped)");
+        JsonNode json = HarJson.mapper().readTree(har.toFile());
+        assertThat(json.at("/log/entries/0/response/content/text").asText()).isEqualTo(DemoHttpsServer.JSON);
+
+        Result failed = run(cli("record", "-o", tmp.resolve("f.har").toString(), "--", "curl", "-sS", "https://127.0.0.1:1/"));
+        assertThat(failed.exit()).as("curl's own status: couldn't connect").isEqualTo(7);
+        assertThat(failed.err()).contains("recorded 0 exchanges");
+
+        Result missing = run(cli("record", "--", "no-such-command-anywhere"));
+        assertThat(missing.exit()).isEqualTo(127);
+        assertThat(missing.err()).contains("no-such-command-anywhere: command not found");
+    }
+
+    @Test
+    void sigtermStopsAPidRecordingAndTheHarIsWritten() throws Exception {
+        BpfRequirement.check();
+        Path har = tmp.resolve("pid.har");
+        String ca = server.caCertificate().toString();
+        Process target = new ProcessBuilder("sh", "-c", "while true; do curl -sS --cacert " + ca + " " + server.baseUrl()
+                + "/hello > /dev/null; sleep 0.2; done").start();
+        try {
+            Process rec = new ProcessBuilder(cli("record", "--pid", Long.toString(target.pid()), "-o", har.toString()))
+                    .redirectErrorStream(true).start();
+            BufferedReader lines = new BufferedReader(new InputStreamReader(rec.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(lines.readLine()).contains("recording [" + target.pid() + "]");
+            Thread.sleep(1500);
+            LibC.kill(rec.pid(), LibC.SIGTERM);
+            assertThat(rec.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            String rest = new String(rec.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(rec.exitValue()).as(rest).isEqualTo(128 + 15);
+            assertThat(rest).contains("-> " + har);
+            JsonNode entries = HarJson.mapper().readTree(har.toFile()).at("/log/entries");
+            assertThat(entries.size()).isGreaterThanOrEqualTo(2);
+            entries.forEach(e -> assertThat(e.at("/response/content/text").asText()).isEqualTo("hello from recordtls demo\n"));
+        } finally {
+            target.destroyForcibly();
+        }
+    }
+
+    @Test
+    void probesAreGoneAfterTheRecorderIsKilled() throws Exception {
+        BpfRequirement.check();
+        Process sleeper = new ProcessBuilder("sleep", "60").start();
+        try {
+            Process rec = new ProcessBuilder(cli("record", "--pid", Long.toString(sleeper.pid()), "-o", tmp.resolve("k.har").toString()))
+                    .redirectErrorStream(true).start();
+            assertThat(new BufferedReader(new InputStreamReader(rec.getInputStream())).readLine()).contains("recording");
+            assertThat(ourPrograms()).as("probes attached while recording").isPositive();
+            rec.destroyForcibly(); // SIGKILL: no shutdown code runs
+            rec.waitFor(10, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ourPrograms() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(ourPrograms()).as("eBPF programs left after SIGKILL").isZero();
+        } finally {
+            sleeper.destroyForcibly();
+        }
+    }
+
+    /** recordtls programs loaded in the kernel now, by name, from any process. */
+    private static int ourPrograms() throws Exception {
+        Process p = new ProcessBuilder("bpftool", "prog", "show").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        int n = 0;
+        for (String line : out.split("\n")) {
+            if (line.contains("name rtls_")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void withoutPrivilegesTheErrorSaysWhatToDoWithoutAStackTrace() throws Exception {
+        BpfRequirement.check(); // we must be root to drop to nobody
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--"));
+        List<String> java = cli("record", "-o", "/tmp/never.har", "--", "true");
+        java.set(java.indexOf("-cp") + 1, readableByAnyone(System.getProperty("java.class.path")));
+        cmd.addAll(java);
+        Result r = run(cmd);
+        assertThat(r.exit()).as(r.err()).isEqualTo(125);
+        assertThat(r.err()).contains("recording needs root, or CAP_BPF + CAP_PERFMON").doesNotContain("\tat ").doesNotContain("Exception");
+        assertThat(Path.of("/tmp/never.har")).doesNotExist();
+    }
+
+    /** The class path copied where an unprivileged user can read it (the Maven repository is root's). */
+    private static String readableByAnyone(String classPath) throws IOException {
+        Path dir = Files.createTempDirectory("recordtls-cp");
+        dir.toFile().setReadable(true, false);
+        dir.toFile().setExecutable(true, false);
+        List<String> out = new ArrayList<>();
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            Path p = Path.of(entry);
+            if (Files.isRegularFile(p)) {
+                Path copy = dir.resolve(out.size() + "-" + p.getFileName());
+                Files.copy(p, copy);
+                copy.toFile().setReadable(true, false);
+                out.add(copy.toString());
+            } else {
+                out.add(entry); // target/classes: under the work tree, readable
+            }
+        }
+        return String.join(java.io.File.pathSeparator, out);
+    }
+
+    @Test
+    void doctorSaysThisMachineCanRecord() throws Exception {
+        BpfRequirement.check();
+        Result r = run(cli("doctor"));
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(r.out()).contains("ok    kernel BTF").contains("ok    eBPF programs load and attach").contains("recordtls can record on this machine.");
+    }
+}
