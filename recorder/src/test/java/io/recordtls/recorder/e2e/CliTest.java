@@ -116,6 +116,7 @@ class CliTest {
             JsonNode entries = HarJson.mapper().readTree(har.toFile()).at("/log/entries");
             assertThat(entries.size()).isGreaterThanOrEqualTo(2);
             entries.forEach(e -> assertThat(e.at("/response/content/text").asText()).isEqualTo("hello from recordtls demo\n"));
+            assertThat(ourPrograms()).as("eBPF programs left after SIGTERM").isZero();
         } finally {
             target.destroyForcibly();
         }
