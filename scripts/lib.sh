@@ -51,3 +51,14 @@ rt_ensure_packages() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null && apt-get install -y -qq "${missing[@]}" >/dev/null
 }
+
+# The JVM encodes the arguments of the processes it starts in the locale's charset: under the
+# C/POSIX locale an argument like 'héllo' would reach the recorded command as 'h?llo'. Run the
+# JVM under UTF-8 and tell the recorder which LC_ALL the recorded command should get back.
+rt_utf8_jvm() {
+  case "$(locale charmap 2>/dev/null)" in
+    UTF-8|utf8) return 0 ;;
+  esac
+  export RECORDTLS_ORIGINAL_LC_ALL="${LC_ALL-__unset__}"
+  export LC_ALL=C.UTF-8
+}

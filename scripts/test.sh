@@ -9,5 +9,6 @@ here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 rt_ensure_packages $RECORDTLS_BUILD_PACKAGES
 command -v node >/dev/null || rt_ensure_packages nodejs
 rt_find_java
+rt_utf8_jvm
 cd "$here"
 exec mvn -B -ntp verify "$@"

@@ -108,7 +108,10 @@ final class RecordCommand implements Callable<Integer> {
             if (!command.isEmpty()) {
                 List<String> argv = new ArrayList<>(command);
                 argv.set(0, executable);
-                Process p = recorder.launch(argv, ProcessBuilder.Redirect.INHERIT);
+                Process p = recorder.launch(argv, pb -> {
+                    pb.inheritIO();
+                    ChildLocale.restore(pb.environment());
+                });
                 while (!p.waitFor(50, TimeUnit.MILLISECONDS) && signalled.getCount() > 0) {
                     // wait for the command or a signal
                 }
