@@ -164,7 +164,7 @@ final class RecordingPipeline {
         c.http.end(why);
         conns.remove(c.connId);
         lostBytes += c.in.lostBytes() + c.out.lostBytes();
-        if (c.http.protocol() == HttpConnection.Protocol.OTHER || c.http.protocol() == HttpConnection.Protocol.HTTP2) {
+        if (c.http.protocol() == HttpConnection.Protocol.OTHER) {
             nonHttp++;
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("connection", Long.toString(c.connId));

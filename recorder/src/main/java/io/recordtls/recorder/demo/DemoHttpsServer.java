@@ -55,6 +55,13 @@ public final class DemoHttpsServer implements AutoCloseable {
         this.ssl = ssl;
     }
 
+    /** The server's key and certificate as PKCS#12 (password {@link #KEYSTORE_PASSWORD}), for other test servers. */
+    public Path keyStore() {
+        return dir.resolve("server.p12");
+    }
+
+    public static final String KEYSTORE_PASSWORD = "recordtls";
+
     /** The server's TLS identity, for other loopback servers the same clients should trust. */
     public SSLContext sslContext() {
         return ssl;

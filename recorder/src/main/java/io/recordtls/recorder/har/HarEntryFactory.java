@@ -62,6 +62,9 @@ public final class HarEntryFactory {
         if (!conn.clientSide()) {
             entry.setAdditionalField("_recordedSide", "server");
         }
+        if (req.pushed) {
+            entry.setAdditionalField("_pushed", true);
+        }
         boolean incomplete = !req.complete || res == null || !res.complete;
         if (incomplete) {
             entry.setAdditionalField("_incomplete", true);
@@ -232,7 +235,7 @@ public final class HarEntryFactory {
         if (target.startsWith("http://") || target.startsWith("https://")) {
             return target;
         }
-        String host = req.header("Host");
+        String host = req.authority != null ? req.authority : req.header("Host");
         if (host == null || host.isBlank()) {
             InetSocketAddress server = conn.server();
             if (server == null) {
@@ -241,13 +244,14 @@ public final class HarEntryFactory {
                 String ip = server.getAddress().getHostAddress();
                 host = (ip.contains(":") ? "[" + ip + "]" : ip) + (server.getPort() == 443 ? "" : ":" + server.getPort());
             }
-        } else if (host.endsWith(":443")) {
+        } else if (host.endsWith(":443") && (req.scheme == null || req.scheme.equals("https"))) {
             host = host.substring(0, host.length() - 4);
         }
         if ("*".equals(target)) {
             target = "/";
         }
-        return "https://" + host + (target.startsWith("/") ? target : "/" + target);
+        String scheme = req.scheme != null ? req.scheme : "https";
+        return scheme + "://" + host + (target.startsWith("/") ? target : "/" + target);
     }
 
     static List<HarQueryParam> query(String url) {

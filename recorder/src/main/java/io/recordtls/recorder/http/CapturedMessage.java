@@ -8,6 +8,9 @@ public final class CapturedMessage {
     public final String version;
     public final String method;     // requests
     public final String target;     // requests: the request target as sent
+    public String authority;        // HTTP/2 requests: :authority (HTTP/1.1 has the Host header)
+    public String scheme;           // HTTP/2 requests: :scheme
+    public boolean pushed;          // HTTP/2: a request the server pushed (PUSH_PROMISE)
     public final int status;        // responses
     public final String reason;     // responses
     public final List<Header> headers;

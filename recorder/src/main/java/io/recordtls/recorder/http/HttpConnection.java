@@ -29,7 +29,9 @@ public final class HttpConnection {
     private Protocol protocol = Protocol.UNKNOWN;
     private boolean clientSide = true;
     private Http1Parser http1;
+    private Http2Parser http2;
     private long otherBytes;
+    private boolean midConnectionHttp2;
     private String otherStart;
 
     private record Pending(boolean out, byte[] data, long tsEnter, long tsExit, long gap, boolean capped) {}
@@ -61,6 +63,29 @@ public final class HttpConnection {
         return otherBytes;
     }
 
+    /** An HTTP/2 connection seen from its middle: reported, never decoded. */
+    public boolean midConnectionHttp2() {
+        return midConnectionHttp2;
+    }
+
+    /** A plausible HTTP/2 frame header: 24-bit length, a known type, valid flags and stream id. */
+    static boolean looksLikeHttp2Frame(byte[] b) {
+        if (b.length < 9) {
+            return false;
+        }
+        int length = (b[0] & 0xff) << 16 | (b[1] & 0xff) << 8 | (b[2] & 0xff);
+        int type = b[3] & 0xff;
+        boolean reservedBitClear = (b[5] & 0x80) == 0;
+        int stream = (b[5] & 0x7f) << 24 | (b[6] & 0xff) << 16 | (b[7] & 0xff) << 8 | (b[8] & 0xff);
+        boolean streamOk = switch (type) {
+            case 4, 6, 7 -> stream == 0;           // SETTINGS, PING, GOAWAY
+            case 0, 1, 2, 3, 5, 9 -> stream != 0;  // DATA, HEADERS, PRIORITY, RST_STREAM, PUSH_PROMISE, CONTINUATION
+            case 8 -> true;                        // WINDOW_UPDATE
+            default -> false;
+        };
+        return length <= (1 << 24) - 1 && reservedBitClear && streamOk && (length > 0 || type == 4 || type == 0 || type == 1);
+    }
+
     /** The first bytes of a connection that is not HTTP, printable. */
     public String otherStart() {
         return otherStart;
@@ -72,6 +97,9 @@ public final class HttpConnection {
         }
         if (http1 != null) {
             http1.end(why);
+        }
+        if (http2 != null) {
+            http2.end(why);
         }
     }
 
@@ -85,8 +113,8 @@ public final class HttpConnection {
         @Override
         public void onBytes(byte[] data, int offset, int length, long tsEnter, long tsExit) {
             switch (protocol) {
-                case HTTP1 -> sink(isOut).onBytes(data, offset, length, tsEnter, tsExit);
-                case HTTP2, OTHER -> otherBytes += length;
+                case HTTP1, HTTP2 -> sink(isOut).onBytes(data, offset, length, tsEnter, tsExit);
+                case OTHER -> otherBytes += length;
                 case UNKNOWN -> {
                     byte[] copy = Arrays.copyOfRange(data, offset, offset + length);
                     pending.add(new Pending(isOut, copy, tsEnter, tsExit, 0, false));
@@ -105,8 +133,8 @@ public final class HttpConnection {
         @Override
         public void onGap(long length, boolean capped, long ts) {
             switch (protocol) {
-                case HTTP1 -> sink(isOut).onGap(length, capped, ts);
-                case HTTP2, OTHER -> otherBytes += length;
+                case HTTP1, HTTP2 -> sink(isOut).onGap(length, capped, ts);
+                case OTHER -> otherBytes += length;
                 case UNKNOWN -> {
                     pending.add(new Pending(isOut, null, ts, ts, length, capped));
                     // A hole before we know what this is: we will never know.
@@ -118,6 +146,9 @@ public final class HttpConnection {
 
     private StreamSink sink(boolean isOut) {
         boolean requestStream = isOut == clientSide;
+        if (http2 != null) {
+            return requestStream ? http2.clientSink() : http2.serverSink();
+        }
         return requestStream ? http1.requestSink() : http1.responseSink();
     }
 
@@ -130,7 +161,6 @@ public final class HttpConnection {
         if (startsWith(out, H2_PREFACE) || startsWith(in, H2_PREFACE)) {
             protocol = Protocol.HTTP2;
             clientSide = startsWith(out, H2_PREFACE);
-            notes.add("HTTP/2 connection: not decoded by this version of recordtls");
         } else if (Boolean.TRUE.equals(outIsRequest)) {
             protocol = Protocol.HTTP1;
             clientSide = true;
@@ -141,12 +171,20 @@ public final class HttpConnection {
             protocol = Protocol.OTHER;
             byte[] first = out.length > 0 ? out : in;
             otherStart = printable(first);
-            notes.add("not HTTP: TLS stream starting with \"" + otherStart + "\" skipped");
+            if (looksLikeHttp2Frame(first)) {
+                // HPACK state cannot be rebuilt mid-connection: decoding would invent headers.
+                midConnectionHttp2 = true;
+                notes.add("HTTP/2 connection whose beginning was not captured (recording started after it opened): not decoded");
+            } else {
+                notes.add("not HTTP: TLS stream starting with \"" + otherStart + "\" skipped");
+            }
         } else {
             return; // need more bytes
         }
         if (protocol == Protocol.HTTP1) {
             http1 = new Http1Parser(info, maxBody, listener, notes);
+        } else if (protocol == Protocol.HTTP2) {
+            http2 = new Http2Parser(info, maxBody, listener, notes);
         }
         onDecided.accept(this);
         List<Pending> replay = new ArrayList<>(pending);

@@ -38,13 +38,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Real kernel probes, real clients (curl, python3, node), a real HTTPS server on loopback:
  * the HAR must hold the exact bytes that went over the wire.
  */
-class RecorderEndToEndTest {
+class RecorderEndToEndTest extends EndToEndTestBase {
     static DemoHttpsServer server;
     static String base;
     static String ca;
-
-    @TempDir
-    Path tmp;
 
     @BeforeAll
     static void startServer() throws IOException {
@@ -57,40 +54,6 @@ class RecorderEndToEndTest {
     static void stopServer() {
         if (server != null) {
             server.close();
-        }
-    }
-
-    @BeforeEach
-    void needsBpf() {
-        BpfRequirement.check();
-    }
-
-    private Recording record(RecorderOptions options, Consumer<Recorder> body) throws IOException {
-        Path har = tmp.resolve("out.har");
-        RecordingSummary summary;
-        try (Recorder recorder = Recorder.start(options)) {
-            body.accept(recorder);
-            summary = recorder.stop(har);
-        }
-        String text = Files.readString(har);
-        return new Recording(har, HarJson.mapper().readTree(text), text, summary);
-    }
-
-    private Recording record(String... command) throws IOException {
-        return record(RecorderOptions.defaults(), r -> run(r, command));
-    }
-
-    /** Runs a command in scope and waits for it; fails with its output if it fails. */
-    static void run(Recorder r, String... command) {
-        try {
-            Path out = Files.createTempFile("recordtls-test", ".out");
-            Process p = r.launch(List.of(command), pb -> pb.redirectErrorStream(true).redirectOutput(out.toFile()));
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("command finished in time").isTrue();
-            String output = new String(Files.readAllBytes(out), StandardCharsets.ISO_8859_1); // may be binary
-            assertThat(p.exitValue()).as("exit status of %s; output:%n%s", Arrays.toString(command), output).isZero();
-            Files.delete(out);
-        } catch (IOException | InterruptedException e) {
-            throw new AssertionError(e);
         }
     }
 

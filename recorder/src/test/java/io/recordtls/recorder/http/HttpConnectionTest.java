@@ -192,6 +192,17 @@ class HttpConnectionTest {
     }
 
     @Test
+    void http2SeenFromTheMiddleIsReportedNeverDecoded() {
+        // a HEADERS frame on stream 5, as the first bytes seen: the HPACK state before it is unknown
+        byte[] headers = {0, 0, 3, 1, 4, 0, 0, 0, 5, (byte) 0x82, (byte) 0x86, (byte) 0x84};
+        conn.out.onBytes(headers, 0, headers.length, 1, 2);
+        conn.end("closed");
+        assertThat(exchanges).isEmpty();
+        assertThat(conn.midConnectionHttp2()).isTrue();
+        assertThat(conn.notes()).anyMatch(n -> n.contains("HTTP/2 connection whose beginning was not captured"));
+    }
+
+    @Test
     void bodyOverTheCapIsTruncatedWithItsTrueSize() {
         HttpConnection small = new HttpConnection(() -> info, 8, exchanges::add, c -> {});
         byte[] req = "GET / HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII);

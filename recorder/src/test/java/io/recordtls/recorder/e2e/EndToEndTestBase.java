@@ -1,0 +1,59 @@
+package io.recordtls.recorder.e2e;
+
+import io.recordtls.recorder.Recorder;
+import io.recordtls.recorder.RecorderOptions;
+import io.recordtls.recorder.RecordingSummary;
+import io.recordtls.recorder.har.HarJson;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Records real processes under real probes and reads the HAR back. */
+abstract class EndToEndTestBase {
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void needsBpf() {
+        BpfRequirement.check();
+    }
+
+    Recording record(RecorderOptions options, Consumer<Recorder> body) throws IOException {
+        Path har = tmp.resolve("out.har");
+        RecordingSummary summary;
+        try (Recorder recorder = Recorder.start(options)) {
+            body.accept(recorder);
+            summary = recorder.stop(har);
+        }
+        String text = Files.readString(har);
+        return new Recording(har, HarJson.mapper().readTree(text), text, summary);
+    }
+
+    Recording record(String... command) throws IOException {
+        return record(RecorderOptions.defaults(), r -> run(r, command));
+    }
+
+    /** Runs a command in scope and waits for it; fails with its output if it fails. */
+    static void run(Recorder r, String... command) {
+        try {
+            Path out = Files.createTempFile("recordtls-test", ".out");
+            Process p = r.launch(List.of(command), pb -> pb.redirectErrorStream(true).redirectOutput(out.toFile()));
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("command finished in time").isTrue();
+            String output = new String(Files.readAllBytes(out), StandardCharsets.ISO_8859_1); // may be binary
+            assertThat(p.exitValue()).as("exit status of %s; output:%n%s", Arrays.toString(command), output).isZero();
+            Files.delete(out);
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
