@@ -249,8 +249,10 @@ final class Http2Parser {
             s.response.tsEnd = tsExit;
             s.response.complete = s.response.incompleteReason == null;
             if (!s.requestEnded) {
-                // a server may answer before the request body is done; the stream is over for us
+                // a server may answer before the request body is done (or before it reads it)
                 s.request.tsEnd = s.request.tsEnd < 0 ? tsExit : s.request.tsEnd;
+                s.request.markIncomplete("the response ended before the request body was seen whole ("
+                        + s.request.body.size() + " bytes seen)");
             }
             emit(s);
         }

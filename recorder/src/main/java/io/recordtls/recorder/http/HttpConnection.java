@@ -161,6 +161,8 @@ public final class HttpConnection {
         if (startsWith(out, H2_PREFACE) || startsWith(in, H2_PREFACE)) {
             protocol = Protocol.HTTP2;
             clientSide = startsWith(out, H2_PREFACE);
+        } else if (!force && in.length == 0 && looksLikeHttp2Frame(out)) {
+            return; // an HTTP/2 server sends its SETTINGS before it reads the client's preface
         } else if (Boolean.TRUE.equals(outIsRequest)) {
             protocol = Protocol.HTTP1;
             clientSide = true;

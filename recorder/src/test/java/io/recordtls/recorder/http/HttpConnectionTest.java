@@ -192,6 +192,18 @@ class HttpConnectionTest {
     }
 
     @Test
+    void http2ServerSideIsRecognisedWhenItsSettingsGoOutBeforeThePrefaceComesIn() {
+        HttpConnection server = new HttpConnection(() -> info, 1 << 20, exchanges::add, c -> {});
+        byte[] settings = {0, 0, 0, 4, 0, 0, 0, 0, 0};
+        server.out.onBytes(settings, 0, settings.length, 1, 2);
+        assertThat(server.protocol()).isEqualTo(HttpConnection.Protocol.UNKNOWN);
+        byte[] preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        server.in.onBytes(preface, 0, preface.length, 3, 4);
+        assertThat(server.protocol()).isEqualTo(HttpConnection.Protocol.HTTP2);
+        assertThat(server.clientSide()).isFalse();
+    }
+
+    @Test
     void http2SeenFromTheMiddleIsReportedNeverDecoded() {
         // a HEADERS frame on stream 5, as the first bytes seen: the HPACK state before it is unknown
         byte[] headers = {0, 0, 3, 1, 4, 0, 0, 0, 5, (byte) 0x82, (byte) 0x86, (byte) 0x84};
