@@ -7,7 +7,7 @@ import io.recordtls.recorder.bpf.Privileges;
 import java.io.PrintWriter;
 
 /** Expected failures as one or two lines that say what happened and what to do. */
-final class Failures {
+public final class Failures {
     private Failures() {}
 
     /** Says so and returns the exit code when this process cannot load eBPF programs; else null. */
@@ -22,7 +22,7 @@ final class Failures {
         return RecordTlsCli.EXIT_FAILED;
     }
 
-    static int report(PrintWriter err, Throwable e) {
+    public static int report(PrintWriter err, Throwable e) {
         Throwable t = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
         if (t instanceof BpfException b && b.isPermissionDenied() || !Privileges.sufficient()) {
             err.println("recordtls: cannot load eBPF programs: " + (t.getMessage() == null ? t : firstLine(t.getMessage())));

@@ -28,11 +28,15 @@ public final class RecordTlsCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed: record, doctor or demo");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "a command is needed: " + String.join(", ", spec.subcommands().keySet()));
     }
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new RecordTlsCli());
+        for (RecordTlsSubcommand extra : java.util.ServiceLoader.load(RecordTlsSubcommand.class)) {
+            cl.addSubcommand(extra);
+        }
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             // Expected failures have been reported by the commands; this is a bug: say so plainly.
             cmd.getErr().println("recordtls: internal error: " + e);

@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import java.util.Locale;
 
 /** "64m", "512k", "1g", "1048576" as bytes. */
-final class Sizes implements CommandLine.ITypeConverter<Long> {
+public final class Sizes implements CommandLine.ITypeConverter<Long> {
     @Override
     public Long convert(String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);

@@ -12,13 +12,13 @@ import java.nio.file.Path;
  * Tests that need real eBPF call {@link #check()} first: where it is missing they are skipped
  * with the reason, unless RECORDTLS_REQUIRE_BPF=1 (CI), where a missing eBPF is a failure.
  */
-final class BpfRequirement {
+public final class BpfRequirement {
     private static String missing;
     private static boolean checked;
 
     private BpfRequirement() {}
 
-    static synchronized void check() {
+    public static synchronized void check() {
         if (!checked) {
             checked = true;
             missing = probe();

@@ -19,16 +19,16 @@ import java.util.function.Consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Records real processes under real probes and reads the HAR back. */
-abstract class EndToEndTestBase {
+public abstract class EndToEndTestBase {
     @TempDir
-    Path tmp;
+    protected Path tmp;
 
     @BeforeEach
     void needsBpf() {
         BpfRequirement.check();
     }
 
-    Recording record(RecorderOptions options, Consumer<Recorder> body) throws IOException {
+    protected Recording record(RecorderOptions options, Consumer<Recorder> body) throws IOException {
         Path har = tmp.resolve("out.har");
         RecordingSummary summary;
         try (Recorder recorder = Recorder.start(options)) {
@@ -39,12 +39,12 @@ abstract class EndToEndTestBase {
         return new Recording(har, HarJson.mapper().readTree(text), text, summary);
     }
 
-    Recording record(String... command) throws IOException {
+    protected Recording record(String... command) throws IOException {
         return record(RecorderOptions.defaults(), r -> run(r, command));
     }
 
     /** Runs a command in scope and waits for it; fails with its output if it fails. */
-    static void run(Recorder r, String... command) {
+    protected static void run(Recorder r, String... command) {
         try {
             Path out = Files.createTempFile("recordtls-test", ".out");
             Process p = r.launch(List.of(command), pb -> pb.redirectErrorStream(true).redirectOutput(out.toFile()));

@@ -75,6 +75,7 @@ class RecorderEndToEndTest extends EndToEndTestBase {
         assertThat(e.at("/_process").asText()).isEqualTo("curl");
         assertThat(e.at("/_tlsLibrary").asText()).startsWith("libssl.so");
         assertThat(e.has("_incomplete")).isFalse();
+        assertThat(e.at("/request").has("postData")).as("a GET has no postData").isFalse();
         assertThat(java.time.ZonedDateTime.parse(e.at("/startedDateTime").asText()).toInstant().toEpochMilli())
                 .isBetween(before, System.currentTimeMillis());
         assertThat(e.at("/timings/wait").asLong()).isGreaterThanOrEqualTo(0);

@@ -9,14 +9,14 @@ import java.util.Base64;
 import java.util.List;
 
 /** A finished recording as a test reads it: the HAR as JSON, the summary, the file. */
-record Recording(Path har, JsonNode json, String text, RecordingSummary summary) {
-    List<JsonNode> entries() {
+public record Recording(Path har, JsonNode json, String text, RecordingSummary summary) {
+    public List<JsonNode> entries() {
         List<JsonNode> out = new ArrayList<>();
         json.path("log").path("entries").forEach(out::add);
         return out;
     }
 
-    JsonNode only() {
+    public JsonNode only() {
         List<JsonNode> e = entries();
         if (e.size() != 1) {
             throw new AssertionError("expected one entry, got " + e.size() + ":\n" + text);
@@ -24,18 +24,18 @@ record Recording(Path har, JsonNode json, String text, RecordingSummary summary)
         return e.getFirst();
     }
 
-    JsonNode log() {
+    public JsonNode log() {
         return json.path("log").path("_recordtls");
     }
 
-    static byte[] responseBytes(JsonNode entry) {
+    public static byte[] responseBytes(JsonNode entry) {
         JsonNode c = entry.path("response").path("content");
         String text = c.path("text").asText();
         return "base64".equals(c.path("encoding").asText()) ? Base64.getDecoder().decode(text)
                 : text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    static String header(JsonNode message, String name) {
+    public static String header(JsonNode message, String name) {
         for (JsonNode h : message.path("headers")) {
             if (h.path("name").asText().equalsIgnoreCase(name)) {
                 return h.path("value").asText();

@@ -1,0 +1,207 @@
+package io.recordtls.replayer.server;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.common.Notifier;
+import com.github.tomakehurst.wiremock.verification.diff.PlainTextDiffRenderer;
+import com.github.tomakehurst.wiremock.common.Json;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.http.Request;
+import com.github.tomakehurst.wiremock.http.Response;
+import com.github.tomakehurst.wiremock.matching.StringValuePattern;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import com.github.tomakehurst.wiremock.verification.NearMiss;
+import io.recordtls.replayer.stubs.StubSet;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * WireMock serving recorded stubs over HTTP and HTTPS (a certificate for every recorded host,
+ * signed by a generated CA). Requests nothing matches are answered 404 with WireMock's report of
+ * the closest stub, counted, and passed to a listener.
+ */
+public final class ReplayServer implements AutoCloseable {
+    private final WireMockServer server;
+    private final ReplayCertificates certificates;
+    private final Path tempDir;
+    private final List<UnmatchedRequest> unmatched = Collections.synchronizedList(new ArrayList<>());
+
+    private ReplayServer(WireMockServer server, ReplayCertificates certificates, Path tempDir) {
+        this.server = server;
+        this.certificates = certificates;
+        this.tempDir = tempDir;
+    }
+
+    /** Serves stubs made in memory (their body files go to a temporary directory). */
+    public static ReplayServer start(StubSet stubs, ReplayOptions options, Consumer<UnmatchedRequest> onUnmatched) throws IOException {
+        Path root = Files.createTempDirectory("recordtls-replay");
+        new StubSet(java.util.Map.of(), stubs.bodyFiles(), List.of(), List.of()).writeTo(root);
+        ReplayServer s = start(root, List.copyOf(stubs.mappings().values()), options, onUnmatched, root);
+        stubs.mappings().values().forEach(s.server::addStubMapping);
+        return s;
+    }
+
+    /** Serves a directory in WireMock's layout (mappings/, __files/), as {@code recordtls stubs} writes it. */
+    public static ReplayServer start(Path dir, ReplayOptions options, Consumer<UnmatchedRequest> onUnmatched) throws IOException {
+        if (!Files.isDirectory(dir.resolve("mappings"))) {
+            throw new IOException(dir + " has no mappings/ directory: make one with 'recordtls stubs FILE.har -o " + dir + "'");
+        }
+        List<StubMapping> stubs = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(dir.resolve("mappings"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+                try {
+                    stubs.add(Json.read(Files.readString(f), StubMapping.class));
+                } catch (RuntimeException e) {
+                    throw new IOException(f + " is not a WireMock stub mapping: " + e.getMessage(), e);
+                }
+            }
+        }
+        return start(dir, stubs, options, onUnmatched, null);
+    }
+
+    private static ReplayServer start(Path root, List<StubMapping> stubs, ReplayOptions options,
+                                      Consumer<UnmatchedRequest> onUnmatched, Path tempDir) throws IOException {
+        Set<String> hosts = new LinkedHashSet<>();
+        for (StubMapping m : stubs) {
+            StringValuePattern host = m.getRequest().getHost();
+            if (host != null && host.getExpected() != null) {
+                hosts.add(host.getExpected());
+            }
+        }
+        Path certDir = options.certificateDir() != null ? options.certificateDir()
+                : (tempDir != null ? tempDir : Files.createTempDirectory("recordtls-replay-tls"));
+        ReplayCertificates certs = ReplayCertificates.create(hosts, certDir);
+        WireMockConfiguration cfg = WireMockConfiguration.options()
+                .bindAddress(options.bindAddress())
+                .usingFilesUnderDirectory(root.toString())
+                .notifier(new SilentNotifier())
+                // recorded responses had a length; WireMock would otherwise send chunked bodies
+                .useChunkedTransferEncoding(com.github.tomakehurst.wiremock.core.Options.ChunkedEncodingPolicy.NEVER)
+                .keystorePath(certs.keyStore().toString())
+                .keystoreType("PKCS12")
+                .keystorePassword(ReplayCertificates.PASSWORD)
+                .keyManagerPassword(ReplayCertificates.PASSWORD);
+        if (options.httpPort() < 0) {
+            cfg.httpDisabled(true);
+        } else {
+            cfg.port(options.httpPort());
+        }
+        cfg.httpsPort(options.httpsPort() < 0 ? -1 : options.httpsPort());
+        WireMockServer wm = new WireMockServer(cfg);
+        ReplayServer replay = new ReplayServer(wm, certs, tempDir);
+        wm.addMockServiceRequestListener((request, response) -> replay.onServed(request, response, onUnmatched));
+        try {
+            wm.start();
+        } catch (RuntimeException e) {
+            throw new IOException("start the replay server on " + options.bindAddress() + ": " + e.getMessage(), e);
+        }
+        return replay;
+    }
+
+    private void onServed(Request request, Response response, Consumer<UnmatchedRequest> onUnmatched) {
+        if (response.wasConfigured()) {
+            return;
+        }
+        String closest = null, diff = null;
+        try {
+            List<NearMiss> misses = server.findTopNearMissesFor(LoggedRequest.createFrom(request)).getNearMisses();
+            if (!misses.isEmpty() && misses.getFirst().getStubMapping() != null) {
+                NearMiss m = misses.getFirst();
+                closest = m.getStubMapping().getName() != null ? m.getStubMapping().getName() : m.getStubMapping().getRequest().toString();
+                diff = new PlainTextDiffRenderer(java.util.Map.of(), 100).render(m.getDiff()).strip();
+            }
+        } catch (RuntimeException e) {
+            diff = "(no near-miss report: " + e.getMessage() + ")";
+        }
+        UnmatchedRequest u = new UnmatchedRequest(request.getMethod().getName(), request.getAbsoluteUrl(), closest, diff);
+        unmatched.add(u);
+        if (onUnmatched != null) {
+            onUnmatched.accept(u);
+        }
+    }
+
+    /** WireMock's console output would repeat what {@link UnmatchedRequest} reports, and more. */
+    private static final class SilentNotifier implements Notifier {
+        @Override
+        public void info(String message) {}
+
+        @Override
+        public void error(String message) {}
+
+        @Override
+        public void error(String message, Throwable t) {}
+    }
+
+    public int httpPort() {
+        return server.isHttpEnabled() ? server.port() : -1;
+    }
+
+    public int httpsPort() {
+        return server.httpsPort();
+    }
+
+    public String httpUrl() {
+        return server.isHttpEnabled() ? "http://" + host() + ":" + server.port() : null;
+    }
+
+    public String httpsUrl() {
+        return "https://" + host() + ":" + server.httpsPort();
+    }
+
+    private String host() {
+        String bind = server.getOptions().bindAddress();
+        return bind.equals("0.0.0.0") ? "127.0.0.1" : bind.contains(":") ? "[" + bind + "]" : bind;
+    }
+
+    /** The CA certificate (PEM) that clients must trust for HTTPS. */
+    public Path caCertificate() {
+        return certificates.caPem();
+    }
+
+    public int stubCount() {
+        return server.getStubMappings().size();
+    }
+
+    public List<UnmatchedRequest> unmatched() {
+        return List.copyOf(unmatched);
+    }
+
+    /** Stubs no request has used so far. */
+    public List<StubMapping> unusedStubs() {
+        Set<UUID> used = new HashSet<>();
+        for (ServeEvent e : server.getAllServeEvents()) {
+            if (e.getStubMapping() != null && e.getWasMatched()) {
+                used.add(e.getStubMapping().getId());
+            }
+        }
+        return server.getStubMappings().stream().filter(m -> !used.contains(m.getId())).toList();
+    }
+
+    /** Idempotent. */
+    @Override
+    public void close() {
+        if (server.isRunning()) {
+            server.stop();
+        }
+        if (tempDir != null) {
+            try (Stream<Path> files = Files.walk(tempDir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.recordtls.replayer;
+
+import com.github.tomakehurst.wiremock.common.Json;
+import io.recordtls.replayer.har.HarFile;
+import io.recordtls.replayer.server.ReplayOptions;
+import io.recordtls.replayer.server.ReplayServer;
+import io.recordtls.replayer.stubs.StubGenerator;
+import io.recordtls.replayer.stubs.StubOptions;
+import io.recordtls.replayer.stubs.StubSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** HAR -> stubs -> a real WireMock, asked over real HTTP. */
+class StubGeneratorTest {
+    @TempDir
+    Path tmp;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    static String har(String... entries) {
+        return "{\"log\":{\"version\":\"1.2\",\"entries\":[" + String.join(",", entries) + "]}}";
+    }
+
+    static String entry(String method, String url, String requestType, String requestBody, List<String[]> requestHeaders,
+                        int status, String responseBody) {
+        StringBuilder h = new StringBuilder();
+        for (String[] kv : requestHeaders) {
+            h.append(h.isEmpty() ? "" : ",").append("{\"name\":\"").append(kv[0]).append("\",\"value\":\"").append(kv[1]).append("\"}");
+        }
+        String post = requestBody == null ? "" : ",\"postData\":{\"mimeType\":\"" + requestType + "\",\"text\":" + Json.write(requestBody) + "}";
+        return "{\"request\":{\"method\":\"" + method + "\",\"url\":\"" + url + "\",\"headers\":[" + h + "]" + post + "},"
+                + "\"response\":{\"status\":" + status + ",\"headers\":[{\"name\":\"Content-Type\",\"value\":\"text/plain\"},"
+                + "{\"name\":\"Content-Length\",\"value\":\"999\"},{\"name\":\"Set-Cookie\",\"value\":\"REDACTED\"},{\"name\":\"X-Seen\",\"value\":\"yes\"}],"
+                + "\"content\":{\"mimeType\":\"text/plain\",\"text\":" + Json.write(responseBody) + "}}}";
+    }
+
+    static String get(String url, int status, String body) {
+        return entry("GET", url, null, null, List.of(), status, body);
+    }
+
+    StubSet stubs(StubOptions options, String harJson) throws IOException {
+        HarFile.Contents c = HarFile.read(new ByteArrayInputStream(harJson.getBytes(StandardCharsets.UTF_8)), "t.har");
+        return new StubGenerator(options).generate(c.exchanges(), c.problems());
+    }
+
+    HttpResponse<String> send(ReplayServer s, String method, String pathAndQuery, String contentType, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(s.httpUrl() + pathAndQuery));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static StubOptions anyHost() {
+        return StubOptions.defaults().withMatchHost(false);
+    }
+
+    @Test
+    void repeatedRequestsReplayTheirResponsesInRecordedOrderThenNoMore() throws Exception {
+        StubSet set = stubs(anyHost(), har(get("https://api.test/job/1", 202, "pending"), get("https://api.test/job/1", 202, "running"),
+                get("https://api.test/other", 200, "x"), get("https://api.test/job/1", 200, "done")));
+        try (ReplayServer s = ReplayServer.start(set, ReplayOptions.defaults(), null)) {
+            List<String> seen = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> r = send(s, "GET", "/job/1", null, null);
+                seen.add(r.statusCode() + " " + r.body());
+            }
+            assertThat(seen).containsExactly("202 pending", "202 running", "200 done");
+            HttpResponse<String> fourth = send(s, "GET", "/job/1", null, null);
+            assertThat(fourth.statusCode()).isEqualTo(404);
+            assertThat(s.unmatched()).singleElement().satisfies(u -> assertThat(u.closest()).contains("/job/1"));
+        }
+    }
+
+    @Test
+    void repeatLastKeepsServingTheLastResponse() throws Exception {
+        StubSet set = stubs(anyHost().withRepeatLast(true), har(get("https://api.test/n", 200, "1"), get("https://api.test/n", 200, "2")));
+        try (ReplayServer s = ReplayServer.start(set, ReplayOptions.defaults(), null)) {
+            List<String> seen = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                seen.add(send(s, "GET", "/n", null, null).body());
+            }
+            assertThat(seen).containsExactly("1", "2", "2", "2");
+        }
+    }
+
+    @Test
+    void identicalResponsesNeedNoScenario() throws IOException {
+        StubSet set = stubs(anyHost(), har(get("https://api.test/same", 200, "s"), get("https://api.test/same", 200, "s")));
+        assertThat(set.mappings()).hasSize(1);
+        assertThat(set.mappings().values().iterator().next().getScenarioName()).isNull();
+    }
+
+    @Test
+    void bodiesMatchByTypeAndResponsesLoseWhatNoLongerFits() throws Exception {
+        StubSet set = stubs(anyHost(), har(
+                entry("POST", "https://api.test/json", "application/json", "{\"a\":1,\"b\":[1,2]}", List.<String[]>of(new String[] {"Content-Type", "application/json"}), 200, "json ok"),
+                entry("POST", "https://api.test/form", "application/x-www-form-urlencoded", "x=1&y=two", List.<String[]>of(new String[] {"Content-Type", "application/x-www-form-urlencoded"}), 200, "form ok"),
+                entry("POST", "https://api.test/text", "text/plain", "exactly this", List.<String[]>of(new String[] {"Content-Type", "text/plain"}), 200, "text ok")));
+        try (ReplayServer s = ReplayServer.start(set, ReplayOptions.defaults(), null)) {
+            HttpResponse<String> json = send(s, "POST", "/json", "application/json", "{ \"b\": [1, 2], \"a\": 1 }");
+            assertThat(json.body()).isEqualTo("json ok");
+            assertThat(json.headers().firstValue("X-Seen")).hasValue("yes");
+            assertThat(json.headers().firstValue("Content-Length")).as("recomputed, not the recorded 999").hasValue("7");
+            assertThat(json.headers().firstValue("Set-Cookie")).as("redacted headers are not served").isEmpty();
+            assertThat(send(s, "POST", "/json", "application/json", "{\"a\":2,\"b\":[1,2]}").statusCode()).isEqualTo(404);
+            assertThat(send(s, "POST", "/form", "application/x-www-form-urlencoded", "y=two&x=1").body()).isEqualTo("form ok");
+            assertThat(send(s, "POST", "/text", "text/plain", "exactly this").body()).isEqualTo("text ok");
+            assertThat(send(s, "POST", "/text", "text/plain", "not this").statusCode()).isEqualTo(404);
+            assertThat(send(s, "POST", "/text", "application/json", "exactly this").statusCode()).as("Content-Type is matched").isEqualTo(404);
+        }
+    }
+
+    @Test
+    void redactedValuesNeverBecomeRequirements() throws Exception {
+        StubSet set = stubs(anyHost().withMatchHeaders(Set.of("Authorization")),
+                har(entry("GET", "https://api.test/me", null, null, List.<String[]>of(new String[] {"Authorization", "REDACTED"}), 200, "me")));
+        String json = Json.write(set.mappings().values().iterator().next());
+        assertThat(json).doesNotContain("REDACTED");
+        try (ReplayServer s = ReplayServer.start(set, ReplayOptions.defaults(), null)) {
+            assertThat(send(s, "GET", "/me", null, null).body()).isEqualTo("me");
+        }
+    }
+
+    @Test
+    void volatileQueryAndJsonFieldsCanBeIgnored() throws Exception {
+        StubSet set = stubs(anyHost().withIgnored(Set.of("ts"), List.of("meta.requestId")), har(
+                get("https://api.test/search?q=cats&ts=1700000000", 200, "cats"),
+                entry("POST", "https://api.test/orders", "application/json", "{\"item\":\"x\",\"meta\":{\"requestId\":\"r-1\"}}",
+                        List.<String[]>of(new String[] {"Content-Type", "application/json"}), 201, "created")));
+        try (ReplayServer s = ReplayServer.start(set, ReplayOptions.defaults(), null)) {
+            assertThat(send(s, "GET", "/search?q=cats&ts=1800000000", null, null).body()).isEqualTo("cats");
+            assertThat(send(s, "GET", "/search?q=dogs&ts=1700000000", null, null).statusCode()).isEqualTo(404);
+            assertThat(send(s, "POST", "/orders", "application/json", "{\"item\":\"x\",\"meta\":{\"requestId\":\"r-2\"}}").body()).isEqualTo("created");
+            assertThat(send(s, "POST", "/orders", "application/json", "{\"item\":\"y\",\"meta\":{\"requestId\":\"r-2\"}}").statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void aRequestWithAParameterThatWasNotRecordedDoesNotMatch() throws Exception {
+        StubSet set = stubs(anyHost(), har(get("https://api.test/list", 200, "all")));
+        try (ReplayServer s = ReplayServer.start(set, ReplayOptions.defaults(), null)) {
+            assertThat(send(s, "GET", "/list", null, null).body()).isEqualTo("all");
+            assertThat(send(s, "GET", "/list?page=2", null, null).statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void rerunningOnTheSameHarWritesTheSameFiles() throws Exception {
+        String har = Files.readString(Path.of("src/test/resources/har/chrome-devtools.har"));
+        Path a = tmp.resolve("a"), b = tmp.resolve("b");
+        stubs(StubOptions.defaults(), har).writeTo(a);
+        stubs(StubOptions.defaults(), har).writeTo(b);
+        stubs(StubOptions.defaults(), har).writeTo(b); // again into the same place: no duplicates
+        assertThat(tree(b)).isEqualTo(tree(a));
+        assertThat(tree(a).keySet()).anyMatch(k -> k.matches("mappings/get-shop-example-com-443-api-cart-[0-9a-f]{8}\\.json"));
+        assertThat(tree(a).keySet()).anyMatch(k -> k.startsWith("__files/get-cdn-example-com-443-img-logo-png-") && k.endsWith(".bin"));
+    }
+
+    private static Map<String, String> tree(Path dir) throws IOException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                out.put(dir.relativize(f).toString(), new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
+            }
+        }
+        return out;
+    }
+}
