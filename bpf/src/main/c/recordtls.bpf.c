@@ -60,13 +60,27 @@ struct rt_call {
 	__u32 _pad;
 };
 
-/* The SSL call a thread is in: pid_tgid -> call. */
+/* The SSL call a thread is in, per direction: a read and a write can nest (node runs
+ * JavaScript from OpenSSL callbacks, so an SSL_write can happen inside an SSL_read), and
+ * both must be captured; same-direction nesting is one call (SSL_read calling SSL_read_ex). */
+struct rt_call_key {
+	__u64 pid_tgid;
+	__u32 dir;
+	__u32 _pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
-	__type(key, __u64);
+	__type(key, struct rt_call_key);
 	__type(value, struct rt_call);
 } calls SEC(".maps");
+
+static __always_inline __u32 fn_dir(__u32 cookie)
+{
+	__u8 fn = cookie & 0xff;
+	return (fn == RT_FN_WRITE || fn == RT_FN_WRITE_EX) ? RT_DIR_OUT : RT_DIR_IN;
+}
 
 struct rt_conn_key {
 	__u64 ssl;
@@ -266,7 +280,9 @@ int BPF_KPROBE(rtls_ssl_enter, void *ssl, void *buf, long num, void *len_ptr)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!in_scope(pid_tgid >> 32))
 		return 0;
-	struct rt_call *outer = bpf_map_lookup_elem(&calls, &pid_tgid);
+	__u32 cookie = (__u32)bpf_get_attach_cookie(ctx);
+	struct rt_call_key key = { .pid_tgid = pid_tgid, .dir = fn_dir(cookie) };
+	struct rt_call *outer = bpf_map_lookup_elem(&calls, &key);
 	if (outer) {
 		/* SSL_read calling SSL_read_ex (or the other way round, or the same
 		 * function probed through two paths): the outermost call reports. */
@@ -279,9 +295,9 @@ int BPF_KPROBE(rtls_ssl_enter, void *ssl, void *buf, long num, void *len_ptr)
 		.len_ptr = (__u64)len_ptr,
 		.ts_enter = bpf_ktime_get_ns(),
 		.fd = -1,
-		.cookie = (__u32)bpf_get_attach_cookie(ctx),
+		.cookie = cookie,
 	};
-	bpf_map_update_elem(&calls, &pid_tgid, &call, BPF_ANY);
+	bpf_map_update_elem(&calls, &key, &call, BPF_ANY);
 	return 0;
 }
 
@@ -352,7 +368,8 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
-	struct rt_call *call = bpf_map_lookup_elem(&calls, &pid_tgid);
+	struct rt_call_key ckey = { .pid_tgid = pid_tgid, .dir = fn_dir((__u32)bpf_get_attach_cookie(ctx)) };
+	struct rt_call *call = bpf_map_lookup_elem(&calls, &ckey);
 	if (!call)
 		return 0;
 	if (call->depth > 0) {
@@ -360,7 +377,7 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 		return 0;
 	}
 	struct rt_call c = *call;
-	bpf_map_delete_elem(&calls, &pid_tgid);
+	bpf_map_delete_elem(&calls, &ckey);
 
 	__u8 fn = c.cookie & 0xff;
 	__u16 lib_id = c.cookie >> 8;
@@ -437,8 +454,12 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 
 static __always_inline void note_fd(unsigned long fd)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct rt_call *call = bpf_map_lookup_elem(&calls, &pid_tgid);
+	struct rt_call_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .dir = RT_DIR_IN };
+	struct rt_call *call = bpf_map_lookup_elem(&calls, &key);
+	if (call)
+		call->fd = (__s32)fd;
+	key.dir = RT_DIR_OUT;
+	call = bpf_map_lookup_elem(&calls, &key);
 	if (call)
 		call->fd = (__s32)fd;
 }
@@ -574,7 +595,10 @@ int BPF_PROG(rtls_exit, struct task_struct *p)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	/* A thread that dies inside an SSL call leaves no return to clean up. */
-	bpf_map_delete_elem(&calls, &pid_tgid);
+	struct rt_call_key ckey = { .pid_tgid = pid_tgid, .dir = RT_DIR_IN };
+	bpf_map_delete_elem(&calls, &ckey);
+	ckey.dir = RT_DIR_OUT;
+	bpf_map_delete_elem(&calls, &ckey);
 	__u32 tgid = pid_tgid >> 32;
 	if (!in_scope(tgid))
 		return 0;

@@ -219,6 +219,30 @@ class RecorderEndToEndTest extends EndToEndTestBase {
     }
 
     @Test
+    void nodeFetchWritingFromInsideAnSslReadCallbackIsCaptured() throws IOException {
+        // undici sends the request from the handshake-done callback, which OpenSSL may run inside
+        // SSL_read (when the TLS 1.3 session ticket arrives): an SSL_write nested in an SSL_read.
+        String fetch = "const r = await fetch('" + base + "/json', { headers: { 'X-Run': process.argv[1] } }); await r.text();";
+        Recording rec = record(RecorderOptions.defaults(), r -> {
+            for (int i = 0; i < 4; i++) {
+                try {
+                    Process p = r.launch(List.of("node", "--input-type=module", "-e", fetch, "run" + i),
+                            pb -> pb.environment().put("NODE_EXTRA_CA_CERTS", ca));
+                    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                    assertThat(p.exitValue()).isZero();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        });
+        assertThat(rec.entries()).hasSize(4).allSatisfy(e -> {
+            assertThat(e.has("_incomplete")).isFalse();
+            assertThat(e.at("/response/content/text").asText()).isEqualTo(DemoHttpsServer.JSON);
+        });
+        assertThat(rec.entries()).extracting(e -> header(e.path("request"), "X-Run")).containsExactly("run0", "run1", "run2", "run3");
+    }
+
+    @Test
     void pythonPostIsRecordedThroughTheExFunctions() throws IOException {
         Recording rec = record("python3", "-c", String.join("\n",
                 "import ssl, urllib.request",
