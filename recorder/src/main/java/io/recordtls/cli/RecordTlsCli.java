@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "recordtls", mixinStandardHelpOptions = true, version = "recordtls " + Recorder.VERSION,
         description = "Records the HTTPS exchanges of unmodified processes with eBPF (no proxy, no CA) into HAR 1.2 files.",
-        subcommands = {RecordCommand.class, DoctorCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RecordCommand.class, DoctorCommand.class, DemoCommand.class, AgentCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:a check failed (doctor)", "2:usage error",
                 "125:recordtls failed (no privileges, no eBPF, I/O)", "126:the command could not be run",

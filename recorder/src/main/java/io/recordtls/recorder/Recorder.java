@@ -50,7 +50,7 @@ public final class Recorder implements AutoCloseable {
     private final LibraryTracker libraries;
     private final CapturePump pump;
     private final RecordingPipeline pipeline;
-    private final HarFileWriter writer = new HarFileWriter();
+    private final HarFileWriter writer;
     private final Redactor redactor;
     private final Instant started = Instant.now();
     private final List<Long> roots = Collections.synchronizedList(new ArrayList<>());
@@ -61,6 +61,7 @@ public final class Recorder implements AutoCloseable {
     private Recorder(RecorderOptions options, Consumer<Exchange> observer) {
         this.options = options;
         this.redactor = new Redactor(options.redact(), options.redactHeaders());
+        this.writer = options.wholeRecording() ? new HarFileWriter() : null;
         // Copy a little more than one body per call, so a call that carries headers and a
         // body just under the cap is not cut.
         long maxCapture = Math.min(Integer.MAX_VALUE, options.maxBody() + (64 << 10));
@@ -76,7 +77,9 @@ public final class Recorder implements AutoCloseable {
             pump.start();
         } catch (RuntimeException e) {
             probes.close();
-            writer.close();
+            if (writer != null) {
+                writer.close();
+            }
             throw e;
         }
     }
@@ -181,6 +184,61 @@ public final class Recorder implements AutoCloseable {
         }
     }
 
+    /** What a closed segment holds. {@code droppedEvents}: ring-buffer drops anywhere during its window. */
+    public record SegmentSummary(Path har, int entries, int incompleteEntries, long droppedEvents) {}
+
+    private final Map<String, CaptureStats> segmentStart = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Starts a segment: from now on, exchanges whose request starts are also written to the
+     * segment's own HAR. Segments may overlap (each exchange goes to every open one).
+     */
+    public void beginSegment(String id) {
+        segmentStart.put(id, probes.stats());
+        pipeline.openSegment(id, System.nanoTime()); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
+    }
+
+    /** Writes the segment so far (every SSL call made before this call is in). */
+    public void snapshotSegment(String id, Path har) {
+        long now = System.nanoTime();
+        pump.sync();
+        RecordingPipeline.Segment s = pipeline.segment(id);
+        if (s == null) {
+            throw new IllegalArgumentException("no open segment " + id);
+        }
+        pipeline.runInOrder(() -> s.writer.writeTo(har, VERSION, null, Map.of("_recordtls", segmentExtras(s, now))));
+    }
+
+    /** Ends the segment now and writes its HAR atomically. */
+    public SegmentSummary endSegment(String id, Path har) {
+        long now = System.nanoTime();
+        pump.sync();
+        RecordingPipeline.Segment s = pipeline.closeSegment(id, now);
+        try {
+            s.writer.writeTo(har, VERSION, null, Map.of("_recordtls", segmentExtras(s, now)));
+            CaptureStats before = segmentStart.remove(id);
+            long dropped = probes.stats().droppedEvents() - (before == null ? 0 : before.droppedEvents());
+            return new SegmentSummary(har, s.entries, s.incomplete, dropped);
+        } finally {
+            s.writer.close();
+        }
+    }
+
+    private Map<String, Object> segmentExtras(RecordingPipeline.Segment s, long now) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("segment", s.id);
+        CaptureStats before = segmentStart.get(s.id);
+        CaptureStats stats = probes.stats();
+        Map<String, Object> capture = new LinkedHashMap<>();
+        capture.put("droppedEvents", stats.droppedEvents() - (before == null ? 0 : before.droppedEvents()));
+        capture.put("droppedBytes", stats.droppedBytes() - (before == null ? 0 : before.droppedBytes()));
+        capture.put("maxBody", options.maxBody());
+        x.put("capture", capture);
+        x.put("tlsLibraries", probes.libraries().stream().map(TlsLibrary::toString).toList());
+        x.put("redaction", redactionInfo(false));
+        return x;
+    }
+
     public boolean inScope(long pid) {
         return probes.inScope(pid);
     }
@@ -212,7 +270,9 @@ public final class Recorder implements AutoCloseable {
         summary = new RecordingSummary(har, pipeline.entries(), pipeline.incomplete(), pipeline.truncated(),
                 pipeline.connections(), pipeline.nonHttp(), pipeline.processes(), libNames, stats,
                 pipeline.lostBytes(), notes);
-        writer.writeTo(har, VERSION, null, Map.of("_recordtls", logExtras(stats, losses, notes, libNames)));
+        if (writer != null) {
+            writer.writeTo(har, VERSION, null, Map.of("_recordtls", logExtras(stats, losses, notes, libNames)));
+        }
         return summary;
     }
 
@@ -240,12 +300,7 @@ public final class Recorder implements AutoCloseable {
             capture.put("lossesByConnection", per);
         }
         x.put("capture", capture);
-        Map<String, Object> redaction = new LinkedHashMap<>();
-        redaction.put("enabled", redactor.enabled());
-        redaction.put("headers", redactor.configured());
-        redaction.put("replacement", Redactor.MASK);
-        redaction.put("redactedValues", redactor.redactedValues());
-        x.put("redaction", redaction);
+        x.put("redaction", redactionInfo(true));
         if (!pipeline.skipped().isEmpty()) {
             x.put("skippedConnections", pipeline.skipped());
         }
@@ -253,6 +308,18 @@ public final class Recorder implements AutoCloseable {
             x.put("notes", notes);
         }
         return x;
+    }
+
+    /** What the HAR says of redaction; the count only for a whole recording (segments share the redactor). */
+    private Map<String, Object> redactionInfo(boolean withCount) {
+        Map<String, Object> redaction = new LinkedHashMap<>();
+        redaction.put("enabled", redactor.enabled());
+        redaction.put("headers", redactor.configured());
+        redaction.put("replacement", Redactor.MASK);
+        if (withCount) {
+            redaction.put("redactedValues", redactor.redactedValues());
+        }
+        return redaction;
     }
 
     /** Idempotent; without {@link #stop}, nothing is written. Probes are gone when this returns. */
@@ -276,7 +343,9 @@ public final class Recorder implements AutoCloseable {
                     // closing after a failure: the failure was reported already
                 } finally {
                     probes.close();
-                    writer.close();
+                    if (writer != null) {
+                        writer.close();
+                    }
                 }
             }
         }

@@ -30,6 +30,30 @@ import java.util.function.Consumer;
  */
 final class RecordingPipeline {
     private static final Object END = new Object();
+    private static final boolean DEBUG = System.getenv("RECORDTLS_DEBUG_EVENTS") != null;
+
+    /** The exchanges whose request started inside a time window (one test), in their own HAR. */
+    static final class Segment {
+        final String id;
+        final long tsStart;
+        long tsEnd = -1;
+        final HarFileWriter writer = new HarFileWriter();
+        int entries, incomplete;
+
+        Segment(String id, long tsStart) {
+            this.id = id;
+            this.tsStart = tsStart;
+        }
+
+        boolean covers(long ts) {
+            return ts >= tsStart && (tsEnd < 0 || ts <= tsEnd);
+        }
+    }
+
+    /** Work for the pipeline thread, run in order with the events around it. */
+    private record Command(Runnable action, java.util.concurrent.CompletableFuture<Void> done) {}
+
+    private final Map<String, Segment> segments = new java.util.LinkedHashMap<>();
 
     private final TlsProbes probes;
     private final long maxCapture;
@@ -76,6 +100,51 @@ final class RecordingPipeline {
         submit(new CaptureEvent.Fork(pid, 0, 0, name));
     }
 
+    /** Runs {@code action} on the pipeline thread after every event submitted before, and waits. */
+    void runInOrder(Runnable action) {
+        Command c = new Command(action, new java.util.concurrent.CompletableFuture<>());
+        try {
+            queue.put(c);
+            c.done().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("pipeline command failed", e.getCause());
+        }
+    }
+
+    Segment openSegment(String id, long tsStart) {
+        Segment[] out = new Segment[1];
+        runInOrder(() -> {
+            if (segments.containsKey(id)) {
+                throw new IllegalArgumentException("segment " + id + " is already open");
+            }
+            out[0] = new Segment(id, tsStart);
+            segments.put(id, out[0]);
+        });
+        return out[0];
+    }
+
+    /** Closes the window at {@code tsEnd}; the segment stops receiving exchanges. */
+    Segment closeSegment(String id, long tsEnd) {
+        Segment[] out = new Segment[1];
+        runInOrder(() -> {
+            Segment s = segments.remove(id);
+            if (s == null) {
+                throw new IllegalArgumentException("no open segment " + id);
+            }
+            s.tsEnd = tsEnd;
+            out[0] = s;
+        });
+        return out[0];
+    }
+
+    Segment segment(String id) {
+        Segment[] out = new Segment[1];
+        runInOrder(() -> out[0] = segments.get(id));
+        return out[0];
+    }
+
     /** Ends every connection still open and waits until everything is written to the spool. */
     void finish() {
         try {
@@ -99,6 +168,15 @@ final class RecordingPipeline {
                     }
                     return;
                 }
+                if (o instanceof Command c) {
+                    try {
+                        c.action().run();
+                        c.done().complete(null);
+                    } catch (Throwable t) {
+                        c.done().completeExceptionally(t);
+                    }
+                    continue;
+                }
                 handle((CaptureEvent) o);
             }
         } catch (Throwable t) {
@@ -107,6 +185,10 @@ final class RecordingPipeline {
     }
 
     private void handle(CaptureEvent e) {
+        if (DEBUG) {
+            System.err.println(System.nanoTime() / 1_000_000 + " pipeline: " + (e instanceof CaptureEvent.Data d
+                    ? "Data conn=" + d.connId() + " " + d.direction() + " " + d.payload().length + "B ts=" + d.tsExit() / 1_000_000 : e));
+        }
         switch (e) {
             case CaptureEvent.Data d -> {
                 Conn c = conn(d.connId(), d.pid(), d.libraryId());
@@ -186,13 +268,25 @@ final class RecordingPipeline {
     private void onExchange(Exchange x) {
         HarEntry entry = factory.entry(x);
         entries++;
-        if (entry.additional().containsKey("_incomplete")) {
+        boolean isIncomplete = entry.additional().containsKey("_incomplete");
+        if (isIncomplete) {
             incomplete++;
         }
         if ((x.response() != null && (x.response().body.truncated() || x.response().cappedBytes > 0)) || x.request().body.truncated()) {
             truncated++;
         }
-        writer.add(x.request().tsStart, entry);
+        if (writer != null) {
+            writer.add(x.request().tsStart, entry);
+        }
+        for (Segment s : segments.values()) {
+            if (s.covers(x.request().tsStart)) {
+                s.writer.add(x.request().tsStart, entry);
+                s.entries++;
+                if (isIncomplete) {
+                    s.incomplete++;
+                }
+            }
+        }
         if (exchangeObserver != null) {
             exchangeObserver.accept(x);
         }

@@ -19,6 +19,8 @@ public final class CapturePump implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean stop;
+    private final java.util.concurrent.atomic.AtomicLong syncRequested = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long syncDone;
 
     public CapturePump(TlsProbes probes, Consumer<CaptureEvent> listener) {
         this.ring = new RingBuffer(probes.eventsMap(), record -> listener.accept(EventDecoder.decode(record)));
@@ -33,7 +35,9 @@ public final class CapturePump implements AutoCloseable {
         try {
             while (!stop) {
                 ring.poll(DRAIN_INTERVAL_MS);
+                long requested = syncRequested.get();
                 ring.consume();
+                syncDone = requested;
             }
             while (ring.consume() > 0) {
                 // what was submitted before the probes were detached
@@ -42,6 +46,22 @@ public final class CapturePump implements AutoCloseable {
             failure.set(t);
         } finally {
             stopped.countDown();
+        }
+    }
+
+    /**
+     * Returns once every record the kernel had written when this was called has been handed to
+     * the listener: at most one drain interval later.
+     */
+    public void sync() {
+        long ticket = syncRequested.incrementAndGet();
+        while (syncDone < ticket && stopped.getCount() > 0) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

@@ -95,6 +95,8 @@ public final class HarFileWriter implements AutoCloseable {
                         out.write("\n  }\n}\n".getBytes(StandardCharsets.UTF_8));
                     }
                 }
+                // a temp file is 0600; a recording is shared like any source file
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
                 Files.move(tmp, har, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 Files.deleteIfExists(tmp);

@@ -115,7 +115,17 @@ class CliTest {
             assertThat(rest).contains("-> " + har);
             JsonNode entries = HarJson.mapper().readTree(har.toFile()).at("/log/entries");
             assertThat(entries.size()).isGreaterThanOrEqualTo(2);
-            entries.forEach(e -> assertThat(e.at("/response/content/text").asText()).isEqualTo("hello from recordtls demo\n"));
+            // the signal may cut one exchange short: it is then marked, the others are whole
+            int complete = 0;
+            for (JsonNode e : entries) {
+                if (e.has("_incomplete")) {
+                    assertThat(e.at("/_notes").toString()).contains("recording stopped");
+                } else {
+                    assertThat(e.at("/response/content/text").asText()).isEqualTo("hello from recordtls demo\n");
+                    complete++;
+                }
+            }
+            assertThat(complete).isGreaterThanOrEqualTo(2);
             assertThat(ourPrograms()).as("eBPF programs left after SIGTERM").isZero();
         } finally {
             target.destroyForcibly();

@@ -1,0 +1,187 @@
+package io.recordtls.recorder.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.recordtls.recorder.Recorder;
+import io.recordtls.recorder.RecorderOptions;
+import io.recordtls.recorder.scope.ProcFs;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The privileged side of recording for test runs: one recorder for the whole run (loading and
+ * detaching probes costs about a second), one segment per test. It serves one user through a
+ * Unix domain socket that only that user can open, and ends when told to, when its parent
+ * process is gone, or on SIGTERM.
+ */
+public final class RecordingAgent implements AutoCloseable {
+    private final ObjectMapper json = new ObjectMapper();
+    private final Recorder recorder;
+    private final Path socket;
+    private final int ownerUid;
+    private final ServerSocketChannel server;
+    private final Set<Long> added = ConcurrentHashMap.newKeySet();
+    private final CountDownLatch done = new CountDownLatch(1);
+
+    private RecordingAgent(Recorder recorder, Path socket, int ownerUid, ServerSocketChannel server) {
+        this.recorder = recorder;
+        this.socket = socket;
+        this.ownerUid = ownerUid;
+        this.server = server;
+    }
+
+    /** Loads the probes and listens on {@code socket}, owned by {@code ownerUid}, mode 0600. */
+    public static RecordingAgent start(Path socket, int ownerUid, RecorderOptions options) throws IOException {
+        Recorder recorder = Recorder.start(options.withWholeRecording(false));
+        try {
+            Files.deleteIfExists(socket);
+            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            giveTo(socket, ownerUid);
+            return new RecordingAgent(recorder, socket, ownerUid, server);
+        } catch (IOException | RuntimeException e) {
+            recorder.close();
+            throw e;
+        }
+    }
+
+    /** Serves until shutdown, until {@code parentPid} exits, or until closed; then releases everything. */
+    public void serve(long parentPid, PrintStream out) {
+        Thread.ofPlatform().daemon().name("recordtls-agent-parent-watch").start(() -> {
+            while (done.getCount() > 0) {
+                if (parentPid > 0 && !ProcFs.alive(parentPid)) {
+                    done.countDown();
+                    break;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            try {
+                server.close(); // unblocks accept()
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        });
+        out.println(AgentProtocol.READY);
+        out.flush();
+        while (done.getCount() > 0) {
+            try {
+                SocketChannel client = server.accept();
+                Thread.ofPlatform().daemon().name("recordtls-agent-client").start(() -> talk(client));
+            } catch (IOException e) {
+                break; // closed
+            }
+        }
+    }
+
+    private void talk(SocketChannel client) {
+        try (client;
+             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(client), StandardCharsets.UTF_8));
+             Writer out = new OutputStreamWriter(Channels.newOutputStream(client), StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                ObjectNode reply = json.createObjectNode();
+                try {
+                    handle(json.readTree(line), reply);
+                    reply.put("ok", true);
+                } catch (Exception e) {
+                    reply.removeAll();
+                    reply.put("ok", false);
+                    reply.put("error", String.valueOf(e.getMessage()));
+                }
+                out.write(json.writeValueAsString(reply) + "\n");
+                out.flush();
+                if (done.getCount() == 0) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            // the client went away: its segments end with the run
+        }
+    }
+
+    private void handle(JsonNode req, ObjectNode reply) throws IOException {
+        String op = req.path("op").asText();
+        switch (op) {
+            case "begin" -> {
+                for (JsonNode pid : req.path("pids")) {
+                    add(pid.asLong());
+                }
+                recorder.beginSegment(req.path("segment").asText());
+            }
+            case "add" -> add(req.path("pid").asLong());
+            case "snapshot" -> {
+                Path har = Path.of(req.path("har").asText());
+                recorder.snapshotSegment(req.path("segment").asText(), har);
+                giveTo(har, ownerUid);
+            }
+            case "end" -> {
+                Path har = Path.of(req.path("har").asText());
+                Recorder.SegmentSummary s = recorder.endSegment(req.path("segment").asText(), har);
+                giveTo(har, ownerUid);
+                reply.put("entries", s.entries());
+                reply.put("incompleteEntries", s.incompleteEntries());
+                reply.put("droppedEvents", s.droppedEvents());
+            }
+            case "shutdown" -> done.countDown();
+            default -> throw new IllegalArgumentException("unknown op \"" + op + "\"");
+        }
+    }
+
+    /** Puts a process in scope once: a test run begins many segments for the same JVM. */
+    private void add(long pid) {
+        if (added.add(pid) || !recorder.inScope(pid)) {
+            recorder.addProcess(pid);
+        }
+    }
+
+    /** The agent runs as root for a user who must own what it writes. */
+    private static void giveTo(Path file, int uid) throws IOException {
+        if (uid >= 0 && ((Number) Files.getAttribute(file, "unix:uid")).intValue() != uid) {
+            Files.setAttribute(file, "unix:uid", uid);
+        }
+    }
+
+    public void shutdown() {
+        done.countDown();
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException ignored) {
+            // a stale socket file is replaced next time
+        } finally {
+            recorder.close();
+        }
+    }
+}
