@@ -37,12 +37,35 @@ public final class ReplayServer implements AutoCloseable {
     private final WireMockServer server;
     private final ReplayCertificates certificates;
     private final Path tempDir;
+    private final Path root;
     private final List<UnmatchedRequest> unmatched = Collections.synchronizedList(new ArrayList<>());
 
-    private ReplayServer(WireMockServer server, ReplayCertificates certificates, Path tempDir) {
+    private ReplayServer(WireMockServer server, ReplayCertificates certificates, Path tempDir, Path root) {
         this.server = server;
         this.certificates = certificates;
         this.tempDir = tempDir;
+        this.root = root;
+    }
+
+    /**
+     * Serves another stub set from now on: stubs, scenarios and the request journal start over.
+     * For servers started from a {@link StubSet} (their body files live in a directory of their own).
+     */
+    public void replaceStubs(StubSet stubs) throws IOException {
+        if (tempDir == null) {
+            throw new IllegalStateException("a server started on a stub directory serves that directory");
+        }
+        server.resetAll();
+        unmatched.clear();
+        new StubSet(java.util.Map.of(), stubs.bodyFiles(), List.of(), List.of()).writeTo(root);
+        stubs.mappings().values().forEach(server::addStubMapping);
+    }
+
+    /** Every request served so far, oldest first, with what was answered. */
+    public List<ServeEvent> served() {
+        List<ServeEvent> events = new ArrayList<>(server.getAllServeEvents());
+        Collections.reverse(events); // WireMock keeps the newest first
+        return events;
     }
 
     /** Serves stubs made in memory (their body files go to a temporary directory). */
@@ -101,7 +124,7 @@ public final class ReplayServer implements AutoCloseable {
         }
         cfg.httpsPort(options.httpsPort() < 0 ? -1 : options.httpsPort());
         WireMockServer wm = new WireMockServer(cfg);
-        ReplayServer replay = new ReplayServer(wm, certs, tempDir);
+        ReplayServer replay = new ReplayServer(wm, certs, tempDir, root);
         wm.addMockServiceRequestListener((request, response) -> replay.onServed(request, response, onUnmatched));
         try {
             wm.start();

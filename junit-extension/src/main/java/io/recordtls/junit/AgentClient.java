@@ -1,0 +1,111 @@
+package io.recordtls.junit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** This JVM's end of the agent's socket. One request at a time. */
+final class AgentClient implements AutoCloseable {
+    private final ObjectMapper json = new ObjectMapper();
+    private final SocketChannel channel;
+    private final BufferedReader in;
+    private final Writer out;
+    private final Process agent;
+    private final Path dir;
+
+    private AgentClient(SocketChannel channel, Process agent, Path dir) {
+        this.channel = channel;
+        this.in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+        this.out = new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8);
+        this.agent = agent;
+        this.dir = dir;
+    }
+
+    static AgentClient connect(Path socket, Process agent, Path dir) throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        ch.connect(UnixDomainSocketAddress.of(socket));
+        return new AgentClient(ch, agent, dir);
+    }
+
+    synchronized JsonNode call(ObjectNode request) throws IOException {
+        if (!agent.isAlive()) {
+            throw new IOException("the privileged recorder has exited (status " + agent.exitValue() + ")");
+        }
+        out.write(json.writeValueAsString(request) + "\n");
+        out.flush();
+        String line = in.readLine();
+        if (line == null) {
+            throw new IOException("the privileged recorder closed the connection");
+        }
+        JsonNode reply = json.readTree(line);
+        if (!reply.path("ok").asBoolean()) {
+            throw new IOException("the recorder says: " + reply.path("error").asText());
+        }
+        return reply;
+    }
+
+    void begin(String segment, List<Long> pids) throws IOException {
+        ObjectNode r = json.createObjectNode().put("op", "begin").put("segment", segment);
+        pids.forEach(r.putArray("pids")::add);
+        call(r);
+    }
+
+    void add(long pid) throws IOException {
+        call(json.createObjectNode().put("op", "add").put("pid", pid));
+    }
+
+    void snapshot(String segment, Path har) throws IOException {
+        call(json.createObjectNode().put("op", "snapshot").put("segment", segment).put("har", har.toAbsolutePath().toString()));
+    }
+
+    JsonNode end(String segment, Path har) throws IOException {
+        return call(json.createObjectNode().put("op", "end").put("segment", segment).put("har", har.toAbsolutePath().toString()));
+    }
+
+    /** Where the agent may write files that this user then owns. */
+    Path scratch() {
+        return dir;
+    }
+
+    @Override
+    public void close() {
+        try {
+            call(json.createObjectNode().put("op", "shutdown"));
+        } catch (IOException ignored) {
+            // stopping anyway
+        }
+        try {
+            channel.close();
+            if (!agent.waitFor(30, TimeUnit.SECONDS)) {
+                agent.destroy();
+            }
+        } catch (IOException ignored) {
+            // stopping anyway
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // temp files
+        }
+    }
+}

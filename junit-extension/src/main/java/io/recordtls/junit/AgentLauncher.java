@@ -1,0 +1,121 @@
+package io.recordtls.junit;
+
+import io.recordtls.recorder.agent.AgentProtocol;
+import io.recordtls.recorder.bpf.Privileges;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts the privileged recorder (the agent) for this JVM: directly when the JVM may load eBPF
+ * programs itself, else through password-less sudo. The agent serves only this JVM's user, over
+ * a socket in a directory only that user can enter, and exits with this JVM.
+ */
+final class AgentLauncher {
+    private AgentLauncher() {}
+
+    /** Null when recording is possible here, else why not and what to do. */
+    static String whyRecordingIsImpossible() {
+        if (!Files.isReadable(Path.of("/sys/kernel/btf/vmlinux"))) {
+            return "the kernel has no BTF (/sys/kernel/btf/vmlinux): recording needs a kernel built with CONFIG_DEBUG_INFO_BTF";
+        }
+        if (!Files.isDirectory(Path.of("/sys/bus/event_source/devices/uprobe"))) {
+            return "the kernel has no uprobes (CONFIG_UPROBE_EVENTS)";
+        }
+        if (!Privileges.sufficient() && !passwordlessSudo()) {
+            return "this JVM cannot load eBPF programs (" + Privileges.describe() + ") and 'sudo -n' needs a password."
+                    + " Run the tests as root, give java CAP_BPF+CAP_PERFMON, or allow password-less sudo for java;"
+                    + " or replay: -D" + RecordTlsMode.PROPERTY + "=REPLAY";
+        }
+        return null;
+    }
+
+    private static boolean passwordlessSudo() {
+        try {
+            Process p = new ProcessBuilder("sudo", "-n", "true").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    static AgentClient start() throws IOException {
+        String missing = whyRecordingIsImpossible();
+        if (missing != null) {
+            throw new RecordingImpossibleException(missing);
+        }
+        Path dir = Files.createTempDirectory("recordtls-agent", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path socket = dir.resolve("agent.sock");
+        long uid = ((Number) Files.getAttribute(dir, "unix:uid")).longValue();
+        List<String> cmd = new ArrayList<>();
+        if (!Privileges.sufficient()) {
+            cmd.addAll(List.of("sudo", "-n", "--"));
+        }
+        cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), "io.recordtls.cli.RecordTlsCli", "agent",
+                "--socket", socket.toString(), "--owner-uid", Long.toString(uid),
+                "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+        Process agent = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
+            try {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (line.equals(AgentProtocol.READY)) {
+                        return line;
+                    }
+                }
+                return null;
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        try {
+            if (ready.get(120, TimeUnit.SECONDS) == null) {
+                agent.waitFor(10, TimeUnit.SECONDS);
+                throw new RecordingImpossibleException("the privileged recorder did not start (exit status "
+                        + (agent.isAlive() ? "none" : agent.exitValue()) + "; its error is above)");
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            agent.destroyForcibly();
+            throw new RecordingImpossibleException("the privileged recorder did not start within 120 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            agent.destroyForcibly();
+            throw new IOException("interrupted while starting the recorder", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException(e.getCause());
+        }
+        // keep reading its stdout so it never blocks on a full pipe
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                while (out.readLine() != null) {
+                    // nothing else is printed there
+                }
+            } catch (IOException ignored) {
+                // the agent ended
+            }
+        });
+        return AgentClient.connect(socket, agent, dir);
+    }
+
+    /** Recording cannot happen on this machine or for this user: say why, and how to fix it. */
+    static final class RecordingImpossibleException extends IOException {
+        RecordingImpossibleException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package io.recordtls.junit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.recordtls.replayer.har.HarFile;
+import io.recordtls.replayer.har.HarProblem;
+import io.recordtls.replayer.har.RecordedExchange;
+import io.recordtls.replayer.server.UnmatchedRequest;
+import io.recordtls.replayer.stubs.StubOptions;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.platform.commons.support.AnnotationSupport;
+import org.opentest4j.TestAbortedException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The extension behind {@link RecordTls}; also usable with {@code @RegisterExtension} and
+ * {@link #builder()} for configuration in code.
+ */
+public final class RecordTlsExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(RecordTlsExtension.class);
+    /** -Drecordtls.skipWhenRecordingImpossible=true: skip (with the reason) every test that cannot record, in a whole run. */
+    public static final String SKIP_PROPERTY = "recordtls.skipWhenRecordingImpossible";
+
+    /** Settings, from the annotation or the builder. */
+    record Settings(RecordTlsMode mode, String directory, Set<String> matchHeaders, Set<String> ignoreQuery,
+                    List<String> ignoreJson, boolean failOnUnusedRecordings, boolean replayServerPerClass,
+                    boolean skipWhenRecordingImpossible) {
+        static Settings of(RecordTls a) {
+            return new Settings(a.mode(), a.directory(), Set.of(a.matchHeaders()), Set.of(a.ignoreQuery()),
+                    List.of(a.ignoreJson()), a.failOnUnusedRecordings(), a.replayServerPerClass(), a.skipWhenRecordingImpossible());
+        }
+
+        StubOptions stubOptions() {
+            Set<String> headers = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+            headers.add("Content-Type");
+            headers.addAll(matchHeaders);
+            return StubOptions.defaults().withMatchHeaders(headers).withIgnored(ignoreQuery, ignoreJson);
+        }
+    }
+
+    private final Settings explicit;
+
+    /** Used through {@link RecordTls}. */
+    public RecordTlsExtension() {
+        this(null);
+    }
+
+    private RecordTlsExtension(Settings explicit) {
+        this.explicit = explicit;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configuration in code, for {@code @RegisterExtension static RecordTlsExtension tls = RecordTlsExtension.builder()...build();} */
+    public static final class Builder {
+        private RecordTlsMode mode = RecordTlsMode.AUTO;
+        private String directory = "";
+        private Set<String> matchHeaders = Set.of();
+        private Set<String> ignoreQuery = Set.of();
+        private List<String> ignoreJson = List.of();
+        private boolean failOnUnused, perClass, skip;
+
+        public Builder mode(RecordTlsMode mode) { this.mode = mode; return this; }
+        public Builder directory(Path dir) { this.directory = dir.toString(); return this; }
+        public Builder matchHeaders(String... names) { this.matchHeaders = Set.of(names); return this; }
+        public Builder ignoreQuery(String... names) { this.ignoreQuery = Set.of(names); return this; }
+        public Builder ignoreJson(String... paths) { this.ignoreJson = List.of(paths); return this; }
+        public Builder failOnUnusedRecordings(boolean on) { this.failOnUnused = on; return this; }
+        public Builder replayServerPerClass(boolean on) { this.perClass = on; return this; }
+        public Builder skipWhenRecordingImpossible(boolean on) { this.skip = on; return this; }
+
+        public RecordTlsExtension build() {
+            return new RecordTlsExtension(new Settings(mode, directory, matchHeaders, ignoreQuery, ignoreJson, failOnUnused, perClass, skip));
+        }
+    }
+
+    private Settings settings(ExtensionContext ctx) {
+        if (explicit != null) {
+            return explicit;
+        }
+        Optional<RecordTls> a = ctx.getTestMethod().flatMap(m -> AnnotationSupport.findAnnotation(m, RecordTls.class))
+                .or(() -> ctx.getTestClass().flatMap(c -> AnnotationSupport.findAnnotation(c, RecordTls.class)));
+        return a.map(Settings::of).orElseThrow(() -> new ExtensionConfigurationException(
+                "RecordTlsExtension needs @RecordTls on the test, or registration through RecordTlsExtension.builder()"));
+    }
+
+    /** -Drecordtls.mode, then RECORDTLS_MODE, then the annotation. */
+    static RecordTlsMode configuredMode(RecordTlsMode annotated) {
+        String override = System.getProperty(RecordTlsMode.PROPERTY);
+        String source = "-D" + RecordTlsMode.PROPERTY;
+        if (override == null || override.isBlank()) {
+            override = System.getenv(RecordTlsMode.ENVIRONMENT);
+            source = RecordTlsMode.ENVIRONMENT;
+        }
+        if (override == null || override.isBlank()) {
+            return annotated;
+        }
+        try {
+            return RecordTlsMode.valueOf(override.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ExtensionConfigurationException(source + "=" + override + " is not a mode: use one of "
+                    + Arrays.toString(RecordTlsMode.values()));
+        }
+    }
+
+    static Path harFile(Settings s, ExtensionContext ctx) {
+        String dir = !s.directory().isBlank() ? s.directory()
+                : System.getProperty("recordtls.dir", "src/test/resources/recordtls");
+        String cls = ctx.getRequiredTestClass().getSimpleName();
+        String method = ctx.getRequiredTestMethod().getName();
+        String unique = ctx.getUniqueId();
+        int inv = unique.lastIndexOf("-invocation:#");
+        if (inv >= 0) { // a parameterized or repeated test: one HAR per invocation
+            method += "-" + unique.substring(inv + 13).replaceAll("\\D", "");
+        }
+        return Path.of(dir, cls, method + ".har");
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext ctx) throws Exception {
+        Settings s = settings(ctx);
+        Path har = harFile(s, ctx);
+        RecordTlsMode mode = configuredMode(s.mode());
+        if (mode == RecordTlsMode.AUTO) {
+            mode = Files.exists(har) ? RecordTlsMode.REPLAY : RecordTlsMode.RECORD;
+        }
+        ExtensionContext.Store store = ctx.getStore(NS);
+        if (mode == RecordTlsMode.RECORD) {
+            AgentClient agent = agent(ctx, s);
+            String segment = ctx.getUniqueId();
+            agent.begin(segment, List.of(ProcessHandle.current().pid()));
+            store.put(TestRecording.class, new TestRecording.Recording(har, agent, segment));
+        } else {
+            if (!Files.exists(har)) {
+                throw new ExtensionConfigurationException("no recording at " + har.toAbsolutePath() + " to replay: record it once with -D"
+                        + RecordTlsMode.PROPERTY + "=RECORD (or AUTO) where the upstream is reachable");
+            }
+            HarFile.Contents contents = HarFile.read(har);
+            if (!contents.problems().isEmpty()) {
+                throw new ExtensionConfigurationException("the recording " + har + " cannot be replayed as is:\n  "
+                        + contents.problems().stream().map(HarProblem::toString).collect(Collectors.joining("\n  ")));
+            }
+            ReplaySession session = replaySession(ctx, s);
+            session.load(contents.exchanges());
+            store.put(TestRecording.class, new TestRecording.Replay(har, session));
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext ctx) throws Exception {
+        Settings s = settings(ctx);
+        TestRecording rec = ctx.getStore(NS).remove(TestRecording.class, TestRecording.class);
+        if (rec instanceof TestRecording.Recording r) {
+            Files.createDirectories(r.harFile().toAbsolutePath().getParent()); // ours, not root's
+            JsonNode result = r.agent().end(r.segment(), r.harFile());
+            long dropped = result.path("droppedEvents").asLong();
+            if (dropped > 0) {
+                throw new AssertionError("the recording " + r.harFile() + " lost " + dropped
+                        + " ring-buffer events while this test ran: it is written, marked, and should be recorded again");
+            }
+        } else if (rec instanceof TestRecording.Replay r) {
+            try {
+                List<UnmatchedRequest> unmatched = r.session().unmatched();
+                if (!unmatched.isEmpty()) {
+                    throw new AssertionError(unmatched.size() + " request" + (unmatched.size() == 1 ? "" : "s")
+                            + " matched nothing recorded in " + r.harFile() + " (re-record with -D" + RecordTlsMode.PROPERTY
+                            + "=RECORD if the service changed):\n" + unmatched.stream().map(u -> "  " + u.toString().replace("\n", "\n    "))
+                            .collect(Collectors.joining("\n")));
+                }
+                if (s.failOnUnusedRecordings()) {
+                    var unused = r.session().unused();
+                    if (!unused.isEmpty()) {
+                        throw new AssertionError(unused.size() + " recorded exchange" + (unused.size() == 1 ? " was" : "s were")
+                                + " never requested (failOnUnusedRecordings): " + unused.stream().map(m -> m.getName()).toList());
+                    }
+                }
+            } finally {
+                if (!s.replayServerPerClass()) {
+                    r.session().close();
+                }
+            }
+        }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext p, ExtensionContext ctx) {
+        return p.getParameter().getType() == TlsRecording.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext p, ExtensionContext ctx) {
+        TestRecording rec = ctx.getStore(NS).get(TestRecording.class, TestRecording.class);
+        if (rec == null) {
+            throw new ParameterResolutionException("TlsRecording exists per test: inject it into @Test, @BeforeEach or @AfterEach methods");
+        }
+        return rec;
+    }
+
+    /** One agent per test run, shared by every test class, stopped when the run ends. */
+    private static AgentClient agent(ExtensionContext ctx, Settings s) {
+        ExtensionContext.Store root = ctx.getRoot().getStore(NS);
+        Object held = root.getOrComputeIfAbsent("agent", k -> {
+            try {
+                return new Closeable<>(AgentLauncher.start());
+            } catch (AgentLauncher.RecordingImpossibleException e) {
+                return e;
+            } catch (IOException e) {
+                throw new UncheckedIOException("start the privileged recorder", e);
+            }
+        });
+        if (held instanceof AgentLauncher.RecordingImpossibleException e) {
+            String message = "cannot record " + ctx.getDisplayName() + ": " + e.getMessage();
+            if (s.skipWhenRecordingImpossible() || Boolean.getBoolean(SKIP_PROPERTY)) {
+                throw new TestAbortedException(message);
+            }
+            throw new ExtensionConfigurationException(message);
+        }
+        @SuppressWarnings("unchecked")
+        Closeable<AgentClient> c = (Closeable<AgentClient>) held;
+        return c.value();
+    }
+
+    private static ReplaySession replaySession(ExtensionContext ctx, Settings s) throws IOException {
+        if (!s.replayServerPerClass()) {
+            return new ReplaySession(s.stubOptions());
+        }
+        ExtensionContext classCtx = ctx.getParent().orElse(ctx);
+        @SuppressWarnings("unchecked")
+        Closeable<ReplaySession> c = (Closeable<ReplaySession>) classCtx.getStore(NS).getOrComputeIfAbsent("replay", k -> {
+            try {
+                return new Closeable<>(new ReplaySession(s.stubOptions()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        return c.value();
+    }
+
+    /** Store values JUnit closes when their context ends. */
+    record Closeable<T extends AutoCloseable>(T value) implements ExtensionContext.Store.CloseableResource {
+        @Override
+        public void close() throws Throwable {
+            value.close();
+        }
+    }
+}

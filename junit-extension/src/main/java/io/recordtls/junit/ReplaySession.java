@@ -1,0 +1,155 @@
+package io.recordtls.junit;
+
+import com.github.tomakehurst.wiremock.http.HttpHeader;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
+import io.recordtls.replayer.har.RecordedExchange;
+import io.recordtls.replayer.server.ReplayOptions;
+import io.recordtls.replayer.server.ReplayServer;
+import io.recordtls.replayer.server.UnmatchedRequest;
+import io.recordtls.replayer.stubs.StubGenerator;
+import io.recordtls.replayer.stubs.StubOptions;
+import io.recordtls.replayer.stubs.StubSet;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The replay servers of a test (or a class): one WireMock per recorded origin, matching what
+ * was recorded for that origin. A loopback origin is served on its recorded port when that port
+ * is free, so even a URL the service has hard-coded reaches the replay.
+ */
+final class ReplaySession implements AutoCloseable {
+    private final StubOptions stubOptions;
+    private final Path dir;
+    private final Map<Origin, ReplayServer> servers = new LinkedHashMap<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private Path bundle;
+
+    ReplaySession(StubOptions stubOptions) throws IOException {
+        this.stubOptions = stubOptions.withMatchHost(false);
+        this.dir = Files.createTempDirectory("recordtls-replay-session");
+    }
+
+    /** Serves these recordings from now on (servers already running are reused). */
+    void load(List<RecordedExchange> recorded) throws IOException {
+        Map<Origin, List<RecordedExchange>> byOrigin = new LinkedHashMap<>();
+        for (RecordedExchange x : recorded) {
+            byOrigin.computeIfAbsent(Origin.of(x.url()), o -> new ArrayList<>()).add(x);
+        }
+        for (ReplayServer s : servers.values()) {
+            s.replaceStubs(new StubSet(Map.of(), Map.of(), List.of(), List.of()));
+        }
+        for (var e : byOrigin.entrySet()) {
+            server(e.getKey()).replaceStubs(new StubGenerator(stubOptions).generate(e.getValue(), List.of()));
+        }
+    }
+
+    private ReplayServer server(Origin origin) throws IOException {
+        ReplayServer s = servers.get(origin);
+        if (s != null) {
+            return s;
+        }
+        int port = origin.loopback() && free(origin.port()) ? origin.port() : 0;
+        boolean https = origin.scheme().equals("https");
+        ReplayOptions options = ReplayOptions.defaults().withCertificateDir(Files.createTempDirectory(dir, "ca"))
+                .withPorts(https ? -1 : port, https ? port : -1);
+        s = ReplayServer.start(new StubSet(Map.of(), Map.of(), List.of(), List.of()), options, null);
+        servers.put(origin, s);
+        bundle = null; // a new CA: the bundle is rebuilt
+        return s;
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            probe.setReuseAddress(true);
+            return true;
+        } catch (IOException busy) {
+            return false;
+        }
+    }
+
+    /** The replay server for an origin; one is started (with nothing recorded) for an origin never seen. */
+    String baseUrl(Origin origin) throws IOException {
+        ReplayServer s = server(origin);
+        return origin.scheme().equals("https") ? "https://localhost:" + s.httpsPort() : "http://localhost:" + s.httpPort();
+    }
+
+    Path caBundle() throws IOException {
+        if (bundle == null) {
+            Path b = dir.resolve("ca-bundle-" + servers.size() + ".pem");
+            environment.clear();
+            environment.putAll(TrustEnvironment.trusting(b, servers.values().stream().map(ReplayServer::caCertificate).toList()));
+            bundle = b;
+        }
+        return bundle;
+    }
+
+    Map<String, String> environment() throws IOException {
+        caBundle();
+        return Map.copyOf(environment);
+    }
+
+    List<UnmatchedRequest> unmatched() {
+        List<UnmatchedRequest> all = new ArrayList<>();
+        servers.values().forEach(s -> all.addAll(s.unmatched()));
+        return all;
+    }
+
+    List<StubMapping> unused() {
+        List<StubMapping> all = new ArrayList<>();
+        servers.values().forEach(s -> all.addAll(s.unusedStubs()));
+        return all;
+    }
+
+    /** What the replay served, as exchanges on their original origins. */
+    List<RecordedExchange> served() {
+        List<RecordedExchange> out = new ArrayList<>();
+        for (var e : servers.entrySet()) {
+            Origin o = e.getKey();
+            for (ServeEvent ev : e.getValue().served()) {
+                var req = ev.getRequest();
+                var res = ev.getResponse();
+                URI url = URI.create(o.scheme() + "://" + o.host() + ":" + o.port() + req.getUrl());
+                out.add(new RecordedExchange("replay", out.size(), req.getMethod().getName(), url, headers(req.getHeaders()),
+                        req.getBody(), req.contentTypeHeader().isPresent() ? req.contentTypeHeader().firstValue() : null,
+                        res.getStatus(), "", headers(res.getHeaders()), res.getBody(),
+                        res.getHeaders() != null && res.getHeaders().getContentTypeHeader().isPresent()
+                                ? res.getHeaders().getContentTypeHeader().firstValue() : null,
+                        !ev.getWasMatched()));
+            }
+        }
+        return out;
+    }
+
+    private static List<RecordedExchange.NameValue> headers(com.github.tomakehurst.wiremock.http.HttpHeaders headers) {
+        List<RecordedExchange.NameValue> out = new ArrayList<>();
+        if (headers != null) {
+            for (HttpHeader h : headers.all()) {
+                for (String v : h.values()) {
+                    out.add(new RecordedExchange.NameValue(h.key(), v));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        servers.values().forEach(ReplayServer::close);
+        servers.clear();
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // temp files
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.recordtls.junit;
+
+import io.recordtls.replayer.har.HarFile;
+import io.recordtls.replayer.har.RecordedExchange;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The {@link TlsRecording} of one test, recording or replaying. */
+sealed interface TestRecording extends TlsRecording {
+
+    record Recording(Path harFile, AgentClient agent, String segment) implements TestRecording {
+        @Override
+        public RecordTlsMode mode() {
+            return RecordTlsMode.RECORD;
+        }
+
+        @Override
+        public List<RecordedExchange> exchanges() {
+            try {
+                Path snapshot = Files.createTempFile(agent.scratch(), "snapshot", ".har");
+                try {
+                    agent.snapshot(segment, snapshot);
+                    return HarFile.read(snapshot).exchanges();
+                } finally {
+                    Files.deleteIfExists(snapshot);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("read the recording so far", e);
+            }
+        }
+
+        @Override
+        public String baseUrl(String origin) {
+            Origin.parse(origin); // same validation in both modes
+            return origin;
+        }
+
+        @Override
+        public Optional<Path> caCertificate() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Map<String, String> environment() {
+            return Map.of();
+        }
+
+        @Override
+        public void addProcess(long pid) {
+            try {
+                agent.add(pid);
+            } catch (IOException e) {
+                throw new UncheckedIOException("record process " + pid, e);
+            }
+        }
+    }
+
+    record Replay(Path harFile, ReplaySession session) implements TestRecording {
+        @Override
+        public RecordTlsMode mode() {
+            return RecordTlsMode.REPLAY;
+        }
+
+        @Override
+        public List<RecordedExchange> exchanges() {
+            return session.served();
+        }
+
+        @Override
+        public String baseUrl(String origin) {
+            try {
+                return session.baseUrl(Origin.parse(origin));
+            } catch (IOException e) {
+                throw new UncheckedIOException("start a replay server for " + origin, e);
+            }
+        }
+
+        @Override
+        public Optional<Path> caCertificate() {
+            try {
+                return Optional.of(session.caBundle());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public Map<String, String> environment() {
+            try {
+                return session.environment();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void addProcess(long pid) {
+            // nothing is recorded while replaying
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.recordtls.junit;
+
+import io.recordtls.replayer.har.RecordedExchange;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A test's recording, injected into test and @BeforeEach/@AfterEach methods of a
+ * {@link RecordTls} test. The same test body works in both modes: take upstream URLs from
+ * {@link #baseUrl} and add {@link #environment} to the service's environment.
+ */
+public interface TlsRecording {
+    /** RECORD or REPLAY: what this test does now (AUTO is resolved). */
+    RecordTlsMode mode();
+
+    default boolean isRecording() {
+        return mode() == RecordTlsMode.RECORD;
+    }
+
+    default boolean isReplaying() {
+        return mode() == RecordTlsMode.REPLAY;
+    }
+
+    /** The HAR this test records into or replays from. */
+    Path harFile();
+
+    /**
+     * The exchanges so far: recorded ones while recording, the ones served by the replay while
+     * replaying (with their original URLs), so assertions on what the service sent hold in both.
+     */
+    List<RecordedExchange> exchanges();
+
+    /**
+     * Where the service should send requests meant for {@code origin} ("https://api.example.com"):
+     * the origin itself while recording, the replay server for it while replaying.
+     */
+    String baseUrl(String origin);
+
+    /** While replaying: a CA bundle (the system's CAs plus the replay servers') for clients to trust. */
+    Optional<Path> caCertificate();
+
+    /**
+     * While replaying: SSL_CERT_FILE, CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE and NODE_EXTRA_CA_CERTS
+     * pointing at {@link #caCertificate}; while recording: nothing.
+     */
+    Map<String, String> environment();
+
+    /** Records this process too (and what it starts): one not started by the test JVM. */
+    void addProcess(long pid);
+
+    default void addProcess(Process process) {
+        addProcess(process.pid());
+    }
+
+    default void addProcess(ProcessHandle process) {
+        addProcess(process.pid());
+    }
+}

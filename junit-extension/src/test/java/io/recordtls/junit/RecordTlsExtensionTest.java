@@ -1,0 +1,159 @@
+package io.recordtls.junit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.testkit.engine.Events;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+/** How @RecordTls behaves for a user's test: the cases run through JUnit's own engine. */
+class RecordTlsExtensionTest {
+    @TempDir
+    static Path recordings;
+
+    static final AtomicReference<String> lastBody = new AtomicReference<>();
+
+    static Events run(Class<?> testClass) {
+        return EngineTestKit.engine("junit-jupiter").configurationParameter("junit.jupiter.conditions.deactivate", "org.junit.*DisabledCondition")
+                .selectors(selectClass(testClass)).execute().testEvents();
+    }
+
+    static String failure(Events events) {
+        return events.failed().stream().findFirst().orElseThrow(() -> new AssertionError("no test failed"))
+                .getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow().getMessage();
+    }
+
+    static void har(String cls, String method, String entries) throws Exception {
+        Path f = recordings.resolve(cls).resolve(method + ".har");
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"t\",\"version\":\"1\"},\"entries\":[" + entries + "]}}");
+    }
+
+    static String get(String url, int status, String body) {
+        return "{\"request\":{\"method\":\"GET\",\"url\":\"" + url + "\",\"headers\":[]},\"response\":{\"status\":" + status
+                + ",\"headers\":[{\"name\":\"Content-Type\",\"value\":\"text/plain\"}],\"content\":{\"mimeType\":\"text/plain\",\"text\":\"" + body + "\"}}}";
+    }
+
+    static String fetch(String url) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + " " + r.body();
+    }
+
+    // --- the user's test classes -------------------------------------------------------------
+
+    static class ReplaysWhatWasRecorded {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings).build();
+
+        @Test
+        void asksTheApi(TlsRecording rec) throws Exception {
+            assertThat(rec.isReplaying()).isTrue();
+            lastBody.set(fetch(rec.baseUrl("http://api.example.test:8080") + "/status?v=1"));
+            assertThat(rec.exchanges()).singleElement().satisfies(x -> {
+                assertThat(x.url().toString()).isEqualTo("http://api.example.test:8080/status?v=1");
+                assertThat(x.status()).isEqualTo(200);
+            });
+        }
+    }
+
+    static class SendsSomethingNotRecorded {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings).build();
+
+        @Test
+        void asksTheApi(TlsRecording rec) throws Exception {
+            fetch(rec.baseUrl("http://api.example.test:8080") + "/status?v=2");
+        }
+    }
+
+    static class LeavesARecordingUnused {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings)
+                .failOnUnusedRecordings(true).build();
+
+        @Test
+        void asksOnce(TlsRecording rec) throws Exception {
+            fetch(rec.baseUrl("http://api.example.test:8080") + "/a");
+        }
+    }
+
+    static class HasNoRecording {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings).build();
+
+        @Test
+        void anything(TlsRecording rec) {
+        }
+    }
+
+    @RecordTls(mode = RecordTlsMode.REPLAY)
+    static class WantsTheRecordingTooEarly {
+        @BeforeAll
+        static void setUp(TlsRecording rec) {
+        }
+
+        @Test
+        void anything() {
+        }
+    }
+
+    // --- the assertions ----------------------------------------------------------------------
+
+    @Test
+    void replayServesTheRecordedResponseAndReportsWhatTheServiceSent() throws Exception {
+        har("ReplaysWhatWasRecorded", "asksTheApi", get("http://api.example.test:8080/status?v=1", 200, "all good"));
+        Events events = run(ReplaysWhatWasRecorded.class);
+        events.assertStatistics(s -> s.succeeded(1).failed(0));
+        assertThat(lastBody.get()).isEqualTo("200 all good");
+    }
+
+    @Test
+    void aRequestThatWasNotRecordedFailsTheTestWithTheClosestRecordedOne() throws Exception {
+        har("SendsSomethingNotRecorded", "asksTheApi", get("http://api.example.test:8080/status?v=1", 200, "ok"));
+        String message = failure(run(SendsSomethingNotRecorded.class));
+        assertThat(message).contains("1 request matched nothing recorded in").contains("GET http://localhost:")
+                .contains("/status?v=2").contains("closest recorded: GET http://api.example.test:8080/status?v=1");
+    }
+
+    @Test
+    void unusedRecordingsFailWhenAskedTo() throws Exception {
+        har("LeavesARecordingUnused", "asksOnce", get("http://api.example.test:8080/a", 200, "a") + "," + get("http://api.example.test:8080/b", 200, "b"));
+        assertThat(failure(run(LeavesARecordingUnused.class))).contains("1 recorded exchange was never requested")
+                .contains("GET http://api.example.test:8080/b");
+    }
+
+    @Test
+    void replayWithoutARecordingSaysHowToMakeOne() {
+        assertThat(failure(run(HasNoRecording.class))).contains("no recording at").contains("HasNoRecording/anything.har")
+                .contains("-Drecordtls.mode=RECORD");
+    }
+
+    @Test
+    void theRecordingIsPerTestNotPerClass() {
+        Events events = EngineTestKit.engine("junit-jupiter").selectors(selectClass(WantsTheRecordingTooEarly.class)).execute().containerEvents();
+        assertThat(events.failed().stream().findFirst().orElseThrow().getPayload(org.junit.platform.engine.TestExecutionResult.class)
+                .orElseThrow().getThrowable().orElseThrow().getMessage()).contains("TlsRecording exists per test");
+    }
+
+    @Test
+    void aModeOverrideThatIsNoModeIsAClearError() {
+        System.setProperty(RecordTlsMode.PROPERTY, "sometimes");
+        try {
+            assertThat(failure(run(HasNoRecording.class))).contains("-Drecordtls.mode=sometimes is not a mode: use one of [AUTO, RECORD, REPLAY]");
+        } finally {
+            System.clearProperty(RecordTlsMode.PROPERTY);
+        }
+    }
+}
