@@ -34,10 +34,22 @@ public final class HarJson {
         }
     }
 
+    /**
+     * A HAR holds whole bodies as single strings (base64 for binary): Jackson's default limit of
+     * 20 M characters per string would refuse any body over 15 MB.
+     */
+    public static com.fasterxml.jackson.core.JsonFactory factory() {
+        return com.fasterxml.jackson.core.JsonFactory.builder()
+                .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                        .maxStringLength(Integer.MAX_VALUE).maxDocumentLength(-1).build())
+                .build();
+    }
+
     public static ObjectMapper mapper() {
-        return new ObjectMapper()
+        return new ObjectMapper(factory())
                 .addMixIn(HarRequest.class, HarRequestMixin.class)
                 .registerModule(new JavaTimeModule())
+                .registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(SerializationFeature.WRITE_DATES_WITH_ZONE_ID)
                 .setSerializationInclusion(JsonInclude.Include.NON_NULL)

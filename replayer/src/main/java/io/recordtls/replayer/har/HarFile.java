@@ -1,6 +1,5 @@
 package io.recordtls.replayer.har;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -27,7 +26,7 @@ import java.util.Set;
  */
 public final class HarFile {
     private static final Set<String> KNOWN_VERSIONS = Set.of("1.1", "1.2", "1.3");
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper(io.recordtls.recorder.har.HarJson.factory());
 
     /** The entries that could be read, and what was wrong with the rest. */
     public record Contents(List<RecordedExchange> exchanges, List<HarProblem> problems) {}
@@ -45,7 +44,7 @@ public final class HarFile {
         List<HarProblem> problems = new ArrayList<>();
         int index = 0;
         boolean sawEntries = false;
-        try (JsonParser p = new JsonFactory(MAPPER).createParser(in)) {
+        try (JsonParser p = MAPPER.getFactory().createParser(in)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 problems.add(new HarProblem(name, -1, "not a HAR file: it does not start with a JSON object"));
                 return new Contents(exchanges, problems);
