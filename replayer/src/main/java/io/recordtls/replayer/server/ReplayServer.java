@@ -172,8 +172,9 @@ public final class ReplayServer implements AutoCloseable {
         return server.isHttpEnabled() ? server.port() : -1;
     }
 
+    /** -1 when HTTPS is off. */
     public int httpsPort() {
-        return server.httpsPort();
+        return server.getOptions().httpsSettings().enabled() ? server.httpsPort() : -1;
     }
 
     public String httpUrl() {

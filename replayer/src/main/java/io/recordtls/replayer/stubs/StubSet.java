@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 
@@ -36,9 +35,8 @@ public record StubSet(Map<String, StubMapping> mappings, Map<String, byte[]> bod
         }
     }
 
+    /** Written in place: a re-run rewrites the same names, and a temp file plus a rename per stub doubled the cost. */
     private static void write(Path target, byte[] bytes) throws IOException {
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.write(target, bytes);
     }
 }
