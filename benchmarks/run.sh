@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# recordtls benchmarks: every figure against its baseline, in the same run, on this machine.
+# Writes docs/benchmarks.md (figures, ratios, the commands, machine and kernel). Needs root.
+#   benchmarks/run.sh            # about 3 minutes
+# Loads are on loopback only, bounded in time.
+set -euo pipefail
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+top=$(dirname "$here")
+. "$top/scripts/lib.sh"
+[ "$(id -u)" -eq 0 ] || { rt_log "benchmarks attach eBPF probes: run as root"; exit 1; }
+rt_ensure_packages $RECORDTLS_BUILD_PACKAGES nginx wrk time
+rt_find_java
+rt_utf8_jvm
+"$top/recordtls" --version >/dev/null   # builds what is missing
+
+DUR=${BENCH_SECONDS:-15}
+work=$(mktemp -d /tmp/recordtls-bench.XXXXXX)
+chmod 755 "$work"   # nginx's workers (www-data) read the files served
+trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+CP="$top/replayer/target/recordtls.jar:$(ls "$top"/replayer/target/lib/*.jar | tr '\n' ':')"
+JAVA_RUN=("$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP")
+RT=("$JAVA" --enable-native-access=ALL-UNNAMED -jar "$top/replayer/target/recordtls.jar")
+results=()
+row() { results+=("| $1 | $2 | $3 | \`$4\` |"); printf '%-58s %s\n' "$1" "$2 ${3:+($3)}"; }
+
+# --- an HTTPS server on loopback: nginx, one worker (wrk gets the other core) ---------------
+mkdir -p "$work/html"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 1 \
+  -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+printf '{"id":42,"name":"benchmark item","tags":["a","b","c"],"price":12.5}' > "$work/html/item.json"
+head -c $((100 << 20)) /dev/urandom > "$work/html/big.bin"
+PORT=18643
+cat > "$work/nginx.conf" <<EOF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  types { application/json json; application/octet-stream bin; }
+  server {
+    listen 127.0.0.1:$PORT ssl;
+    ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
+    root $work/html;
+  }
+}
+EOF
+chmod -R a+rX "$work/html"
+nginx -c "$work/nginx.conf"
+URL=https://127.0.0.1:$PORT
+[ "$(curl -s --cacert "$work/cert.pem" -o /dev/null -w '%{http_code}' "$URL/item.json")" = 200 ] || { rt_log "nginx does not serve $URL/item.json"; exit 1; }
+rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'; }
+requests() { sed -n 's/^ *\([0-9]*\) requests in .*/\1/p'; }
+WRK=(wrk -t1 -c8 -d${DUR}s "$URL/item.json")
+
+# --- 1. overhead above the trap floor ----------------------------------------------------------
+echo "1. overhead: ${WRK[*]}"
+a=$("${WRK[@]}" | rps)
+coproc NOOP { exec "${JAVA_RUN[@]}" "$here/NoopProbes.java"; }
+read -r line <&"${NOOP[0]}"; echo "   $line"
+b=$("${WRK[@]}" | rps)
+exec {NOOP[1]}>&-; wait "$NOOP_PID" || true
+"${RT[@]}" record -q -o "$work/load.har" -- "${WRK[@]}" > "$work/wrk-c.txt"
+c=$(rps < "$work/wrk-c.txt")
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+row "(a) wrk, not recorded" "$a req/s" "" "${WRK[*]}"
+row "(b) wrk, no-op uprobes on the same functions (trap floor)" "$b req/s" "b/a $(ratio "$b" "$a")" "java NoopProbes.java & ${WRK[*]}"
+row "(c) wrk under recordtls record" "$c req/s" "c/a $(ratio "$c" "$a"), c/b $(ratio "$c" "$b")" "recordtls record -- ${WRK[*]}"
+
+# --- 2. completeness under load ----------------------------------------------------------------
+done_by_wrk=$(requests < "$work/wrk-c.txt")
+read -r complete incomplete dropped rate mbps < <(python3 - "$work/load.har" "$DUR" <<'EOF'
+import json, sys
+h = json.load(open(sys.argv[1]))
+e = h["log"]["entries"]
+complete = sum(1 for x in e if not x.get("_incomplete"))
+cap = h["log"]["_recordtls"]["capture"]
+print(complete, len(e) - complete, cap["droppedEvents"], f"{complete / float(sys.argv[2]):.0f}", f"{cap['bytes'] / float(sys.argv[2]) / 1e6:.1f}")
+EOF
+)
+row "complete exchanges in the HAR / completed by wrk" "$complete / $done_by_wrk" "$incomplete in flight at stop, marked incomplete; ring-buffer drops: $dropped" "recordtls record -- ${WRK[*]}"
+row "recorded exchanges/s, plaintext MB/s" "$rate/s, $mbps MB/s" "" "(same run)"
+
+# --- 3. big bodies -----------------------------------------------------------------------------
+echo "3. big bodies"
+t0=$(date +%s.%N); curl -s --cacert "$work/cert.pem" -o /dev/null "$URL/big.bin"; t1=$(date +%s.%N)
+"${RT[@]}" record -q --max-body 128m -o "$work/big.har" -- curl -s --cacert "$work/cert.pem" -o /dev/null "$URL/big.bin"
+read -r exact ms < <(python3 - "$work/big.har" "$work/html/big.bin" <<'EOF'
+import base64, hashlib, json, sys
+e = json.load(open(sys.argv[1]))["log"]["entries"][0]
+body = base64.b64decode(e["response"]["content"]["text"])
+same = hashlib.sha256(body).digest() == hashlib.sha256(open(sys.argv[2], "rb").read()).digest()
+print("byte-exact" if same else "DIFFERENT", e["time"])
+EOF
+)
+mb=$((100 * 1048576))
+row "100 MiB response, not recorded" "$(python3 -c "print(f'{$mb/($t1-$t0)/1e6:.0f} MB/s')")" "" "curl -o /dev/null $URL/big.bin"
+row "100 MiB response, recorded" "$(python3 -c "print(f'{$mb/($ms/1000)/1e6:.0f} MB/s')")" "$exact (request to last byte, from the HAR's timings)" "recordtls record --max-body 128m -- curl -o /dev/null $URL/big.bin"
+
+# --- 4. against a recording proxy --------------------------------------------------------------
+echo "4. per-request latency: direct, recordtls, WireMock's recording proxy"
+cat > "$work/loop.py" <<'EOF'
+import http.client, ssl, sys, time, urllib.parse
+url = urllib.parse.urlsplit(sys.argv[1])
+if url.scheme == "https":
+    conn = http.client.HTTPSConnection(url.hostname, url.port, context=ssl.create_default_context(cafile=sys.argv[2]))
+else:
+    conn = http.client.HTTPConnection(url.hostname, url.port)
+def get():
+    conn.request("GET", url.path)
+    conn.getresponse().read()
+n = 500
+get()  # connection set up outside the timing
+t = time.perf_counter()
+for _ in range(n):
+    get()
+print(f"{(time.perf_counter() - t) / n * 1000:.3f}")
+EOF
+direct=$(python3 "$work/loop.py" "$URL/item.json" "$work/cert.pem")
+recorded=$("${RT[@]}" record -q -o "$work/loop.har" -- python3 "$work/loop.py" "$URL/item.json" "$work/cert.pem")
+coproc PROXY { exec "${JAVA_RUN[@]}" "$here/ProxyRecorder.java" "$URL"; }
+read -r line <&"${PROXY[0]}"; pport=${line##* }
+proxied=$(python3 "$work/loop.py" "http://127.0.0.1:$pport/item.json")
+exec {PROXY[1]}>&-; wait "$PROXY_PID" || true
+row "per request, direct (python http.client, keep-alive)" "$direct ms" "" "python3 loop.py (500 GETs)"
+row "per request, under recordtls" "$recorded ms" "+$(python3 -c "print(f'{$recorded-$direct:.3f}')") ms" "recordtls record -- python3 loop.py"
+row "per request, through WireMock's recording proxy" "$proxied ms" "+$(python3 -c "print(f'{$proxied-$direct:.3f}')") ms" "WireMock startRecording(upstream); python3 loop.py via proxy"
+
+# --- 5. stub generation ------------------------------------------------------------------------
+echo "5. stub generation"
+for n in 10000 100000; do
+  python3 "$here/gen_har.py" $n "$work/gen-$n.har"
+  /usr/bin/time -f '%e %M' -o "$work/time-$n" "${RT[@]}" stubs --any-host "$work/gen-$n.har" -o "$work/stubs-$n" > /dev/null
+  read -r secs kb < "$work/time-$n"
+  row "$n HAR entries to stubs" "$secs s" "peak RSS $((kb / 1024)) MiB, JVM start included" "recordtls stubs --any-host gen-$n.har -o DIR"
+done
+
+# --- 6. replay ---------------------------------------------------------------------------------
+echo "6. replay"
+for n in 1000 10000; do
+  python3 "$here/gen_har.py" $n "$work/r-$n.har"
+  "${RT[@]}" stubs --any-host "$work/r-$n.har" -o "$work/replay-$n" > /dev/null
+  coproc REPLAY { exec "${RT[@]}" replay "$work/replay-$n" --https-port -1; }
+  read -r line <&"${REPLAY[0]}"; hport=$(echo "$line" | grep -o 'http://127.0.0.1:[0-9]*' | cut -d: -f3)
+  wrk -t1 -c16 -d3s "http://127.0.0.1:$hport" -s "$here/replay.lua" -- $n > /dev/null   # warm-up (JIT)
+  r=$(wrk -t1 -c16 -d${DUR}s "http://127.0.0.1:$hport" -s "$here/replay.lua" -- $n | rps)
+  kill "$REPLAY_PID"; wait "$REPLAY_PID" 2>/dev/null || true
+  row "replay server, $n stubs" "$r req/s" "random recorded paths" "recordtls replay DIR; wrk -t1 -c16 -s replay.lua -- $n"
+done
+
+# --- the report ----------------------------------------------------------------------------------
+out="$top/docs/benchmarks.md"
+mkdir -p "$(dirname "$out")"
+{
+  echo "# Benchmarks"
+  echo
+  echo "Made by \`benchmarks/run.sh\` on $(date -u +%Y-%m-%d) ($(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB,"
+  echo "kernel $(uname -r), $(openssl version | cut -d' ' -f1-2), nginx $(nginx -v 2>&1 | cut -d/ -f2), $("$JAVA" -version 2>&1 | head -1))."
+  echo "Each figure is measured against its baseline in the same run. Loads run on loopback."
+  echo
+  echo "| what | figure | ratio / note | command |"
+  echo "| --- | --- | --- | --- |"
+  printf '%s\n' "${results[@]}"
+  echo
+  cat "$here/notes.md"
+} > "$out"
+echo "wrote $out"
