@@ -123,6 +123,7 @@ public final class ReplayServer implements AutoCloseable {
             cfg.port(options.httpPort());
         }
         cfg.httpsPort(options.httpsPort() < 0 ? -1 : options.httpsPort());
+        cfg.withStores(new IndexedStubMappingStore.Stores(cfg.filesRoot()));
         WireMockServer wm = new WireMockServer(cfg);
         ReplayServer replay = new ReplayServer(wm, certs, tempDir, root);
         wm.addMockServiceRequestListener((request, response) -> replay.onServed(request, response, onUnmatched));

@@ -1,0 +1,52 @@
+package io.recordtls.replayer;
+
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
+import io.recordtls.replayer.server.ReplayOptions;
+import io.recordtls.replayer.server.ReplayServer;
+import io.recordtls.replayer.stubs.StubSet;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The replay server's stub index answers exactly as WireMock's linear scan would. */
+class IndexedStubMappingStoreTest {
+    @Test
+    void indexedAndUnindexableStubsKeepWireMocksPrecedence() throws Exception {
+        Map<String, StubMapping> stubs = new LinkedHashMap<>();
+        stubs.put("a.json", WireMock.get(WireMock.urlMatching("/items/.*")).willReturn(aResponse().withBody("regex")).build());
+        stubs.put("b.json", WireMock.get(WireMock.urlEqualTo("/items/1")).atPriority(1).willReturn(aResponse().withBody("exact, high priority")).build());
+        stubs.put("c.json", WireMock.get(WireMock.urlPathEqualTo("/items/3")).willReturn(aResponse().withBody("older")).build());
+        stubs.put("d.json", WireMock.get(WireMock.urlPathEqualTo("/items/3")).willReturn(aResponse().withBody("newer")).build());
+        stubs.put("e.json", WireMock.any(WireMock.urlEqualTo("/any")).willReturn(aResponse().withBody("any method")).build());
+        HttpClient http = HttpClient.newHttpClient();
+        try (ReplayServer s = ReplayServer.start(new StubSet(stubs, Map.of(), List.of(), List.of()), ReplayOptions.defaults(), null)) {
+            java.util.function.Function<String, String> get = path -> {
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(s.httpUrl() + path)).build(), HttpResponse.BodyHandlers.ofString());
+                    return r.statusCode() == 200 ? r.body() : String.valueOf(r.statusCode());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            assertThat(get.apply("/items/1")).isEqualTo("exact, high priority");
+            assertThat(get.apply("/items/2")).isEqualTo("regex");
+            assertThat(get.apply("/items/3")).as("newest first among equals, as WireMock does").isEqualTo("newer");
+            assertThat(get.apply("/items/3?x=1")).as("path stubs ignore the query").isEqualTo("newer");
+            assertThat(get.apply("/any")).isEqualTo("any method");
+            assertThat(get.apply("/nothing")).isEqualTo("404");
+            HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(s.httpUrl() + "/any"))
+                    .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(post.body()).isEqualTo("any method");
+        }
+    }
+}
