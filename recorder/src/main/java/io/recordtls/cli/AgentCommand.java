@@ -5,10 +5,8 @@ import io.recordtls.recorder.agent.RecordingAgent;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** The privileged recorder a test run starts (see junit-extension); not for direct use. */
@@ -37,9 +35,7 @@ final class AgentCommand implements Callable<Integer> {
             return unprivileged;
         }
         try (RecordingAgent agent = RecordingAgent.start(socket, ownerUid, RecorderOptions.defaults().withMaxBody(maxBody))) {
-            for (String name : List.of("INT", "TERM")) {
-                Signal.handle(new Signal(name), s -> agent.shutdown());
-            }
+            StopSignals.onStop(number -> agent.shutdown());
             agent.serve(parentPid, System.out);
             return 0;
         } catch (Exception | ExceptionInInitializerError | NoClassDefFoundError e) {

@@ -8,7 +8,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import sun.misc.Signal;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -97,12 +96,10 @@ final class RecordCommand implements Callable<Integer> {
                 .withRedaction(!noRedact, Set.copyOf(redactHeaders)).withRingBufferBytes((int) Math.min(ringBuffer, 1 << 30));
         AtomicInteger signal = new AtomicInteger();
         CountDownLatch signalled = new CountDownLatch(1);
-        for (String name : List.of("INT", "TERM")) {
-            Signal.handle(new Signal(name), s -> {
-                signal.set(s.getNumber());
-                signalled.countDown();
-            });
-        }
+        StopSignals.onStop(number -> {
+            signal.set(number);
+            signalled.countDown();
+        });
         try (Recorder recorder = Recorder.start(options)) {
             int exit = 0;
             if (!command.isEmpty()) {

@@ -324,7 +324,7 @@ final class RecordingPipeline {
                     p -> io.recordtls.recorder.scope.ProcFs.comm(p).orElse("pid " + p));
             TlsLibrary lib = probes.library(libraryId);
             this.library = lib == null ? "unknown" : lib.name();
-            this.http = new HttpConnection(this::info, maxBody, RecordingPipeline.this::onExchange, h -> {});
+            this.http = new HttpConnection(this::info, maxBody, RecordingPipeline.this::onExchange);
             this.in = new DirectionStream(http.in, maxCapture);
             this.out = new DirectionStream(http.out, maxCapture);
         }

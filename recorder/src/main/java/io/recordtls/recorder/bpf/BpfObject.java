@@ -2,8 +2,6 @@ package io.recordtls.recorder.bpf;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -104,21 +102,6 @@ public final class BpfObject implements AutoCloseable {
             throw new BpfException("fd of map " + name, fd);
         }
         return new BpfMap(name, fd);
-    }
-
-    public List<String> programNames() {
-        checkOpen();
-        List<String> names = new ArrayList<>();
-        MemorySegment prog = MemorySegment.NULL;
-        while (true) {
-            MemorySegment p = prog;
-            prog = invokeSegment(() -> (MemorySegment) Libbpf.OBJECT_NEXT_PROGRAM.invokeExact(obj, p));
-            if (prog.equals(MemorySegment.NULL)) {
-                return names;
-            }
-            MemorySegment pp = prog;
-            names.add(invokeSegment(() -> (MemorySegment) Libbpf.PROGRAM_NAME.invokeExact(pp)).reinterpret(256).getString(0));
-        }
     }
 
     /** Attaches a program whose section name says where (tracepoint/..., tp_btf/...). */

@@ -5,7 +5,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
@@ -85,9 +84,5 @@ public final class LibC {
         } catch (Throwable t) {
             return "(unprintable libbpf message)";
         }
-    }
-
-    static ValueLayout.OfLong sizeT() {
-        return JAVA_LONG;
     }
 }

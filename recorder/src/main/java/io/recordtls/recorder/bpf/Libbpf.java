@@ -28,15 +28,12 @@ final class Libbpf {
     static final MethodHandle OBJECT_OPEN_MEM = withErrno("bpf_object__open_mem", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
     static final MethodHandle OBJECT_LOAD = plain("bpf_object__load", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle OBJECT_CLOSE = plain("bpf_object__close", FunctionDescriptor.ofVoid(ADDRESS));
-    static final MethodHandle OBJECT_FIND_MAP = plain("bpf_object__find_map_by_name", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle OBJECT_NEXT_MAP = plain("bpf_object__next_map", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle OBJECT_FIND_PROGRAM = plain("bpf_object__find_program_by_name", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle OBJECT_NEXT_PROGRAM = plain("bpf_object__next_program", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle MAP_NAME = plain("bpf_map__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final MethodHandle MAP_FD = plain("bpf_map__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle MAP_SET_MAX_ENTRIES = plain("bpf_map__set_max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     static final MethodHandle MAP_INITIAL_VALUE = plain("bpf_map__initial_value", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle PROGRAM_NAME = plain("bpf_program__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final MethodHandle PROGRAM_ATTACH = withErrno("bpf_program__attach", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final MethodHandle PROGRAM_ATTACH_UPROBE_OPTS = withErrno("bpf_program__attach_uprobe_opts",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));

@@ -60,10 +60,6 @@ public final class HarFileWriter implements AutoCloseable {
         }
     }
 
-    public synchronized int size() {
-        return index.size();
-    }
-
     /**
      * Writes the HAR 1.2 file: entries in start order, pretty-printed, streamed from the spool
      * (memory does not grow with the recording). {@code logExtras} become custom fields of

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -22,7 +21,6 @@ public final class HttpConnection {
     private final Supplier<ConnectionInfo> info;
     private final long maxBody;
     private final ExchangeListener listener;
-    private final Consumer<HttpConnection> onDecided;
     private final List<String> notes = new ArrayList<>();
     private final List<Pending> pending = new ArrayList<>();
     private final byte[][] prefix = {new byte[0], new byte[0]}; // [in, out]
@@ -32,15 +30,13 @@ public final class HttpConnection {
     private Http2Parser http2;
     private long otherBytes;
     private boolean midConnectionHttp2;
-    private String otherStart;
 
     private record Pending(boolean out, byte[] data, long tsEnter, long tsExit, long gap, boolean capped) {}
 
-    public HttpConnection(Supplier<ConnectionInfo> info, long maxBody, ExchangeListener listener, Consumer<HttpConnection> onDecided) {
+    public HttpConnection(Supplier<ConnectionInfo> info, long maxBody, ExchangeListener listener) {
         this.info = info;
         this.maxBody = maxBody;
         this.listener = listener;
-        this.onDecided = onDecided;
     }
 
     public final StreamSink in = new Direction(false);
@@ -84,11 +80,6 @@ public final class HttpConnection {
             default -> false;
         };
         return length <= (1 << 24) - 1 && reservedBitClear && streamOk && (length > 0 || type == 4 || type == 0 || type == 1);
-    }
-
-    /** The first bytes of a connection that is not HTTP, printable. */
-    public String otherStart() {
-        return otherStart;
     }
 
     public void end(String why) {
@@ -172,7 +163,7 @@ public final class HttpConnection {
         } else if (Boolean.FALSE.equals(outIsRequest) || (out.length == 0 && Boolean.FALSE.equals(inIsRequest)) || force) {
             protocol = Protocol.OTHER;
             byte[] first = out.length > 0 ? out : in;
-            otherStart = printable(first);
+            String otherStart = printable(first);
             if (looksLikeHttp2Frame(first)) {
                 // HPACK state cannot be rebuilt mid-connection: decoding would invent headers.
                 midConnectionHttp2 = true;
@@ -188,7 +179,6 @@ public final class HttpConnection {
         } else if (protocol == Protocol.HTTP2) {
             http2 = new Http2Parser(info, maxBody, listener, notes);
         }
-        onDecided.accept(this);
         List<Pending> replay = new ArrayList<>(pending);
         pending.clear();
         for (Pending p : replay) {

@@ -16,7 +16,7 @@ class HttpConnectionTest {
     private final List<Exchange> exchanges = new ArrayList<>();
     private final ConnectionInfo info = new ConnectionInfo(1, 42, "curl", "libssl.so.3",
             new InetSocketAddress("127.0.0.1", 50000), new InetSocketAddress("127.0.0.1", 8443), true);
-    private final HttpConnection conn = new HttpConnection(() -> info, 1 << 20, exchanges::add, c -> {});
+    private final HttpConnection conn = new HttpConnection(() -> info, 1 << 20, exchanges::add);
     private final DirectionStream out = new DirectionStream(conn.out, Long.MAX_VALUE);
     private final DirectionStream in = new DirectionStream(conn.in, Long.MAX_VALUE);
     private long outOff, inOff, ts = 1_000_000;
@@ -158,7 +158,7 @@ class HttpConnectionTest {
 
     @Test
     void serverSideRecordingSeesRequestsOnTheReadStream() {
-        HttpConnection server = new HttpConnection(() -> info, 1 << 20, exchanges::add, c -> {});
+        HttpConnection server = new HttpConnection(() -> info, 1 << 20, exchanges::add);
         byte[] req = "GET /s HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         byte[] res = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
         server.in.onBytes(req, 0, req.length, 1, 2);
@@ -193,7 +193,7 @@ class HttpConnectionTest {
 
     @Test
     void http2ServerSideIsRecognisedWhenItsSettingsGoOutBeforeThePrefaceComesIn() {
-        HttpConnection server = new HttpConnection(() -> info, 1 << 20, exchanges::add, c -> {});
+        HttpConnection server = new HttpConnection(() -> info, 1 << 20, exchanges::add);
         byte[] settings = {0, 0, 0, 4, 0, 0, 0, 0, 0};
         server.out.onBytes(settings, 0, settings.length, 1, 2);
         assertThat(server.protocol()).isEqualTo(HttpConnection.Protocol.UNKNOWN);
@@ -216,7 +216,7 @@ class HttpConnectionTest {
 
     @Test
     void bodyOverTheCapIsTruncatedWithItsTrueSize() {
-        HttpConnection small = new HttpConnection(() -> info, 8, exchanges::add, c -> {});
+        HttpConnection small = new HttpConnection(() -> info, 8, exchanges::add);
         byte[] req = "GET / HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         ByteArrayOutputStream res = new ByteArrayOutputStream();
         res.writeBytes("HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n01234567890123456789".getBytes(StandardCharsets.US_ASCII));

@@ -7,7 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import sun.misc.Signal;
+import io.recordtls.cli.StopSignals;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -51,12 +51,10 @@ public final class ReplayCommand implements Callable<Integer>, RecordTlsSubcomma
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         CountDownLatch stop = new CountDownLatch(1);
         AtomicInteger signal = new AtomicInteger();
-        for (String name : List.of("INT", "TERM")) {
-            Signal.handle(new Signal(name), s -> {
-                signal.set(s.getNumber());
-                stop.countDown();
-            });
-        }
+        StopSignals.onStop(number -> {
+            signal.set(number);
+            stop.countDown();
+        });
         ReplayOptions options = ReplayOptions.defaults().withBindAddress(bind).withPorts(port, httpsPort)
                 .withCertificateDir(caDir != null ? caDir : dir);
         try (ReplayServer server = ReplayServer.start(dir, options, u -> {
