@@ -69,6 +69,11 @@ public final class Recorder implements AutoCloseable {
                 Math.max(64 << 10, options.ringBufferBytes() / 4), true));
         try {
             this.libraries = new LibraryTracker(probes);
+        } catch (RuntimeException e) {
+            probes.close();
+            throw e;
+        }
+        try {
             libraries.attachSystemLibraries();
             this.pipeline = new RecordingPipeline(probes, maxCapture, options.maxBody(),
                     new HarEntryFactory(new MonotonicClock(), redactor), writer, observer);
@@ -77,6 +82,7 @@ public final class Recorder implements AutoCloseable {
             pump.start();
         } catch (RuntimeException e) {
             probes.close();
+            libraries.close();
             if (writer != null) {
                 writer.close();
             }
@@ -106,6 +112,7 @@ public final class Recorder implements AutoCloseable {
         if (!ProcFs.alive(pid)) {
             throw new IllegalArgumentException("no process " + pid);
         }
+        libraries.root(pid);
         for (long p : ProcFs.withDescendants(pid)) {
             // scope first: a library the process maps from now on stops it until looked at
             probes.addToScope(p);
@@ -137,6 +144,7 @@ public final class Recorder implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(argv);
             configure.accept(pb);
             Process p = pb.start();
+            libraries.root(p.pid());
             probes.addToScope(p.pid());
             pipeline.nameProcess((int) p.pid(), Path.of(command.getFirst()).getFileName().toString());
             roots.add(p.pid());
@@ -343,6 +351,7 @@ public final class Recorder implements AutoCloseable {
                     // closing after a failure: the failure was reported already
                 } finally {
                     probes.close();
+                    libraries.close(); // after the probes: nobody can be held any more
                     if (writer != null) {
                         writer.close();
                     }

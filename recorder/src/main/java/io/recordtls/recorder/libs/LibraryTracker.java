@@ -21,10 +21,13 @@ import java.util.Optional;
  * the system libssl at start, what running processes map, and every new file a process in scope
  * execs or maps (the kernel holds that process until this class has looked).
  */
-public final class LibraryTracker {
+public final class LibraryTracker implements AutoCloseable {
     private final TlsProbes probes;
     private final Map<TlsLibrary.FileId, Optional<TlsLibrary>> looked = new HashMap<>();
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+    private final HeldProcesses held = new HeldProcesses();
+    /** For tests of the watchdog only: how long to keep a held process before looking. */
+    private static final long TEST_DELAY_MS = Long.getLong("recordtls.test.gateDelayMs", 0);
 
     public LibraryTracker(TlsProbes probes) {
         this.probes = probes;
@@ -34,6 +37,11 @@ public final class LibraryTracker {
         for (TlsLibrary lib : TlsLibraryInspector.systemLibraries()) {
             attach(lib, lib.path().toString());
         }
+    }
+
+    /** Records a process tree's root, so that a dying recorder still lets its processes go on. */
+    public void root(long pid) {
+        held.root(pid);
     }
 
     /** Looks at everything a running process maps (for --pid targets). */
@@ -47,7 +55,13 @@ public final class LibraryTracker {
 
     /** A process in scope loaded a file: look at it, attach if it is TLS, then let the process go on. */
     public void onFileLoaded(CaptureEvent.FileLoaded e) {
+        if (e.stopped()) {
+            held.hold(e.pid());
+        }
         try {
+            if (TEST_DELAY_MS > 0) {
+                Thread.sleep(TEST_DELAY_MS);
+            }
             Path path = e.exec() ? Path.of("/proc/" + e.pid() + "/exe") : Path.of("/proc/" + e.pid() + "/fd/" + e.fd());
             Path resolved = resolve(e.pid(), path);
             if (resolved != null) {
@@ -55,10 +69,13 @@ public final class LibraryTracker {
             }
         } catch (RuntimeException ex) {
             problems.add("look at a file of pid " + e.pid() + ": " + ex.getMessage());
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
         } finally {
             probes.markInspected(e.dev(), e.inode());
             if (e.stopped()) {
                 LibC.kill(e.pid(), LibC.SIGCONT);
+                held.release(e.pid());
             }
         }
     }
@@ -105,6 +122,11 @@ public final class LibraryTracker {
         } catch (BpfException e) {
             problems.add(e.getMessage());
         }
+    }
+
+    @Override
+    public void close() {
+        held.close();
     }
 
     /** Libraries whose probes could not be attached, and why. */

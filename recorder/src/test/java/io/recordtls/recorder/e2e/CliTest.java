@@ -153,6 +153,38 @@ class CliTest {
         }
     }
 
+    @Test
+    void aProcessHeldForInspectionGoesOnWhenTheRecorderIsKilled() throws Exception {
+        BpfRequirement.check();
+        List<String> cmd = cli("record", "-o", tmp.resolve("held.har").toString(), "--", "sh", "-c", "echo released");
+        cmd.add(cmd.indexOf("-cp"), "-Drecordtls.test.gateDelayMs=60000"); // hold the command a minute
+        Path out = tmp.resolve("held.out");
+        Process rec = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            ProcessHandle held = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (held == null && System.nanoTime() < deadline) {
+                held = rec.descendants().filter(CliTest::stopped).findFirst().orElse(null);
+                Thread.sleep(50);
+            }
+            assertThat(held).as("the command, stopped until its executable is looked at").isNotNull();
+            rec.destroyForcibly(); // SIGKILL: no Java code runs
+            assertThat(held.onExit().get(20, TimeUnit.SECONDS).isAlive()).as("released and finished").isFalse();
+            assertThat(java.nio.file.Files.readString(out)).as("the command ran to its end").contains("released");
+        } finally {
+            rec.destroyForcibly();
+        }
+    }
+
+    private static boolean stopped(ProcessHandle h) {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc/" + h.pid() + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
+        } catch (java.io.IOException gone) {
+            return false;
+        }
+    }
+
     /** recordtls programs loaded in the kernel now, by name, from any process. */
     private static int ourPrograms() throws Exception {
         Process p = new ProcessBuilder("bpftool", "prog", "show").redirectErrorStream(true).start();
