@@ -9,7 +9,10 @@ import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
  */
 public class ProxyRecorder {
     public static void main(String[] args) throws Exception {
-        WireMockServer wm = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort()
+        // its own root: WireMock's default (src/test/resources) would fill the working directory
+        java.nio.file.Path root = java.nio.file.Files.createTempDirectory("proxy-recorder");
+        WireMockServer wm = new WireMockServer(WireMockConfiguration.options().usingFilesUnderDirectory(root.toString())
+                .bindAddress("127.0.0.1").dynamicPort()
                 .notifier(new ConsoleNotifier(false)).trustAllProxyTargets(true).enableBrowserProxying(false));
         wm.start();
         wm.startRecording(args[0]);
@@ -18,5 +21,8 @@ public class ProxyRecorder {
         System.in.read();
         System.out.println("recorded " + wm.stopRecording().getStubMappings().size() + " stubs");
         wm.stop();
+        try (var files = java.nio.file.Files.walk(root)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
     }
 }
