@@ -1,5 +1,7 @@
 package io.recordtls.junit;
 
+import io.recordtls.replayer.har.RecordedExchange;
+
 import java.net.URI;
 import java.util.Locale;
 
@@ -7,8 +9,7 @@ import java.util.Locale;
 record Origin(String scheme, String host, int port) {
     static Origin of(URI uri) {
         String scheme = uri.getScheme() == null ? "https" : uri.getScheme().toLowerCase(Locale.ROOT);
-        int port = uri.getPort() > 0 ? uri.getPort() : scheme.equals("http") ? 80 : 443;
-        return new Origin(scheme, uri.getHost().toLowerCase(Locale.ROOT), port);
+        return new Origin(scheme, uri.getHost().toLowerCase(Locale.ROOT), RecordedExchange.port(uri));
     }
 
     static Origin parse(String origin) {

@@ -18,8 +18,6 @@ import io.recordtls.recorder.http.Header;
 
 import java.net.HttpCookie;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -262,8 +260,8 @@ public final class HarEntryFactory {
         }
         int hash = url.indexOf('#', q);
         String query = hash < 0 ? url.substring(q + 1) : url.substring(q + 1, hash);
-        for (String[] kv : pairs(query)) {
-            params.add(HarQueryParam.builder().name(kv[0]).value(kv[1]).build());
+        for (Map.Entry<String, String> kv : QueryString.parse(query)) {
+            params.add(HarQueryParam.builder().name(kv.getKey()).value(kv.getValue()).build());
         }
         return params;
     }
@@ -274,31 +272,9 @@ public final class HarEntryFactory {
             return List.of();
         }
         List<HarPostDataParam> params = new ArrayList<>();
-        for (String[] kv : pairs(text.text())) {
-            params.add(HarPostDataParam.builder().name(kv[0]).value(kv[1]).build());
+        for (Map.Entry<String, String> kv : QueryString.parse(text.text())) {
+            params.add(HarPostDataParam.builder().name(kv.getKey()).value(kv.getValue()).build());
         }
         return params;
-    }
-
-    private static List<String[]> pairs(String s) {
-        List<String[]> out = new ArrayList<>();
-        for (String part : s.split("&")) {
-            if (part.isEmpty()) {
-                continue;
-            }
-            int eq = part.indexOf('=');
-            String k = eq < 0 ? part : part.substring(0, eq);
-            String v = eq < 0 ? "" : part.substring(eq + 1);
-            out.add(new String[] {decode(k), decode(v)});
-        }
-        return out;
-    }
-
-    private static String decode(String s) {
-        try {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s; // keep a malformed escape as sent
-        }
     }
 }

@@ -32,6 +32,11 @@ public record RecordedExchange(String source, int index, String method, URI url,
 
     /** The port the client talked to: explicit in the URL or the scheme's default. */
     public int port() {
+        return port(url);
+    }
+
+    /** A URL's port: explicit, or its scheme's default (http 80, anything else 443). */
+    public static int port(URI url) {
         if (url.getPort() > 0) {
             return url.getPort();
         }

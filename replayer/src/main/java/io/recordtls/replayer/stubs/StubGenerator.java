@@ -12,6 +12,7 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import io.recordtls.recorder.har.BodyText;
 import io.recordtls.recorder.har.ContentDecoder;
+import io.recordtls.recorder.har.QueryString;
 import io.recordtls.recorder.har.Redactor;
 import io.recordtls.replayer.har.HarFile;
 import io.recordtls.replayer.har.HarProblem;
@@ -20,7 +21,6 @@ import io.recordtls.replayer.har.RecordedExchange.NameValue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -277,26 +277,13 @@ public final class StubGenerator {
         return raw == null ? Map.of() : pairs(raw);
     }
 
+    /** Values by name, names sorted: the order of parameters does not make requests different. */
     private static Map<String, List<String>> pairs(String s) {
         Map<String, List<String>> out = new TreeMap<>();
-        for (String part : s.split("&")) {
-            if (part.isEmpty()) {
-                continue;
-            }
-            int eq = part.indexOf('=');
-            String n = decode(eq < 0 ? part : part.substring(0, eq));
-            String v = eq < 0 ? "" : decode(part.substring(eq + 1));
-            out.computeIfAbsent(n, k -> new ArrayList<>()).add(v);
+        for (Map.Entry<String, String> kv : QueryString.parse(s)) {
+            out.computeIfAbsent(kv.getKey(), k -> new ArrayList<>()).add(kv.getValue());
         }
         return out;
-    }
-
-    private static String decode(String s) {
-        try {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s;
-        }
     }
 
     private static JsonNode json(String text) {
