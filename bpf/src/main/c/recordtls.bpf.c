@@ -40,6 +40,19 @@ struct {
 	__type(value, __u32);
 } scope SEC(".maps");
 
+/* Cgroups (ids in the cgroup v2 hierarchy) whose processes join the scope when
+ * they exec: user space makes a parent cgroup, a container runtime starts a
+ * container under it, and the container's first program is recorded from its
+ * first instruction, before user space knows the container exists. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u32);
+} scope_cgroups SEC(".maps");
+
+#define RT_MAX_CGROUP_DEPTH 8
+
 /* Files user space has looked at (TLS library or not). A process in scope that
  * execs or maps anything else is stopped until user space has looked. */
 struct {
@@ -541,12 +554,40 @@ static __always_inline void gate_file(__u32 type, __u32 tgid, struct inode *inod
 	emit(&ev, sizeof(ev), ev.flags != 0, 0, 0, 0);
 }
 
+/* Is the task in one of the scope cgroups or below one? Ancestors from the
+ * root down, RT_MAX_CGROUP_DEPTH levels at most. */
+static __always_inline int in_scope_cgroup(struct task_struct *p)
+{
+	struct cgroup *cg = BPF_CORE_READ(p, cgroups, dfl_cgrp);
+	if (!cg)
+		return 0;
+	int level = BPF_CORE_READ(cg, level);
+	for (int i = 1; i <= RT_MAX_CGROUP_DEPTH; i++) {
+		if (i > level)
+			break;
+		struct cgroup *ancestor = NULL;
+		bpf_core_read(&ancestor, sizeof(ancestor), &cg->ancestors[i]);
+		if (!ancestor)
+			break;
+		__u64 id = BPF_CORE_READ(ancestor, kn, id);
+		if (bpf_map_lookup_elem(&scope_cgroups, &id))
+			return 1;
+	}
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(rtls_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
-	if (!in_scope(tgid))
-		return 0;
+	if (!in_scope(tgid)) {
+		if (tgid == cfg.recorder_tgid || !in_scope_cgroup(p))
+			return 0;
+		/* a new process of a scoped container: in scope from here, its
+		 * exec (below) reports it and holds it until its files are looked at */
+		__u32 one = 1;
+		bpf_map_update_elem(&scope, &tgid, &one, BPF_ANY);
+	}
 	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
 	gate_file(RT_EV_EXEC, tgid, inode, -1, BPF_CORE_READ(bprm, filename));
 	return 0;

@@ -13,6 +13,7 @@ import io.recordtls.recorder.har.Redactor;
 import io.recordtls.recorder.http.Exchange;
 import io.recordtls.recorder.libs.LibraryTracker;
 import io.recordtls.recorder.libs.TlsLibrary;
+import io.recordtls.recorder.scope.Cgroups;
 import io.recordtls.recorder.scope.ProcFs;
 
 import java.io.IOException;
@@ -120,6 +121,24 @@ public final class Recorder implements AutoCloseable {
             libraries.scan(p);
         }
         roots.add(pid);
+    }
+
+    /**
+     * Records the processes of a cgroup and of the cgroups below it (containers): those in it
+     * now, with their descendants, and every process that execs in it later, from its first
+     * instruction, however it got there ({@code docker exec} included).
+     */
+    public void addCgroup(Path cgroupDir) {
+        probes.addScopeCgroup(Cgroups.id(cgroupDir));
+        for (long pid : Cgroups.processes(cgroupDir)) {
+            if (pid != ProcessHandle.current().pid()) {
+                try {
+                    addProcess(pid);
+                } catch (IllegalArgumentException exited) {
+                    // gone meanwhile
+                }
+            }
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.recordtls.recorder.Recorder;
 import io.recordtls.recorder.RecorderOptions;
+import io.recordtls.recorder.scope.Cgroups;
 import io.recordtls.recorder.scope.ProcFs;
 
 import java.io.BufferedReader;
@@ -40,6 +41,7 @@ public final class RecordingAgent implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Set<Long> added = ConcurrentHashMap.newKeySet();
     private final CountDownLatch done = new CountDownLatch(1);
+    private final java.util.Map<String, Cgroups.ContainerParent> containerParents = new java.util.HashMap<>();
 
     private RecordingAgent(Recorder recorder, Path socket, int ownerUid, ServerSocketChannel server) {
         this.recorder = recorder;
@@ -132,6 +134,14 @@ public final class RecordingAgent implements AutoCloseable {
                 recorder.beginSegment(req.path("segment").asText());
             }
             case "add" -> add(req.path("pid").asLong());
+            case "containerParent" -> reply.put("cgroupParent", containerParent(req.path("driver").asText("cgroupfs")).dockerName());
+            case "container" -> {
+                String id = req.path("id").asText();
+                Path cgroup = Cgroups.ofContainer(id).orElseThrow(() -> new IllegalArgumentException(
+                        "no cgroup of a running container " + id + " in " + Cgroups.requireV2Root()));
+                recorder.addCgroup(cgroup);
+                reply.put("cgroup", cgroup.toString());
+            }
             case "snapshot" -> {
                 Path har = Path.of(req.path("har").asText());
                 recorder.snapshotSegment(req.path("segment").asText(), har);
@@ -148,6 +158,15 @@ public final class RecordingAgent implements AutoCloseable {
             case "shutdown" -> done.countDown();
             default -> throw new IllegalArgumentException("unknown op \"" + op + "\"");
         }
+    }
+
+    /** One parent cgroup per cgroup driver for the agent's life: containers of every test go under it. */
+    private synchronized Cgroups.ContainerParent containerParent(String driver) {
+        return containerParents.computeIfAbsent(driver, d -> {
+            Cgroups.ContainerParent parent = Cgroups.makeContainerParent(d, ProcessHandle.current().pid());
+            recorder.addCgroup(parent.directory());
+            return parent;
+        });
     }
 
     /** Puts a process in scope once: a test run begins many segments for the same JVM. */
@@ -181,7 +200,13 @@ public final class RecordingAgent implements AutoCloseable {
         } catch (IOException ignored) {
             // a stale socket file is replaced next time
         } finally {
-            recorder.close();
+            try {
+                recorder.close();
+            } finally {
+                synchronized (this) {
+                    containerParents.values().forEach(Cgroups::removeContainerParent);
+                }
+            }
         }
     }
 }

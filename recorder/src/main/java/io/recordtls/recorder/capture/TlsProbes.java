@@ -40,7 +40,7 @@ public final class TlsProbes implements AutoCloseable {
     }
 
     private final BpfObject object;
-    private final BpfMap scope, inspected, stats, losses, events;
+    private final BpfMap scope, scopeCgroups, inspected, stats, losses, events;
     private final List<BpfLink> links = new ArrayList<>();
     private final Map<TlsLibrary.FileId, Integer> libraryIds = new HashMap<>();
     private final List<TlsLibrary> libraries = new ArrayList<>();
@@ -50,6 +50,7 @@ public final class TlsProbes implements AutoCloseable {
     private TlsProbes(BpfObject object) {
         this.object = object;
         this.scope = object.map("scope");
+        this.scopeCgroups = object.map("scope_cgroups");
         this.inspected = object.map("inspected");
         this.stats = object.map("stats");
         this.losses = object.map("losses");
@@ -116,6 +117,13 @@ public final class TlsProbes implements AutoCloseable {
     public void addToScope(long pid) {
         try (Arena arena = Arena.ofConfined()) {
             scope.put(arena.allocateFrom(JAVA_INT, (int) pid), arena.allocateFrom(JAVA_INT, 1));
+        }
+    }
+
+    /** Puts every process that execs in this cgroup (v2 id), or below it, in scope from that exec on. */
+    public void addScopeCgroup(long cgroupId) {
+        try (Arena arena = Arena.ofConfined()) {
+            scopeCgroups.put(arena.allocateFrom(JAVA_LONG, cgroupId), arena.allocateFrom(JAVA_INT, 1));
         }
     }
 

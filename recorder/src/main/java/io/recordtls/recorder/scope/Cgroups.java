@@ -1,0 +1,180 @@
+package io.recordtls.recorder.scope;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The cgroup v2 hierarchy, where containers are found: every container runtime puts a
+ * container's processes in a cgroup of their own there (also on "hybrid" machines whose
+ * controllers are still mounted as v1; {@code runc} joins the v2 hierarchy too). The kernel
+ * side scopes by the ids of these directories: a cgroup's id is its directory's inode number.
+ */
+public final class Cgroups {
+    private Cgroups() {}
+
+    /** Where the v2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid machines). */
+    public static Optional<Path> v2Root() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+                // 36 35 0:30 / /sys/fs/cgroup/unified rw,... shared:9 - cgroup2 cgroup2 rw
+                int dash = line.indexOf(" - ");
+                if (dash > 0 && line.substring(dash + 3).startsWith("cgroup2 ")) {
+                    String[] f = line.substring(0, dash).split(" ");
+                    if (f.length > 4 && f[3].equals("/")) {
+                        return Optional.of(Path.of(f[4].replace("\\040", " ")));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    public static Path requireV2Root() {
+        return v2Root().orElseThrow(() -> new IllegalStateException(
+                "no cgroup v2 hierarchy is mounted (mount -t cgroup2 none /sys/fs/cgroup/unified): containers are scoped by it"));
+    }
+
+    /** The kernel's id of a cgroup: its directory's inode number. */
+    public static long id(Path cgroupDir) {
+        try {
+            return ((Number) Files.getAttribute(cgroupDir, "unix:ino")).longValue();
+        } catch (IOException e) {
+            throw new UncheckedIOException("read the id of cgroup " + cgroupDir, e);
+        }
+    }
+
+    /** The v2 cgroup directory of a process ("0::/docker/ID" in /proc/PID/cgroup). */
+    public static Optional<Path> of(long pid) {
+        Optional<Path> root = v2Root();
+        if (root.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("0::/")) {
+                    return Optional.of(root.get().resolve(line.substring(4)).normalize());
+                }
+            }
+        } catch (IOException gone) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The cgroup of a running container, by its full id: runtimes name it after the id
+     * ("/docker/ID", "/system.slice/docker-ID.scope", "/kubepods/.../cri-containerd-ID.scope").
+     */
+    public static Optional<Path> ofContainer(String containerId) {
+        if (!containerId.matches("[0-9a-f]{12,64}")) {
+            throw new IllegalArgumentException("not a container id: \"" + containerId + "\" (the full hexadecimal id)");
+        }
+        Optional<Path> root = v2Root();
+        if (root.isEmpty()) {
+            return Optional.empty();
+        }
+        try (var dirs = Files.find(root.get(), 6, (p, a) -> a.isDirectory() && p.getFileName() != null
+                && p.getFileName().toString().contains(containerId))) {
+            return dirs.findFirst();
+        } catch (IOException | UncheckedIOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Every process in the cgroup and in the cgroups below it. */
+    public static Set<Long> processes(Path cgroupDir) {
+        Set<Long> pids = new LinkedHashSet<>();
+        collect(cgroupDir, pids, 0);
+        return pids;
+    }
+
+    private static void collect(Path dir, Set<Long> pids, int depth) {
+        try {
+            for (String pid : Files.readAllLines(dir.resolve("cgroup.procs"))) {
+                if (!pid.isBlank()) {
+                    pids.add(Long.parseLong(pid.strip()));
+                }
+            }
+            if (depth < 16) {
+                List<Path> children = new ArrayList<>();
+                try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
+                    ds.forEach(children::add);
+                }
+                for (Path child : children) {
+                    collect(child, pids, depth + 1);
+                }
+            }
+        } catch (IOException gone) {
+            // removed meanwhile: its processes are gone too
+        }
+    }
+
+    /**
+     * A parent cgroup for containers to be recorded, made now so the kernel side knows its id
+     * before any container starts under it. Docker's {@code --cgroup-parent} takes
+     * {@link ContainerParent#dockerName()}; its cgroupfs driver wants a path ("/recordtls-123"),
+     * its systemd driver a slice name ("recordtls123.slice", where a '-' would mean nesting).
+     */
+    public record ContainerParent(String dockerName, Path directory, long id) {}
+
+    public static ContainerParent makeContainerParent(String driver, long uniqueNumber) {
+        Path root = requireV2Root();
+        boolean systemd = "systemd".equalsIgnoreCase(driver);
+        String name = systemd ? "recordtls" + uniqueNumber + ".slice" : "recordtls-" + uniqueNumber;
+        Path dir = root.resolve(name);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("make the cgroup " + dir + " for recorded containers", e);
+        }
+        return new ContainerParent(systemd ? name : "/" + name, dir, id(dir));
+    }
+
+    /**
+     * Removes a parent made by {@link #makeContainerParent} once its containers are gone, from
+     * the v2 hierarchy and from any v1 hierarchy the runtime made it in too. Best effort: a
+     * cgroup still in use stays.
+     */
+    public static void removeContainerParent(ContainerParent parent) {
+        String name = parent.directory().getFileName().toString();
+        List<Path> dirs = new ArrayList<>();
+        dirs.add(parent.directory());
+        try (DirectoryStream<Path> hierarchies = Files.newDirectoryStream(Path.of("/sys/fs/cgroup"), Files::isDirectory)) {
+            hierarchies.forEach(h -> dirs.add(h.resolve(name)));
+        } catch (IOException ignored) {
+            // no v1 hierarchies
+        }
+        for (Path dir : dirs) {
+            removeTree(dir, 0);
+        }
+    }
+
+    private static void removeTree(Path dir, int depth) {
+        if (!Files.isDirectory(dir) || depth > 16) {
+            return;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
+            for (Path child : ds) {
+                removeTree(child, depth + 1);
+            }
+        } catch (IOException ignored) {
+            // gone
+        }
+        try {
+            Files.deleteIfExists(dir); // rmdir of a cgroup: fails while processes are in it
+        } catch (IOException busy) {
+            // still in use
+        }
+    }
+}
