@@ -97,7 +97,7 @@ public final class ReplayServer implements AutoCloseable {
 
     private static ReplayServer start(Path root, List<StubMapping> stubs, ReplayOptions options,
                                       Consumer<UnmatchedRequest> onUnmatched, Path tempDir) throws IOException {
-        Set<String> hosts = new LinkedHashSet<>();
+        Set<String> hosts = new LinkedHashSet<>(options.serverNames());
         for (StubMapping m : stubs) {
             StringValuePattern host = m.getRequest().getHost();
             if (host != null && host.getExpected() != null) {
@@ -222,11 +222,7 @@ public final class ReplayServer implements AutoCloseable {
             server.stop();
         }
         if (tempDir != null) {
-            try (Stream<Path> files = Files.walk(tempDir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            io.recordtls.recorder.FileTrees.deleteQuietly(tempDir);
         }
     }
 }
