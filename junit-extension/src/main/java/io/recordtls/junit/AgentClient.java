@@ -69,12 +69,30 @@ final class AgentClient implements AutoCloseable {
         call(json.createObjectNode().put("op", "add").put("pid", pid));
     }
 
+    /** Writes the segment so far to {@code har}, which must be in {@link #scratch()}. */
     void snapshot(String segment, Path har) throws IOException {
         call(json.createObjectNode().put("op", "snapshot").put("segment", segment).put("har", har.toAbsolutePath().toString()));
     }
 
+    /**
+     * Ends the segment; its HAR goes to {@code har}. The agent writes it into the scratch
+     * directory (the one place an agent in a container sees too), then it is moved here.
+     */
     JsonNode end(String segment, Path har) throws IOException {
-        return call(json.createObjectNode().put("op", "end").put("segment", segment).put("har", har.toAbsolutePath().toString()));
+        Path written = dir.resolve("segment-" + java.util.UUID.randomUUID() + ".har");
+        JsonNode reply = call(json.createObjectNode().put("op", "end").put("segment", segment).put("har", written.toString()));
+        Files.move(written, har, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return reply;
+    }
+
+    /** A parent cgroup under which Docker starts containers to record from their first instruction. */
+    String containerParent(String cgroupDriver) throws IOException {
+        return call(json.createObjectNode().put("op", "containerParent").put("driver", cgroupDriver)).path("cgroupParent").asText();
+    }
+
+    /** Records a running container from now on: every process in its cgroup. */
+    void addContainer(String containerId) throws IOException {
+        call(json.createObjectNode().put("op", "container").put("id", containerId));
     }
 
     /** Where the agent may write files that this user then owns. */

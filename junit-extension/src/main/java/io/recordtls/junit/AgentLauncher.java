@@ -17,11 +17,49 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Starts the privileged recorder (the agent) for this JVM: directly when the JVM may load eBPF
- * programs itself, else through password-less sudo. The agent serves only this JVM's user, over
- * a socket in a directory only that user can enter, and exits with this JVM.
+ * programs itself, else through password-less sudo, else as a privileged container (host pid
+ * namespace and cgroups) when a Docker engine answers. The agent serves only this JVM's user,
+ * over a socket in a directory only that user can enter, and exits with this JVM.
  */
 final class AgentLauncher {
+    /** -Drecordtls.recorder or RECORDTLS_RECORDER: auto (default), local (this machine, or sudo), container. */
+    static final String PLACEMENT_PROPERTY = "recordtls.recorder";
+    static final String PLACEMENT_ENVIRONMENT = "RECORDTLS_RECORDER";
+
+    enum Placement { AUTO, LOCAL, CONTAINER }
+
     private AgentLauncher() {}
+
+    static Placement configuredPlacement() {
+        String value = System.getProperty(PLACEMENT_PROPERTY);
+        String source = "-D" + PLACEMENT_PROPERTY;
+        if (value == null || value.isBlank()) {
+            value = System.getenv(PLACEMENT_ENVIRONMENT);
+            source = PLACEMENT_ENVIRONMENT;
+        }
+        if (value == null || value.isBlank()) {
+            return Placement.AUTO;
+        }
+        try {
+            return Placement.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new org.junit.jupiter.api.extension.ExtensionConfigurationException(
+                    source + "=" + value + " is not a recorder placement: use auto, local or container");
+        }
+    }
+
+    private static boolean mayRecordLocally() {
+        return Privileges.sufficient() || passwordlessSudo();
+    }
+
+    /** Where the agent runs here; null when nowhere (whyRecordingIsImpossible says why). */
+    private static Placement placement() {
+        return switch (configuredPlacement()) {
+            case LOCAL -> mayRecordLocally() ? Placement.LOCAL : null;
+            case CONTAINER -> Docker.available() ? Placement.CONTAINER : null;
+            case AUTO -> mayRecordLocally() ? Placement.LOCAL : Docker.available() ? Placement.CONTAINER : null;
+        };
+    }
 
     /** Null when recording is possible here, else why not and what to do. */
     static String whyRecordingIsImpossible() {
@@ -31,12 +69,18 @@ final class AgentLauncher {
         if (!Files.isDirectory(Path.of("/sys/bus/event_source/devices/uprobe"))) {
             return "the kernel has no uprobes (CONFIG_UPROBE_EVENTS)";
         }
-        if (!Privileges.sufficient() && !passwordlessSudo()) {
-            return "this JVM cannot load eBPF programs (" + Privileges.describe() + ") and 'sudo -n' needs a password."
-                    + " Run the tests as root, give java CAP_BPF+CAP_PERFMON, or allow password-less sudo for java;"
-                    + " or replay: -D" + RecordTlsMode.PROPERTY + "=REPLAY";
+        Placement configured = configuredPlacement();
+        if (placement() != null) {
+            return null;
         }
-        return null;
+        if (configured == Placement.CONTAINER) {
+            return "the recorder should run as a container (" + PLACEMENT_PROPERTY + "=container) but no Docker engine answers"
+                    + " 'docker info' for this user";
+        }
+        return "this JVM cannot load eBPF programs (" + Privileges.describe() + ") and 'sudo -n' needs a password."
+                + " Run the tests as root, give java CAP_BPF+CAP_PERFMON, or allow password-less sudo for java"
+                + (configured == Placement.AUTO ? "; or give this user a Docker engine (the recorder then runs as a privileged container)" : "")
+                + "; or replay: -D" + RecordTlsMode.PROPERTY + "=REPLAY";
     }
 
     private static boolean passwordlessSudo() {
@@ -60,14 +104,29 @@ final class AgentLauncher {
         Path dir = Files.createTempDirectory("recordtls-agent", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path socket = dir.resolve("agent.sock");
         long uid = ((Number) Files.getAttribute(dir, "unix:uid")).longValue();
+        List<String> agentArgs = List.of("agent", "--socket", socket.toString(), "--owner-uid", Long.toString(uid),
+                "--parent-pid", Long.toString(ProcessHandle.current().pid()));
         List<String> cmd = new ArrayList<>();
-        if (!Privileges.sufficient()) {
-            cmd.addAll(List.of("sudo", "-n", "--"));
+        if (placement() == Placement.CONTAINER) {
+            // The host's pid namespace (its processes, their /proc/PID/root), its cgroups (to scope
+            // containers) and the socket directory at the same path; no network at all. The
+            // capabilities are named rather than --privileged, which asks for every capability
+            // Docker knows and fails on hosts whose engine lacks one (CAP_SYS_RESOURCE, say):
+            // SYS_ADMIN covers bpf() and perf events where Docker predates CAP_BPF/CAP_PERFMON.
+            cmd.addAll(List.of("docker", "run", "--rm", "--name", "recordtls-recorder-" + ProcessHandle.current().pid()
+                            + "-" + Long.toHexString(System.nanoTime()), "--label", "io.recordtls.role=recorder",
+                    "--pid=host", "--cgroupns=host", "--network=none",
+                    "--cap-add=SYS_ADMIN", "--cap-add=SYS_PTRACE", "--cap-add=KILL", "--cap-add=DAC_READ_SEARCH",
+                    "--security-opt=seccomp=unconfined", "--security-opt=apparmor=unconfined",
+                    "-v", "/sys/fs/cgroup:/sys/fs/cgroup", "-v", dir + ":" + dir, RecorderImage.ensureBuilt()));
+        } else {
+            if (!Privileges.sufficient()) {
+                cmd.addAll(List.of("sudo", "-n", "--"));
+            }
+            cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
+                    "-cp", System.getProperty("java.class.path"), "io.recordtls.cli.RecordTlsCli"));
         }
-        cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "io.recordtls.cli.RecordTlsCli", "agent",
-                "--socket", socket.toString(), "--owner-uid", Long.toString(uid),
-                "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+        cmd.addAll(agentArgs);
         Process agent = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {

@@ -7,6 +7,7 @@ import io.recordtls.replayer.har.RecordedExchange;
 import io.recordtls.replayer.server.UnmatchedRequest;
 import io.recordtls.replayer.stubs.StubOptions;
 import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -31,7 +32,7 @@ import java.util.stream.Collectors;
  * The extension behind {@link RecordTls}; also usable with {@code @RegisterExtension} and
  * {@link #builder()} for configuration in code.
  */
-public final class RecordTlsExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
+public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(RecordTlsExtension.class);
     /** -Drecordtls.skipWhenRecordingImpossible=true: skip (with the reason) every test that cannot record, in a whole run. */
     public static final String SKIP_PROPERTY = "recordtls.skipWhenRecordingImpossible";
@@ -120,30 +121,88 @@ public final class RecordTlsExtension implements BeforeEachCallback, AfterEachCa
         }
     }
 
-    static Path harFile(Settings s, ExtensionContext ctx) {
+    /** Where a class's recordings are: DIR/TestClass. */
+    static Path classDir(Settings s, ExtensionContext ctx) {
         String dir = !s.directory().isBlank() ? s.directory()
                 : System.getProperty("recordtls.dir", "src/test/resources/recordtls");
-        String cls = ctx.getRequiredTestClass().getSimpleName();
+        return Path.of(dir, ctx.getRequiredTestClass().getSimpleName());
+    }
+
+    static Path harFile(Settings s, ExtensionContext ctx) {
         String method = ctx.getRequiredTestMethod().getName();
         String unique = ctx.getUniqueId();
         int inv = unique.lastIndexOf("-invocation:#");
         if (inv >= 0) { // a parameterized or repeated test: one HAR per invocation
             method += "-" + unique.substring(inv + 13).replaceAll("\\D", "");
         }
-        return Path.of(dir, cls, method + ".har");
+        return classDir(s, ctx).resolve(method + ".har");
+    }
+
+    /** A recording to replay, or a clear error naming each problem. */
+    static List<RecordedExchange> readRecording(Path har) throws IOException {
+        HarFile.Contents contents = HarFile.read(har);
+        if (!contents.problems().isEmpty()) {
+            throw new ExtensionConfigurationException("the recording " + har + " cannot be replayed as is:\n  "
+                    + contents.problems().stream().map(HarProblem::toString).collect(Collectors.joining("\n  ")));
+        }
+        return contents.exchanges();
+    }
+
+    /**
+     * A class with Testcontainers {@code @Container} fields: its mode is decided now, and its
+     * static containers are prepared before they start (this runs before Testcontainers' own
+     * callback when @RecordTls is declared first).
+     */
+    @Override
+    public void beforeAll(ExtensionContext ctx) throws Exception {
+        Class<?> testClass = ctx.getRequiredTestClass();
+        if (!ContainerTargets.available() || !ContainerTargets.declaredIn(testClass)) {
+            return;
+        }
+        Settings s = settings(ctx);
+        Path classDir = classDir(s, ctx);
+        RecordTlsMode mode = ContainerRun.classMode(configuredMode(s.mode()), classDir);
+        ContainerRun run = mode == RecordTlsMode.RECORD
+                ? ContainerRun.recording(classDir, agent(ctx, s), ctx.getUniqueId() + "/beforeAll")
+                : ContainerRun.replaying(classDir, s);
+        ctx.getStore(NS).put(ContainerRun.class, new Closeable<>(run));
+        run.prepare(ContainerTargets.of(testClass, null));
+    }
+
+    /**
+     * The mode of a class with {@code @Container} fields, decided in this extension's
+     * beforeAll: for an extension declared after {@code @RecordTls} that must act before the
+     * containers start (start a local upstream only while recording, say). Empty for a class
+     * without containers, whose tests each have their own mode.
+     */
+    public static Optional<RecordTlsMode> classMode(ExtensionContext ctx) {
+        return Optional.ofNullable(containerRun(ctx)).map(ContainerRun::mode);
+    }
+
+    private static ContainerRun containerRun(ExtensionContext ctx) {
+        @SuppressWarnings("unchecked")
+        Closeable<ContainerRun> c = (Closeable<ContainerRun>) ctx.getStore(NS).get(ContainerRun.class, Closeable.class);
+        return c == null ? null : c.value();
     }
 
     @Override
     public void beforeEach(ExtensionContext ctx) throws Exception {
         Settings s = settings(ctx);
         Path har = harFile(s, ctx);
-        RecordTlsMode mode = configuredMode(s.mode());
+        ContainerRun containers = containerRun(ctx);
+        RecordTlsMode mode = containers != null ? containers.mode() : configuredMode(s.mode());
         if (mode == RecordTlsMode.AUTO) {
             mode = Files.exists(har) ? RecordTlsMode.REPLAY : RecordTlsMode.RECORD;
+        }
+        if (containers != null) {
+            containers.prepare(ContainerTargets.of(ctx.getRequiredTestClass(), ctx.getRequiredTestInstance()));
         }
         ExtensionContext.Store store = ctx.getStore(NS);
         if (mode == RecordTlsMode.RECORD) {
             AgentClient agent = agent(ctx, s);
+            if (containers != null) {
+                containers.endBeforeAll();
+            }
             String segment = ctx.getUniqueId();
             agent.begin(segment, List.of(ProcessHandle.current().pid()));
             store.put(TestRecording.class, new TestRecording.Recording(har, agent, segment));
@@ -152,14 +211,10 @@ public final class RecordTlsExtension implements BeforeEachCallback, AfterEachCa
                 throw new ExtensionConfigurationException("no recording at " + har.toAbsolutePath() + " to replay: record it once with -D"
                         + RecordTlsMode.PROPERTY + "=RECORD (or AUTO) where the upstream is reachable");
             }
-            HarFile.Contents contents = HarFile.read(har);
-            if (!contents.problems().isEmpty()) {
-                throw new ExtensionConfigurationException("the recording " + har + " cannot be replayed as is:\n  "
-                        + contents.problems().stream().map(HarProblem::toString).collect(Collectors.joining("\n  ")));
-            }
-            ReplaySession session = replaySession(ctx, s);
-            session.load(contents.exchanges());
-            store.put(TestRecording.class, new TestRecording.Replay(har, session));
+            List<RecordedExchange> recorded = readRecording(har);
+            ReplaySession session = containers != null ? containers.session() : replaySession(ctx, s);
+            session.load(recorded);
+            store.put(TestRecording.class, new TestRecording.Replay(har, session, containers == null));
         }
     }
 
@@ -192,7 +247,7 @@ public final class RecordTlsExtension implements BeforeEachCallback, AfterEachCa
                     }
                 }
             } finally {
-                if (!s.replayServerPerClass()) {
+                if (!s.replayServerPerClass() && r.ownsSession()) {
                     r.session().close();
                 }
             }
@@ -253,10 +308,14 @@ public final class RecordTlsExtension implements BeforeEachCallback, AfterEachCa
         return c.value();
     }
 
-    /** Store values JUnit closes when their context ends. */
-    record Closeable<T extends AutoCloseable>(T value) implements ExtensionContext.Store.CloseableResource {
+    /**
+     * Store values JUnit closes when their context ends (JUnit 5.13 closes AutoCloseable values
+     * and warns about values that are only CloseableResource; older versions need the latter).
+     */
+    @SuppressWarnings("deprecation")
+    record Closeable<T extends AutoCloseable>(T value) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         @Override
-        public void close() throws Throwable {
+        public void close() throws Exception {
             value.close();
         }
     }

@@ -3,6 +3,7 @@ package io.recordtls.junit;
 import com.github.tomakehurst.wiremock.http.HttpHeader;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
+import io.recordtls.recorder.FileTrees;
 import io.recordtls.replayer.har.RecordedExchange;
 import io.recordtls.replayer.server.ReplayOptions;
 import io.recordtls.replayer.server.ReplayServer;
@@ -29,13 +30,24 @@ import java.util.Map;
  */
 final class ReplaySession implements AutoCloseable {
     private final StubOptions stubOptions;
+    private final boolean forContainers;
     private final Path dir;
     private final Map<Origin, ReplayServer> servers = new LinkedHashMap<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
     private Path bundle;
 
     ReplaySession(StubOptions stubOptions) throws IOException {
+        this(stubOptions, false);
+    }
+
+    /**
+     * {@code forContainers}: containers reach the servers under the recorded host names (host
+     * entries) and ports, so every origin is served on its recorded port, on every interface
+     * (a container on a bridge network comes from the Docker host's gateway address).
+     */
+    ReplaySession(StubOptions stubOptions, boolean forContainers) throws IOException {
         this.stubOptions = stubOptions.withMatchHost(false);
+        this.forContainers = forContainers;
         this.dir = Files.createTempDirectory("recordtls-replay-session");
     }
 
@@ -58,11 +70,21 @@ final class ReplaySession implements AutoCloseable {
         if (s != null) {
             return s;
         }
-        int port = origin.loopback() && free(origin.port()) ? origin.port() : 0;
+        int port = forContainers || origin.loopback() && free(origin.port()) ? origin.port() : 0;
         boolean https = origin.scheme().equals("https");
         ReplayOptions options = ReplayOptions.defaults().withCertificateDir(Files.createTempDirectory(dir, "ca"))
-                .withPorts(https ? -1 : port, https ? port : -1);
-        s = ReplayServer.start(new StubSet(Map.of(), Map.of(), List.of(), List.of()), options, null);
+                .withPorts(https ? -1 : port, https ? port : -1).withServerNames(java.util.Set.of(origin.host()))
+                .withBindAddress(forContainers ? "0.0.0.0" : "127.0.0.1");
+        try {
+            s = ReplayServer.start(new StubSet(Map.of(), Map.of(), List.of(), List.of()), options, null);
+        } catch (IOException e) {
+            if (forContainers) {
+                throw new IOException("containers reach " + origin + " on its recorded port " + origin.port()
+                        + ", but the replay server cannot listen there (" + e.getMessage() + "): free the port,"
+                        + " or for a port below 1024 run the tests with CAP_NET_BIND_SERVICE", e);
+            }
+            throw e;
+        }
         servers.put(origin, s);
         bundle = null; // a new CA: the bundle is rebuilt
         return s;
@@ -74,6 +96,13 @@ final class ReplaySession implements AutoCloseable {
             return true;
         } catch (IOException busy) {
             return false;
+        }
+    }
+
+    /** Starts the servers of these origins now (containers must trust their CAs before they start). */
+    void serve(java.util.Collection<Origin> origins) throws IOException {
+        for (Origin o : origins) {
+            server(o);
         }
     }
 
@@ -146,10 +175,6 @@ final class ReplaySession implements AutoCloseable {
     public void close() {
         servers.values().forEach(ReplayServer::close);
         servers.clear();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // temp files
-        }
+        FileTrees.deleteQuietly(dir);
     }
 }

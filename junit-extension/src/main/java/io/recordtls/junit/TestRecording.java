@@ -59,9 +59,19 @@ sealed interface TestRecording extends TlsRecording {
                 throw new UncheckedIOException("record process " + pid, e);
             }
         }
+
+        @Override
+        public void addContainer(String containerId) {
+            try {
+                agent.addContainer(containerId);
+            } catch (IOException e) {
+                throw new UncheckedIOException("record container " + containerId, e);
+            }
+        }
     }
 
-    record Replay(Path harFile, ReplaySession session) implements TestRecording {
+    /** {@code ownsSession}: false when the session belongs to the class (its containers outlive the test). */
+    record Replay(Path harFile, ReplaySession session, boolean ownsSession) implements TestRecording {
         @Override
         public RecordTlsMode mode() {
             return RecordTlsMode.REPLAY;
@@ -101,6 +111,11 @@ sealed interface TestRecording extends TlsRecording {
 
         @Override
         public void addProcess(long pid) {
+            // nothing is recorded while replaying
+        }
+
+        @Override
+        public void addContainer(String containerId) {
             // nothing is recorded while replaying
         }
     }

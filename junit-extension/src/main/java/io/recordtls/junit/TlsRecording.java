@@ -58,4 +58,12 @@ public interface TlsRecording {
     default void addProcess(ProcessHandle process) {
         addProcess(process.pid());
     }
+
+    /**
+     * Records a running container from now on, by its full id ({@code container.getContainerId()}):
+     * every process in it, and those started in it later. A {@code @Container} field of the test
+     * class needs no call: it is recorded from its first instruction, and pointed at the replay
+     * when replaying, which a container that already runs cannot be; while replaying this does nothing.
+     */
+    void addContainer(String containerId);
 }

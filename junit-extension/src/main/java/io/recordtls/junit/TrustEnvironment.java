@@ -32,11 +32,16 @@ public final class TrustEnvironment {
             pem.add(Files.readString(ca));
         }
         Files.writeString(bundle, String.join("\n", pem));
+        return variables(bundle.toString());
+    }
+
+    /** The variables naming a bundle at {@code path} (a path where the client runs: inside a container, say). */
+    public static Map<String, String> variables(String path) {
         Map<String, String> env = new LinkedHashMap<>();
-        env.put("SSL_CERT_FILE", bundle.toString());
-        env.put("CURL_CA_BUNDLE", bundle.toString());
-        env.put("REQUESTS_CA_BUNDLE", bundle.toString());
-        env.put("NODE_EXTRA_CA_CERTS", bundle.toString());
+        env.put("SSL_CERT_FILE", path);
+        env.put("CURL_CA_BUNDLE", path);
+        env.put("REQUESTS_CA_BUNDLE", path);
+        env.put("NODE_EXTRA_CA_CERTS", path);
         return env;
     }
 }

@@ -1,0 +1,110 @@
+package io.recordtls.junit;
+
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.platform.commons.support.HierarchyTraversalMode;
+import org.junit.platform.commons.support.ModifierSupport;
+import org.junit.platform.commons.support.ReflectionSupport;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.utility.MountableFile;
+
+import java.lang.reflect.Field;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Testcontainers containers of a test class, declared as {@code @Container} fields, made
+ * recording targets or pointed at the replay before they start. Touches Testcontainers classes:
+ * only used when {@link #available()}.
+ */
+final class ContainerTargets {
+    static final String CONTAINER_ANNOTATION = "org.testcontainers.junit.jupiter.Container";
+    /** Where the replay's CA bundle is copied inside a container. */
+    static final String CA_BUNDLE_IN_CONTAINER = "/etc/recordtls/replay-ca-bundle.pem";
+
+    private ContainerTargets() {}
+
+    static boolean available() {
+        try {
+            Class.forName("org.testcontainers.containers.GenericContainer", false, ContainerTargets.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** True when the class declares @Container fields (static or not), without touching Testcontainers. */
+    static boolean declaredIn(Class<?> testClass) {
+        return !ReflectionSupport.findFields(testClass, ContainerTargets::isContainerField, HierarchyTraversalMode.TOP_DOWN).isEmpty();
+    }
+
+    private static boolean isContainerField(Field f) {
+        return Arrays.stream(f.getAnnotations()).anyMatch(a -> a.annotationType().getName().equals(CONTAINER_ANNOTATION));
+    }
+
+    /** The containers of the static fields ({@code instance} null) or of an instance's fields. */
+    static List<GenericContainer<?>> of(Class<?> testClass, Object instance) {
+        List<GenericContainer<?>> out = new ArrayList<>();
+        for (Field f : ReflectionSupport.findFields(testClass, ContainerTargets::isContainerField, HierarchyTraversalMode.TOP_DOWN)) {
+            if (ModifierSupport.isStatic(f) != (instance == null)) {
+                continue;
+            }
+            Object value = ReflectionSupport.tryToReadFieldValue(f, instance).toOptional().orElse(null);
+            if (value instanceof GenericContainer<?> c) {
+                out.add(c);
+            } else if (value != null) {
+                throw new ExtensionConfigurationException("@Container field " + f.getName() + " is a " + value.getClass().getName()
+                        + ": @RecordTls records and replays GenericContainer (and its subclasses) only");
+            }
+        }
+        return out;
+    }
+
+    /** Docker's cgroup driver decides how a parent cgroup is named. */
+    static String cgroupDriver() {
+        String driver = DockerClientFactory.instance().client().infoCmd().exec().getCGroupDriver();
+        return driver == null || driver.isBlank() ? "cgroupfs" : driver;
+    }
+
+    /**
+     * Recording: the container starts under the recorder's parent cgroup, so the kernel side
+     * records its processes from their first instruction. Must happen before it starts.
+     */
+    static void prepareForRecording(GenericContainer<?> c, String cgroupParent) {
+        requireNotStarted(c, "recorded from its start");
+        c.withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withCgroupParent(cgroupParent));
+    }
+
+    /**
+     * Replaying: the container reaches the replay servers under the recorded names and ports
+     * (host entries to this machine) and trusts their CA (a bundle copied in, named by the
+     * variables OpenSSL, curl, Python requests and Node read); its image and the rest of its
+     * configuration stay as they were when recording.
+     */
+    static void prepareForReplay(GenericContainer<?> c, Path caBundle, Collection<Origin> origins) {
+        requireNotStarted(c, "pointed at the replay");
+        boolean hostNetwork = "host".equals(c.getNetworkMode());
+        String address = hostNetwork ? "127.0.0.1" : "host-gateway";
+        for (Origin o : origins) {
+            if (!o.loopback() && !o.host().matches("[0-9.]+|\\[.*]")) {
+                c.withExtraHost(o.host(), address);
+            }
+        }
+        c.withCopyFileToContainer(MountableFile.forHostPath(caBundle, 0644), CA_BUNDLE_IN_CONTAINER);
+        for (Map.Entry<String, String> e : TrustEnvironment.variables(CA_BUNDLE_IN_CONTAINER).entrySet()) {
+            c.withEnv(e.getKey(), e.getValue());
+        }
+    }
+
+    private static void requireNotStarted(GenericContainer<?> c, String what) {
+        if (c.getContainerId() != null) {
+            throw new ExtensionConfigurationException("the container " + c.getDockerImageName() + " was started before @RecordTls"
+                    + " could prepare it; it must be " + what + ". Put @RecordTls before @Testcontainers on the class"
+                    + " (extensions run in the order they are declared)");
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package io.recordtls.junit;
+
+import io.recordtls.recorder.FileTrees;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+/**
+ * The recorder's container image: the Dockerfile shipped with this extension, built on this
+ * machine from the test run's own Java runtime and classpath, so the recorder in the container is
+ * exactly the code of the run. Tagged by a digest of what goes in; built once per change.
+ */
+final class RecorderImage {
+    static final String REPOSITORY = "recordtls-recorder";
+    /** The base image (must have, or be able to install, libbpf1): -Drecordtls.recorderBaseImage or RECORDTLS_RECORDER_BASE_IMAGE. */
+    static final String BASE_PROPERTY = "recordtls.recorderBaseImage";
+    static final String BASE_ENVIRONMENT = "RECORDTLS_RECORDER_BASE_IMAGE";
+    /** Modules the recorder and its libraries use (FFM is in java.base). */
+    private static final String MODULES = "java.base,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,java.desktop,jdk.unsupported,jdk.crypto.ec";
+
+    private RecorderImage() {}
+
+    static String baseImage() {
+        String base = System.getProperty(BASE_PROPERTY);
+        if (base == null || base.isBlank()) {
+            base = System.getenv(BASE_ENVIRONMENT);
+        }
+        return base == null || base.isBlank() ? "debian:bookworm-slim" : base.strip();
+    }
+
+    /** The image's name, built first when this machine does not have it yet. */
+    static synchronized String ensureBuilt() throws IOException {
+        List<Path> classpath = classpath();
+        byte[] dockerfile = dockerfile();
+        String tag = REPOSITORY + ":" + digest(dockerfile, classpath);
+        if (Docker.run(List.of("image", "inspect", tag), 60).exitCode() == 0) {
+            return tag;
+        }
+        Path context = Files.createTempDirectory("recordtls-recorder-image");
+        try {
+            Files.write(context.resolve("Dockerfile"), dockerfile);
+            runtime(context.resolve("jre"));
+            Path lib = Files.createDirectories(context.resolve("lib"));
+            List<String> entries = new ArrayList<>();
+            for (int i = 0; i < classpath.size(); i++) {
+                Path entry = classpath.get(i);
+                String name = i + "-" + entry.getFileName();
+                FileTrees.copy(entry, lib.resolve(name));
+                entries.add("/opt/recordtls/lib/" + name);
+            }
+            Files.writeString(context.resolve("java-args"), "--enable-native-access=ALL-UNNAMED\n-cp\n" + String.join(":", entries) + "\n");
+            Docker.Result build = Docker.run(List.of("build", "--network", "host", "--build-arg", "BASE=" + baseImage(),
+                    "-t", tag, context.toString()), 900);
+            if (build.exitCode() != 0) {
+                throw new IOException("docker build of the recorder image " + tag + " failed (base image " + baseImage()
+                        + ", which must have libbpf1 or reach a Debian mirror; choose another with -D" + BASE_PROPERTY + "):\n"
+                        + build.tail(20));
+            }
+            return tag;
+        } finally {
+            FileTrees.deleteQuietly(context);
+        }
+    }
+
+    private static byte[] dockerfile() throws IOException {
+        try (InputStream in = RecorderImage.class.getResourceAsStream("recorder-image/Dockerfile")) {
+            if (in == null) {
+                throw new IOException("the recorder's Dockerfile is missing from the recordtls-junit jar");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    /** A trimmed runtime of this JVM (jlink), or a copy of it where this JDK cannot link one. */
+    private static void runtime(Path target) throws IOException {
+        Path home = Path.of(System.getProperty("java.home"));
+        Path jlink = home.resolve("bin/jlink");
+        if (Files.isExecutable(jlink)) {
+            try {
+                Process p = new ProcessBuilder(jlink.toString(), "--add-modules", MODULES, "--strip-debug", "--no-header-files",
+                        "--no-man-pages", "--output", target.toString()).redirectErrorStream(true).start();
+                p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                if (p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while linking the recorder's runtime", e);
+            }
+            FileTrees.deleteQuietly(target);
+        }
+        FileTrees.copy(home, target);
+    }
+
+    /**
+     * This JVM's classpath, with the Class-Path of manifest-only jars (Surefire's booter, for
+     * one) expanded: the container needs the real files.
+     */
+    static List<Path> classpath() throws IOException {
+        Set<Path> out = new LinkedHashSet<>();
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (!e.isBlank()) {
+                add(Path.of(e).toAbsolutePath().normalize(), out);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static void add(Path entry, Set<Path> out) throws IOException {
+        if (!Files.exists(entry) || !out.add(entry) || Files.isDirectory(entry)) {
+            return;
+        }
+        try (JarFile jar = new JarFile(entry.toFile())) {
+            var manifest = jar.getManifest();
+            String cp = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
+            if (cp != null) {
+                for (String ref : cp.trim().split("\\s+")) {
+                    if (!ref.isEmpty()) {
+                        add(Path.of(entry.getParent().toUri().resolve(ref)).normalize(), out);
+                    }
+                }
+            }
+        }
+    }
+
+    private static String digest(byte[] dockerfile, List<Path> classpath) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(dockerfile);
+            md.update(baseImage().getBytes(StandardCharsets.UTF_8));
+            md.update(System.getProperty("java.home").getBytes(StandardCharsets.UTF_8));
+            md.update(Runtime.version().toString().getBytes(StandardCharsets.UTF_8));
+            for (Path p : classpath) {
+                md.update(p.toString().getBytes(StandardCharsets.UTF_8));
+                try (Stream<Path> files = Files.walk(p)) {
+                    for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                        md.update((f + ":" + Files.size(f) + ":" + Files.getLastModifiedTime(f).toMillis()).getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            return HexFormat.of().formatHex(md.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
