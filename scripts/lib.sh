@@ -64,3 +64,26 @@ rt_utf8_jvm() {
   export RECORDTLS_ORIGINAL_LC_ALL="${LC_ALL-__unset__}"
   export LC_ALL=C.UTF-8
 }
+
+# A Docker engine for the container tests. Where none answers and we are root, Debian's
+# docker.io is installed and dockerd started here, loopback only: no bridge, no iptables rules
+# (containers use the host's network). It stays up for later runs.
+rt_ensure_docker() {
+  docker info >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    rt_log "no Docker engine answers: the container tests will say so (start one, or run this as root)"
+    return 1
+  fi
+  rt_ensure_packages docker.io || return 1
+  if ! pgrep -x dockerd >/dev/null; then
+    rt_log "starting dockerd (--bridge=none --iptables=false), log in /var/log/recordtls-dockerd.log"
+    nohup dockerd --bridge=none --iptables=false >/var/log/recordtls-dockerd.log 2>&1 </dev/null &
+  fi
+  local i
+  for i in $(seq 1 120); do
+    docker info >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  rt_log "dockerd did not answer within 60 s: see /var/log/recordtls-dockerd.log"
+  return 1
+}

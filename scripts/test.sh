@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests and end-to-end tests with real kernel probes, real
 # clients (curl, python3, node) and real servers on loopback. Installs what is missing as root.
-# RECORDTLS_REQUIRE_BPF=1 turns "no eBPF here" from a skip into a failure (CI sets it).
+# Container tests run on a Docker engine (started here when root) with a Debian image built
+# locally. RECORDTLS_REQUIRE_BPF=1 turns "no eBPF here" and "no Docker here" from a skip into a
+# failure (CI sets it).
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 . "$here/scripts/lib.sh"
@@ -10,5 +12,14 @@ rt_ensure_packages $RECORDTLS_BUILD_PACKAGES
 command -v node >/dev/null || rt_ensure_packages nodejs
 rt_find_java
 rt_utf8_jvm
+# Nothing is pulled from a registry: Testcontainers' reaper and start-up checks are off; the
+# containers of a run are removed by the tests themselves.
+export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_CHECKS_DISABLE=true
+# Containers run on the host network (dockerd runs without a bridge): Docker is "localhost".
+export TESTCONTAINERS_HOST_OVERRIDE=${TESTCONTAINERS_HOST_OVERRIDE:-localhost}
+if rt_ensure_docker; then
+  # the recorder image (when the recorder runs as a container) builds on it too: no pulls
+  RECORDTLS_TEST_IMAGE=$("$here/scripts/test-images.sh") && export RECORDTLS_TEST_IMAGE RECORDTLS_RECORDER_BASE_IMAGE=$RECORDTLS_TEST_IMAGE
+fi
 cd "$here"
 exec mvn -B -ntp verify "$@"

@@ -3,10 +3,16 @@ package io.recordtls.samples;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import io.recordtls.junit.RecordTlsExtension;
+import io.recordtls.junit.RecordTlsMode;
 import io.recordtls.junit.TrustEnvironment;
 import io.recordtls.replayer.server.ReplayCertificates;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +23,10 @@ import java.util.Map;
  * a fixed address. Tests start it only while recording: replays run with no upstream at all.
  */
 final class FakeApi implements AutoCloseable {
+    /** Names the containerized services use for their upstreams (host entries to 127.0.0.1). */
+    static final List<String> NAMES = List.of("localhost", "quotes.upstream.test", "weather.upstream.test");
+    private static ReplayCertificates certificates;
+
     private final WireMockServer server;
     private final Map<String, String> trust;
 
@@ -25,9 +35,20 @@ final class FakeApi implements AutoCloseable {
         this.trust = trust;
     }
 
+    /** One CA for the fake APIs of a run: a container's configuration can name its file before any API starts. */
+    static synchronized ReplayCertificates certificates() {
+        if (certificates == null) {
+            try {
+                certificates = ReplayCertificates.create(NAMES, Files.createTempDirectory("fake-api"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return certificates;
+    }
+
     static FakeApi start(int port, MappingBuilder... stubs) throws IOException {
-        Path dir = Files.createTempDirectory("fake-api");
-        ReplayCertificates certs = ReplayCertificates.create(List.of("localhost"), dir);
+        ReplayCertificates certs = certificates();
         WireMockServer server = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").httpDisabled(true)
                 .httpsPort(port).keystorePath(certs.keyStore().toString()).keystoreType("PKCS12")
                 .keystorePassword(ReplayCertificates.PASSWORD).keyManagerPassword(ReplayCertificates.PASSWORD));
@@ -35,7 +56,8 @@ final class FakeApi implements AutoCloseable {
         for (MappingBuilder stub : stubs) {
             server.stubFor(stub);
         }
-        return new FakeApi(server, TrustEnvironment.trusting(dir.resolve("bundle.pem"), List.of(certs.caPem())));
+        Path bundle = Files.createTempFile("fake-api-bundle", ".pem");
+        return new FakeApi(server, TrustEnvironment.trusting(bundle, List.of(certs.caPem())));
     }
 
     /** What makes clients trust this API's certificate. */
@@ -46,5 +68,34 @@ final class FakeApi implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+    }
+
+    /**
+     * The fake API of a class whose service runs in a container: up while the class records,
+     * before its containers start (declare it after @RecordTls, before @Testcontainers).
+     */
+    abstract static class WhileRecording implements BeforeAllCallback, AfterAllCallback {
+        private final int port;
+        private final MappingBuilder[] stubs;
+        private FakeApi api;
+
+        WhileRecording(int port, MappingBuilder... stubs) {
+            this.port = port;
+            this.stubs = stubs;
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext ctx) throws IOException {
+            if (RecordTlsExtension.classMode(ctx).orElseThrow() == RecordTlsMode.RECORD) {
+                api = start(port, stubs);
+            }
+        }
+
+        @Override
+        public void afterAll(ExtensionContext ctx) {
+            if (api != null) {
+                api.close();
+            }
+        }
     }
 }
