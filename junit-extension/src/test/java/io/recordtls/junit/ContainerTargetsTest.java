@@ -1,0 +1,130 @@
+package io.recordtls.junit;
+
+import io.recordtls.recorder.demo.DemoHttpsServer;
+import io.recordtls.recorder.e2e.BpfRequirement;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.testkit.engine.Events;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.junit.jupiter.Container;
+import org.testcontainers.junit.jupiter.Testcontainers;
+import org.testcontainers.utility.MountableFile;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+/**
+ * Testcontainers containers as targets, beyond the samples: misuse is explained, and a container
+ * the test starts itself is recorded through {@link TlsRecording#addContainer}. Needs Docker and
+ * the test image (RECORDTLS_TEST_IMAGE, built by scripts/test.sh); required where
+ * RECORDTLS_REQUIRE_BPF=1.
+ */
+@ExtendWith(ContainerTargetsTest.DockerAndImage.class)
+class ContainerTargetsTest {
+    static final Path DIR = Path.of("target/container-targets-test");
+    static DemoHttpsServer upstream;
+
+    static final class DockerAndImage implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext ctx) {
+            String image = System.getenv("RECORDTLS_TEST_IMAGE");
+            String missing = !DockerClientFactory.instance().isDockerAvailable() ? "no Docker engine answers"
+                    : image == null || image.isBlank() ? "RECORDTLS_TEST_IMAGE is not set (run ./scripts/test.sh)" : null;
+            if (missing == null) {
+                return ConditionEvaluationResult.enabled("Docker and " + image);
+            }
+            if ("1".equals(System.getenv("RECORDTLS_REQUIRE_BPF"))) {
+                throw new IllegalStateException("required here (RECORDTLS_REQUIRE_BPF=1): " + missing);
+            }
+            return ConditionEvaluationResult.disabled(missing);
+        }
+    }
+
+    @BeforeAll
+    static void startUpstream() throws Exception {
+        upstream = DemoHttpsServer.start();
+    }
+
+    @AfterAll
+    static void stopUpstream() {
+        upstream.close();
+    }
+
+    static Events run(Class<?> testClass) {
+        return EngineTestKit.engine("junit-jupiter").selectors(selectClass(testClass)).execute().allEvents();
+    }
+
+    // --- the user's test classes -------------------------------------------------------------
+
+    @Testcontainers
+    @RecordTls(mode = RecordTlsMode.REPLAY, directory = "target/container-targets-test")
+    static class TestcontainersDeclaredFirst {
+        @Container
+        static GenericContainer<?> service = new GenericContainer<>(System.getenv("RECORDTLS_TEST_IMAGE"))
+                .withNetworkMode("host").withCommand("sleep", "60");
+
+        @Test
+        void usesTheService() {}
+    }
+
+    @RecordTls(mode = RecordTlsMode.RECORD, directory = "target/container-targets-test")
+    static class StartsItsOwnContainer {
+        @Test
+        void asksTheApiFromAContainer(TlsRecording tls) throws Exception {
+            // started by the test, not a @Container field: it waits for a file before calling the API
+            try (GenericContainer<?> c = new GenericContainer<>(System.getenv("RECORDTLS_TEST_IMAGE"))
+                    .withNetworkMode("host")
+                    .withCopyFileToContainer(MountableFile.forHostPath(upstream.caCertificate()), "/ca.pem")
+                    .withEnv("SSL_CERT_FILE", "/ca.pem")
+                    .withCommand("sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; exec python3 -c \""
+                            + "import urllib.request; print(urllib.request.urlopen('" + upstream.baseUrl() + "/json').read())\"; sleep 60")) {
+                c.start();
+                tls.addContainer(c.getContainerId());
+                c.execInContainer("touch", "/tmp/go");
+                for (int i = 0; i < 100 && tls.exchanges().isEmpty(); i++) {
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(tls.exchanges()).singleElement().satisfies(x -> {
+                assertThat(x.url().getPath()).isEqualTo("/json");
+                assertThat(new String(x.responseBody())).isEqualTo(DemoHttpsServer.JSON);
+            });
+        }
+    }
+
+    // --- the checks --------------------------------------------------------------------------
+
+    @Test
+    void aContainerStartedBeforeRecordTlsIsExplained() throws Exception {
+        Path har = DIR.resolve("TestcontainersDeclaredFirst/usesTheService.har");
+        Files.createDirectories(har.getParent());
+        Files.writeString(har, "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"t\",\"version\":\"1\"},\"entries\":[]}}");
+
+        Events events = run(TestcontainersDeclaredFirst.class);
+
+        String message = events.failed().stream().findFirst().orElseThrow()
+                .getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow().getMessage();
+        assertThat(message).contains("was started before @RecordTls could prepare it")
+                .contains("Put @RecordTls before @Testcontainers");
+    }
+
+    @Test
+    void aRunningContainerIsRecordedFromTheCallOn() {
+        BpfRequirement.check();
+        Events events = run(StartsItsOwnContainer.class);
+
+        assertThat(events.failed().stream().map(e -> e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
+                .flatMap(r -> r.getThrowable()).map(Throwable::toString).orElse("?")).toList()).isEmpty();
+        assertThat(DIR.resolve("StartsItsOwnContainer/asksTheApiFromAContainer.har")).content().contains("/json");
+    }
+}
