@@ -71,6 +71,7 @@ final class RecordingPipeline {
     private int connections, nonHttp, entries, incomplete, truncated;
     private long lostBytes;
     private volatile Throwable failure;
+    private volatile long failedEvents;
 
     RecordingPipeline(TlsProbes probes, long maxCapture, long maxBody, HarEntryFactory factory, HarFileWriter writer,
                       Consumer<Exchange> exchangeObserver) {
@@ -104,6 +105,9 @@ final class RecordingPipeline {
     void runInOrder(Runnable action) {
         Command c = new Command(action, new java.util.concurrent.CompletableFuture<>());
         try {
+            if (failure != null || !thread.isAlive()) {
+                throw new IllegalStateException("processing captured events stopped", failure);
+            }
             queue.put(c);
             c.done().get();
         } catch (InterruptedException e) {
@@ -177,11 +181,30 @@ final class RecordingPipeline {
                     }
                     continue;
                 }
-                handle((CaptureEvent) o);
+                try {
+                    handle((CaptureEvent) o);
+                } catch (RuntimeException bug) {
+                    // one event we could not process must not stop the others (nor hang a
+                    // segment's end): say so once, count them all, go on
+                    if (failedEvents++ == 0) {
+                        System.err.println("recordtls: could not process a captured event (" + o + "): " + bug);
+                        bug.printStackTrace();
+                    }
+                }
             }
         } catch (Throwable t) {
             failure = t;
+            for (Object pending : queue) {
+                if (pending instanceof Command c) {
+                    c.done().completeExceptionally(t);
+                }
+            }
         }
+    }
+
+    /** Events that could not be processed (each was reported, the first with its cause). */
+    long failedEvents() {
+        return failedEvents;
     }
 
     private void handle(CaptureEvent e) {

@@ -111,7 +111,10 @@ public final class RecordingAgent implements AutoCloseable {
                 } catch (Exception e) {
                     reply.removeAll();
                     reply.put("ok", false);
-                    reply.put("error", String.valueOf(e.getMessage()));
+                    reply.put("error", describe(e));
+                    if (!(e instanceof IllegalArgumentException)) {
+                        e.printStackTrace(); // a bug, not a bad request: the whole story on the agent's stderr
+                    }
                 }
                 out.write(json.writeValueAsString(reply) + "\n");
                 out.flush();
@@ -158,6 +161,15 @@ public final class RecordingAgent implements AutoCloseable {
             case "shutdown" -> done.countDown();
             default -> throw new IllegalArgumentException("unknown op \"" + op + "\"");
         }
+    }
+
+    /** The message and its causes': "write the HAR: No space left on device". */
+    private static String describe(Throwable e) {
+        StringBuilder b = new StringBuilder(String.valueOf(e.getMessage()));
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            b.append(": ").append(c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName());
+        }
+        return b.toString();
     }
 
     /** One parent cgroup per cgroup driver for the agent's life: containers of every test go under it. */
