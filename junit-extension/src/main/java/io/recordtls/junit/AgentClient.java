@@ -81,7 +81,9 @@ final class AgentClient implements AutoCloseable {
     JsonNode end(String segment, Path har) throws IOException {
         Path written = dir.resolve("segment-" + java.util.UUID.randomUUID() + ".har");
         JsonNode reply = call(json.createObjectNode().put("op", "end").put("segment", segment).put("har", written.toString()));
-        Files.move(written, har, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // copied, not moved: the copy is this user's own file, group included
+        Files.copy(written, har, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.delete(written);
         return reply;
     }
 
