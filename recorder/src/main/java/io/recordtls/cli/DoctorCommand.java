@@ -6,6 +6,7 @@ import io.recordtls.recorder.capture.TlsProbes;
 import io.recordtls.recorder.capture.TraceFs;
 import io.recordtls.recorder.libs.TlsLibrary;
 import io.recordtls.recorder.libs.TlsLibraryInspector;
+import io.recordtls.recorder.scope.Cgroups;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -53,6 +54,10 @@ final class DoctorCommand implements Callable<Integer> {
         List<TlsLibrary> libs = TlsLibraryInspector.systemLibraries();
         check(!libs.isEmpty(), "system libssl: " + (libs.isEmpty() ? "none" : libs.stream().map(l -> l.path().toString()).toList()),
                 "no system libssl found (programs that link OpenSSL statically, such as node, are still found when they run)");
+        // containers only: a machine without cgroup v2 still records processes, so this is a note
+        out.println(Cgroups.v2Root().map(root -> "  ok    containers: cgroup v2 hierarchy at " + root)
+                .orElse("  note  containers: no cgroup v2 hierarchy is mounted; processes are recorded,"
+                        + " containers are not (mount -t cgroup2 none /sys/fs/cgroup/unified)"));
         if (privileged && libbpf != null && tracefs == null) {
             try (TlsProbes probes = TlsProbes.load(TlsProbes.Config.defaults())) {
                 check(true, "eBPF programs load and attach (ring buffer, bpf_loop, uprobes, tracepoints)", null);

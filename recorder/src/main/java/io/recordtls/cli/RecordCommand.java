@@ -3,6 +3,7 @@ package io.recordtls.cli;
 import io.recordtls.recorder.Recorder;
 import io.recordtls.recorder.RecorderOptions;
 import io.recordtls.recorder.RecordingSummary;
+import io.recordtls.recorder.scope.Cgroups;
 import io.recordtls.recorder.scope.ProcFs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,6 +17,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -28,7 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
                 "into a HAR 1.2 file. Processes are not changed, proxied or restarted; credentials are redacted.",
                 "", "Examples:",
                 "  recordtls record -o api.har -- curl -s https://api.example.com/v1/items",
-                "  recordtls record --pid 4242 -o service.har      (until Ctrl-C, or until it exits)"},
+                "  recordtls record --pid 4242 -o service.har      (until Ctrl-C, or until it exits)",
+                "  recordtls record --container 3f2a9c81d0e4 -o svc.har   (a running container, until Ctrl-C or its end)"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:recorded", "2:usage error", "125:recordtls failed (no privileges, no eBPF, I/O)",
                 "126:COMMAND could not be run", "127:COMMAND was not found", "other:COMMAND's own exit status",
@@ -39,6 +42,10 @@ final class RecordCommand implements Callable<Integer> {
 
     @Option(names = "--pid", paramLabel = "PID", description = "record this running process and its children (repeatable)")
     List<Long> pids = new ArrayList<>();
+
+    @Option(names = "--container", paramLabel = "ID", description = "record this running container (its id as docker ps shows it):"
+            + " every process in it, and those started in it later (repeatable)")
+    List<String> containers = new ArrayList<>();
 
     @Option(names = "--max-body", paramLabel = "SIZE", converter = Sizes.class, defaultValue = "64m",
             description = "keep at most SIZE bytes of each body; bigger ones are marked truncated with their true size (default: ${DEFAULT-VALUE})")
@@ -66,8 +73,9 @@ final class RecordCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        if (command.isEmpty() == pids.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "give a COMMAND (after --) or --pid, not both, not neither");
+        if (command.isEmpty() == (pids.isEmpty() && containers.isEmpty())) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give a COMMAND (after --), or --pid / --container: not both, not neither");
         }
         Path har = output != null ? output : Path.of("recordtls-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".har");
         String executable = null;
@@ -91,6 +99,22 @@ final class RecordCommand implements Callable<Integer> {
                 err.println("recordtls: no process " + pid);
                 return RecordTlsCli.EXIT_FAILED;
             }
+        }
+        List<Path> cgroups = new ArrayList<>();
+        for (String id : containers) {
+            Optional<Path> cgroup;
+            try {
+                cgroup = Cgroups.ofContainer(id.strip().toLowerCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                err.println("recordtls: " + e.getMessage());
+                return 2; // usage error, as picocli reports its own
+            }
+            if (cgroup.isEmpty()) {
+                err.println("recordtls: no running container " + id + " (no cgroup named after it under "
+                        + Cgroups.v2Root().map(Path::toString).orElse("a cgroup v2 hierarchy: none is mounted") + ")");
+                return RecordTlsCli.EXIT_FAILED;
+            }
+            cgroups.add(cgroup.get());
         }
         RecorderOptions options = RecorderOptions.defaults().withMaxBody(maxBody)
                 .withRedaction(!noRedact, Set.copyOf(redactHeaders)).withRingBufferBytes((int) Math.min(ringBuffer, 1 << 30));
@@ -117,12 +141,21 @@ final class RecordCommand implements Callable<Integer> {
                 for (long pid : pids) {
                     recorder.addProcess(pid);
                 }
+                for (Path cgroup : cgroups) {
+                    recorder.addCgroup(cgroup);
+                }
                 if (!quiet) {
-                    err.println("recordtls: recording " + pids + " and their children; Ctrl-C (SIGINT) or SIGTERM stops");
+                    List<String> what = new ArrayList<>();
+                    if (!pids.isEmpty()) {
+                        what.add(pids + " and their children");
+                    }
+                    containers.forEach(c -> what.add("container " + c));
+                    err.println("recordtls: recording " + String.join(", ", what) + "; Ctrl-C (SIGINT) or SIGTERM stops");
                     err.flush();
                 }
-                while (!signalled.await(200, TimeUnit.MILLISECONDS) && pids.stream().anyMatch(ProcFs::alive)) {
-                    // until a signal, or until every process recorded has exited
+                while (!signalled.await(200, TimeUnit.MILLISECONDS)
+                        && (pids.stream().anyMatch(ProcFs::alive) || cgroups.stream().anyMatch(Files::isDirectory))) {
+                    // until a signal, or until every process and container recorded has ended
                 }
             }
             RecordingSummary summary = recorder.stop(har);

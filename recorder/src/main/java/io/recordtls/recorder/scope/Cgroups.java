@@ -78,7 +78,7 @@ public final class Cgroups {
      */
     public static Optional<Path> ofContainer(String containerId) {
         if (!containerId.matches("[0-9a-f]{12,64}")) {
-            throw new IllegalArgumentException("not a container id: \"" + containerId + "\" (the full hexadecimal id)");
+            throw new IllegalArgumentException("not a container id: \"" + containerId + "\" (12 to 64 hexadecimal digits, as docker ps shows it)");
         }
         Optional<Path> root = v2Root();
         if (root.isEmpty()) {

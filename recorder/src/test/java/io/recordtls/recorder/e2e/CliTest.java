@@ -59,8 +59,37 @@ class CliTest {
     void usageErrorsExitWith2AndSayWhy() throws Exception {
         Result r = run(cli("record"));
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("give a COMMAND (after --) or --pid");
+        assertThat(r.err()).contains("give a COMMAND (after --), or --pid / --container");
         assertThat(run(cli("record", "--max-body", "lots", "--", "true")).err()).contains("not a size: lots");
+    }
+
+    /** A running container, by the short id docker ps shows, until it ends: what a user does outside JUnit. */
+    @Test
+    void recordsARunningContainerUntilItEnds() throws Exception {
+        BpfRequirement.check();
+        String image = System.getenv("RECORDTLS_TEST_IMAGE");
+        if (image == null || image.isBlank()) {
+            if ("1".equals(System.getenv("RECORDTLS_REQUIRE_BPF"))) {
+                throw new AssertionError("RECORDTLS_TEST_IMAGE is required here: run ./scripts/test.sh");
+            }
+            org.junit.jupiter.api.Assumptions.abort("no container test image (RECORDTLS_TEST_IMAGE): run ./scripts/test.sh");
+        }
+        Process docker = new ProcessBuilder("docker", "run", "-d", "--rm", "--network", "host",
+                "-v", server.caCertificate() + ":/ca.pem:ro", "-e", "SSL_CERT_FILE=/ca.pem", image, "sh", "-c",
+                "sleep 2; exec python3 -c \"import urllib.request; urllib.request.urlopen('" + server.baseUrl() + "/json').read()\"")
+                .redirectErrorStream(true).start();
+        String id = new String(docker.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(docker.waitFor(60, TimeUnit.SECONDS) && docker.exitValue() == 0).as("docker run: %s", id).isTrue();
+        Path har = tmp.resolve("container.har");
+
+        Result r = run(cli("record", "--container", id.substring(0, 12), "-o", har.toString()));
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("recording container " + id.substring(0, 12)).contains("recorded 1 exchange");
+        JsonNode entry = HarJson.mapper().readTree(har.toFile()).path("log").path("entries").path(0);
+        assertThat(entry.path("request").path("url").asText()).endsWith("/json");
+        assertThat(entry.path("_process").asText()).isEqualTo("python3");
+        assertThat(run(cli("record", "--container", "123")).err()).contains("not a container id");
     }
 
     @Test
