@@ -20,7 +20,11 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A Node service in a Debian container, calling a forecast API on the host over HTTPS (fetch). */
+/**
+ * A Node service in a Debian container, calling a forecast API on the host over HTTPS (fetch).
+ * The container is an instance field: Testcontainers starts one per test, so its start-up call is
+ * part of the test's own recording.
+ */
 @RecordTls
 @ExtendWith({DockerRequirement.class, ContainerizedWeatherServiceTest.ForecastApi.class})
 @Testcontainers
@@ -28,7 +32,7 @@ class ContainerizedWeatherServiceTest {
     static final int SERVICE_PORT = 18092;
 
     @Container
-    static final GenericContainer<?> weather = new GenericContainer<>(DockerRequirement.debianImage())
+    final GenericContainer<?> weather = new GenericContainer<>(DockerRequirement.debianImage())
             .withNetworkMode("host")
             .withExtraHost("weather.upstream.test", "127.0.0.1")
             .withCopyFileToContainer(MountableFile.forClasspathResource("services/weather_service.mjs"), "/srv/weather_service.mjs")
@@ -56,7 +60,8 @@ class ContainerizedWeatherServiceTest {
 
         assertThat(response.body()).isEqualTo("Oslo: snow, -3°C");
         assertThat(tls.exchanges()).extracting(x -> x.method() + " " + x.url())
-                .containsExactly("GET https://weather.upstream.test:18447/v1/forecast?city=Oslo");
-        assertThat(tls.exchanges().getFirst().requestHeader("X-Api-Key")).isNotBlank();
+                .containsExactly("GET https://weather.upstream.test:18447/v1/stations",
+                        "GET https://weather.upstream.test:18447/v1/forecast?city=Oslo");
+        assertThat(tls.exchanges().get(1).requestHeader("X-Api-Key")).isNotBlank();
     }
 }
