@@ -65,6 +65,7 @@ final class RecordingPipeline {
     private final Thread thread;
     private final Map<Long, Conn> conns = new HashMap<>();
     private final Map<Integer, String> processNames = new HashMap<>();
+    private final Map<Integer, java.util.Optional<String>> containers = new HashMap<>();
     private final Set<Integer> processesSeen = new TreeSet<>();
     private final List<Map<String, Object>> skipped = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
@@ -335,6 +336,7 @@ final class RecordingPipeline {
         final long connId;
         final int pid;
         final String processName;
+        final String container;
         final String library;
         final HttpConnection http;
         final DirectionStream in, out;
@@ -345,6 +347,7 @@ final class RecordingPipeline {
             this.pid = pid;
             this.processName = processNames.computeIfAbsent(pid,
                     p -> io.recordtls.recorder.scope.ProcFs.comm(p).orElse("pid " + p));
+            this.container = containers.computeIfAbsent(pid, io.recordtls.recorder.scope.Cgroups::containerId).orElse(null);
             TlsLibrary lib = probes.library(libraryId);
             this.library = lib == null ? "unknown" : lib.name();
             this.http = new HttpConnection(this::info, maxBody, RecordingPipeline.this::onExchange);
@@ -353,7 +356,7 @@ final class RecordingPipeline {
         }
 
         ConnectionInfo info() {
-            return new ConnectionInfo(connId, pid, processName, library, local, remote, http.clientSide());
+            return new ConnectionInfo(connId, pid, processName, container, library, local, remote, http.clientSide());
         }
     }
 }

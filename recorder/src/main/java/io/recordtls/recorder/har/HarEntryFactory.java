@@ -56,6 +56,9 @@ public final class HarEntryFactory {
         HarEntry entry = builder.build();
         entry.setAdditionalField("_pid", conn.pid());
         entry.setAdditionalField("_process", conn.process());
+        if (conn.container() != null) {
+            entry.setAdditionalField("_container", conn.container());
+        }
         entry.setAdditionalField("_tlsLibrary", conn.tlsLibrary());
         if (!conn.clientSide()) {
             entry.setAdditionalField("_recordedSide", "server");

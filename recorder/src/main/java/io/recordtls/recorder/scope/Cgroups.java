@@ -92,6 +92,31 @@ public final class Cgroups {
         }
     }
 
+    private static final java.util.regex.Pattern CONTAINER_ID = java.util.regex.Pattern.compile("(?:^|[/-])([0-9a-f]{64})(?:\\.scope)?(?:/|$)");
+
+    /**
+     * The id of the container a process runs in, from its cgroup path as runtimes name it
+     * ("/docker/ID", "/system.slice/docker-ID.scope", ".../cri-containerd-ID.scope"); empty for
+     * a process outside containers or gone.
+     */
+    public static Optional<String> containerId(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("0::")) {
+                    var m = CONTAINER_ID.matcher(line.substring(3));
+                    String id = null;
+                    while (m.find()) {
+                        id = m.group(1); // the innermost one
+                    }
+                    return Optional.ofNullable(id);
+                }
+            }
+        } catch (IOException gone) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
     /** Every process in the cgroup and in the cgroups below it. */
     public static Set<Long> processes(Path cgroupDir) {
         Set<Long> pids = new LinkedHashSet<>();

@@ -89,6 +89,7 @@ class CliTest {
         JsonNode entry = HarJson.mapper().readTree(har.toFile()).path("log").path("entries").path(0);
         assertThat(entry.path("request").path("url").asText()).endsWith("/json");
         assertThat(entry.path("_process").asText()).isEqualTo("python3");
+        assertThat(entry.path("_container").asText()).isEqualTo(id);
         assertThat(run(cli("record", "--container", "123")).err()).contains("not a container id");
     }
 

@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** HTTP/1.1 from reassembled byte streams, fed as the kernel side would: call by call, with offsets. */
 class HttpConnectionTest {
     private final List<Exchange> exchanges = new ArrayList<>();
-    private final ConnectionInfo info = new ConnectionInfo(1, 42, "curl", "libssl.so.3",
+    private final ConnectionInfo info = new ConnectionInfo(1, 42, "curl", null, "libssl.so.3",
             new InetSocketAddress("127.0.0.1", 50000), new InetSocketAddress("127.0.0.1", 8443), true);
     private final HttpConnection conn = new HttpConnection(() -> info, 1 << 20, exchanges::add);
     private final DirectionStream out = new DirectionStream(conn.out, Long.MAX_VALUE);
