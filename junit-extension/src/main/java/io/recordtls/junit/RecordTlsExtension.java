@@ -213,6 +213,10 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
             }
             List<RecordedExchange> recorded = readRecording(har);
             ReplaySession session = containers != null ? containers.session() : replaySession(ctx, s);
+            if (containers != null) {
+                // what the containers asked for between tests (at start: before the first one)
+                requireAllMatched(session.unmatched(), classDir(s, ctx).resolve(ContainerRun.BEFORE_ALL) + " (or the previous test's recording)");
+            }
             session.load(recorded);
             store.put(TestRecording.class, new TestRecording.Replay(har, session, containers == null));
         }
@@ -232,13 +236,7 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
             }
         } else if (rec instanceof TestRecording.Replay r) {
             try {
-                List<UnmatchedRequest> unmatched = r.session().unmatched();
-                if (!unmatched.isEmpty()) {
-                    throw new AssertionError(unmatched.size() + " request" + (unmatched.size() == 1 ? "" : "s")
-                            + " matched nothing recorded in " + r.harFile() + " (re-record with -D" + RecordTlsMode.PROPERTY
-                            + "=RECORD if the service changed):\n" + unmatched.stream().map(u -> "  " + u.toString().replace("\n", "\n    "))
-                            .collect(Collectors.joining("\n")));
-                }
+                requireAllMatched(r.session().unmatched(), r.harFile().toString());
                 if (s.failOnUnusedRecordings()) {
                     var unused = r.session().unused();
                     if (!unused.isEmpty()) {
@@ -251,6 +249,15 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
                     r.session().close();
                 }
             }
+        }
+    }
+
+    private static void requireAllMatched(List<UnmatchedRequest> unmatched, String recording) {
+        if (!unmatched.isEmpty()) {
+            throw new AssertionError(unmatched.size() + " request" + (unmatched.size() == 1 ? "" : "s")
+                    + " matched nothing recorded in " + recording + " (re-record with -D" + RecordTlsMode.PROPERTY
+                    + "=RECORD if the service changed):\n" + unmatched.stream().map(u -> "  " + u.toString().replace("\n", "\n    "))
+                    .collect(Collectors.joining("\n")));
         }
     }
 
