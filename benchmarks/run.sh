@@ -110,7 +110,7 @@ else:
 def get():
     conn.request("GET", url.path)
     conn.getresponse().read()
-n = 500
+n = int(sys.argv[3]) if len(sys.argv) > 3 else 500
 get()  # connection set up outside the timing
 t = time.perf_counter()
 for _ in range(n):
@@ -148,6 +148,44 @@ for n in 1000 10000; do
   kill "$REPLAY_PID"; wait "$REPLAY_PID" 2>/dev/null || true
   row "replay server, $n stubs" "$r req/s" "random recorded paths" "recordtls replay DIR; wrk -t1 -c16 -s replay.lua -- $n"
 done
+
+# --- 7. containers ------------------------------------------------------------------------------
+# The same loop.py, in a container of the test image (host network): not recorded, recorded by
+# container id, and two containers of the same image recorded together, run one after the other:
+# the library file is reached through two overlay mounts and attached twice, so the second one's
+# SSL calls trap on both attachments. Each container waits for /tmp/go, so the recorder is
+# attached before the first request.
+if rt_ensure_docker && image=$("$top/scripts/test-images.sh"); then
+  echo "7. containers ($image)"
+  N=3000  # requests per loop: more than section 4's, the figures are a few hundred microseconds apart
+  hdirect=$(python3 "$work/loop.py" "$URL/item.json" "$work/cert.pem" $N)
+  hrec=$("${RT[@]}" record -q -o "$work/host.har" -- python3 "$work/loop.py" "$URL/item.json" "$work/cert.pem" $N)
+  waiting() {
+    docker run -d --network host -v "$work:$work:ro" "$image" sh -c \
+      "while [ ! -e /tmp/go ]; do sleep 0.05; done; exec python3 $work/loop.py $URL/item.json $work/cert.pem $N"
+  }
+  go_and_wait() { for c in "$@"; do docker exec "$c" touch /tmp/go; docker wait "$c" > /dev/null; done; }  # one after the other
+  figure() { docker logs "$1" 2>&1 | tail -n1; docker rm "$1" > /dev/null; }
+  recorded_containers() { # CONTAINER...: record them, start their loops, print each one's figure
+    local args=() c
+    for c in "$@"; do args+=(--container "$c"); done
+    "${RT[@]}" record "${args[@]}" -o "$work/containers.har" 2> "$work/record.err" &
+    local rec=$!
+    until grep -q "recording container" "$work/record.err"; do sleep 0.1; kill -0 $rec || { cat "$work/record.err" >&2; exit 1; }; done
+    go_and_wait "$@"
+    wait $rec
+    for c in "$@"; do figure "$c"; done
+  }
+  c=$(waiting); go_and_wait "$c"; cdirect=$(figure "$c")
+  crec=$(recorded_containers "$(waiting)")
+  read -r two1 two2 <<< "$(recorded_containers "$(waiting)" "$(waiting)" | tr '\n' ' ')"
+  row "per request, on the host, not recorded / recorded" "$hdirect ms / $hrec ms" "+$(python3 -c "print(f'{$hrec-$hdirect:.3f}')") ms" "python3 loop.py URL CA $N; recordtls record -- the same"
+  row "per request, in a container, not recorded" "$cdirect ms" "" "docker run --network host IMAGE python3 loop.py URL CA $N"
+  row "per request, in a container, recorded" "$crec ms" "+$(python3 -c "print(f'{$crec-$cdirect:.3f}')") ms" "recordtls record --container ID"
+  row "per request, two containers of one image recorded together" "first $two1 ms, second $two2 ms" "the second one's library is attached twice (two overlay paths, one file): one shared breakpoint" "recordtls record --container A --container B"
+else
+  rt_log "7. containers: skipped (no Docker engine or no test image)"
+fi
 
 # --- the report ----------------------------------------------------------------------------------
 out="$top/docs/benchmarks.md"

@@ -119,6 +119,7 @@ final class ContainerRun implements AutoCloseable {
         Path har = classDir.resolve(BEFORE_ALL);
         Files.createDirectories(classDir);
         JsonNode result = agent.end(segment, har);
+        RecordTlsExtension.requireNoDrops(result, har, "while the containers started");
         if (result.path("entries").asInt() == 0) {
             Files.deleteIfExists(har); // nothing happened before the tests: no file to commit
         }

@@ -209,7 +209,9 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         } else {
             if (!Files.exists(har)) {
                 throw new ExtensionConfigurationException("no recording at " + har.toAbsolutePath() + " to replay: record it once with -D"
-                        + RecordTlsMode.PROPERTY + "=RECORD (or AUTO) where the upstream is reachable");
+                        + RecordTlsMode.PROPERTY + "=RECORD" + (containers != null
+                        ? " (a class with containers records or replays as a whole: AUTO replays it because its folder has recordings)"
+                        : " (or AUTO)") + " where the upstream is reachable");
             }
             List<RecordedExchange> recorded = readRecording(har);
             ReplaySession session = containers != null ? containers.session() : replaySession(ctx, s);
@@ -229,11 +231,7 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         if (rec instanceof TestRecording.Recording r) {
             Files.createDirectories(r.harFile().toAbsolutePath().getParent()); // ours, not root's
             JsonNode result = r.agent().end(r.segment(), r.harFile());
-            long dropped = result.path("droppedEvents").asLong();
-            if (dropped > 0) {
-                throw new AssertionError("the recording " + r.harFile() + " lost " + dropped
-                        + " ring-buffer events while this test ran: it is written, marked, and should be recorded again");
-            }
+            requireNoDrops(result, r.harFile(), "while this test ran");
         } else if (rec instanceof TestRecording.Replay r) {
             try {
                 requireAllMatched(r.session().unmatched(), r.harFile().toString());
@@ -249,6 +247,15 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
                     r.session().close();
                 }
             }
+        }
+    }
+
+    /** A segment the agent ended: ring-buffer drops while it was open fail the test (the HAR is kept, marked). */
+    static void requireNoDrops(JsonNode endReply, Path har, String when) {
+        long dropped = endReply.path("droppedEvents").asLong();
+        if (dropped > 0) {
+            throw new AssertionError("the recording " + har + " lost " + dropped + " ring-buffer events " + when
+                    + ": it is written, marked, and should be recorded again");
         }
     }
 
