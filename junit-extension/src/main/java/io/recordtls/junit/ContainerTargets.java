@@ -87,8 +87,7 @@ final class ContainerTargets {
      */
     static void prepareForReplay(GenericContainer<?> c, Path caBundle, Collection<Origin> origins) {
         requireNotStarted(c, "pointed at the replay");
-        boolean hostNetwork = "host".equals(c.getNetworkMode());
-        String address = hostNetwork ? "127.0.0.1" : "host-gateway";
+        String address = addressOfThisMachineFor(c);
         for (Origin o : origins) {
             if (!o.loopback() && !o.host().matches("[0-9.]+|\\[.*]")) {
                 c.withExtraHost(o.host(), address);
@@ -98,6 +97,41 @@ final class ContainerTargets {
         for (Map.Entry<String, String> e : TrustEnvironment.variables(CA_BUNDLE_IN_CONTAINER).entrySet()) {
             c.withEnv(e.getKey(), e.getValue());
         }
+    }
+
+    /**
+     * How the container reaches the replay servers on this machine: loopback on the host network;
+     * Docker's "host-gateway" on its default bridge; on a network of its own, that network's
+     * gateway (an engine without a default bridge has no "host-gateway" to give).
+     */
+    private static String addressOfThisMachineFor(GenericContainer<?> c) {
+        String mode = c.getNetworkMode();
+        if ("host".equals(mode)) {
+            return "127.0.0.1";
+        }
+        String network = c.getNetwork() != null ? c.getNetwork().getId()
+                : mode == null || mode.isBlank() || mode.equals("default") ? "bridge" : mode;
+        try {
+            var ipam = DockerClientFactory.instance().client().inspectNetworkCmd().withNetworkId(network).exec().getIpam();
+            if (network.equals("bridge")) {
+                return "host-gateway";
+            }
+            if (ipam != null && ipam.getConfig() != null) {
+                for (var config : ipam.getConfig()) {
+                    if (config.getGateway() != null && !config.getGateway().isBlank() && !config.getGateway().contains(":")) {
+                        return config.getGateway();
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            if (network.equals("bridge")) {
+                throw new ExtensionConfigurationException("the container " + c.getDockerImageName() + " would run on Docker's default"
+                        + " bridge network, which this engine does not have (" + e.getMessage() + "): give it a network"
+                        + " (Network.newNetwork()) or the host's (withNetworkMode(\"host\")) so it can reach the replay");
+            }
+            throw new ExtensionConfigurationException("inspect the network " + network + " of " + c.getDockerImageName() + ": " + e.getMessage(), e);
+        }
+        return "host-gateway";
     }
 
     private static void requireNotStarted(GenericContainer<?> c, String what) {

@@ -13,6 +13,7 @@ import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.utility.MountableFile;
@@ -102,6 +103,25 @@ class ContainerTargetsTest {
         }
     }
 
+    @RecordTls(mode = RecordTlsMode.REPLAY, directory = "target/container-targets-test")
+    @Testcontainers
+    static class ReplaysToAContainerOnItsOwnNetwork {
+        static final Network network = Network.newNetwork();
+
+        @Container
+        static GenericContainer<?> client = new GenericContainer<>(System.getenv("RECORDTLS_TEST_IMAGE"))
+                .withNetwork(network).withCommand("sleep", "120");
+
+        @Test
+        void asksTheApi(TlsRecording tls) throws Exception {
+            var r = client.execInContainer("python3", "-c",
+                    "import urllib.request; print(urllib.request.urlopen('https://api.bridge.test:18449/ping').read().decode())");
+            assertThat(r.getExitCode()).as(r.getStderr()).isZero();
+            assertThat(r.getStdout()).isEqualTo("pong\n");
+            assertThat(tls.exchanges()).singleElement().satisfies(x -> assertThat(x.url().toString()).isEqualTo("https://api.bridge.test:18449/ping"));
+        }
+    }
+
     // --- the checks --------------------------------------------------------------------------
 
     @Test
@@ -116,6 +136,27 @@ class ContainerTargetsTest {
                 .getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow().getMessage();
         assertThat(message).contains("was started before @RecordTls could prepare it")
                 .contains("Put @RecordTls before @Testcontainers");
+    }
+
+    /** Not the host network: a host entry to the network's gateway, the replay on every interface. */
+    @Test
+    void aContainerOnItsOwnNetworkReachesTheReplayUnderTheRecordedName() throws Exception {
+        Path har = DIR.resolve("ReplaysToAContainerOnItsOwnNetwork/asksTheApi.har");
+        Files.createDirectories(har.getParent());
+        Files.writeString(har, """
+                {"log":{"version":"1.2","creator":{"name":"t","version":"1"},"entries":[{
+                  "request":{"method":"GET","url":"https://api.bridge.test:18449/ping","headers":[]},
+                  "response":{"status":200,"headers":[{"name":"Content-Type","value":"text/plain"}],
+                              "content":{"mimeType":"text/plain","text":"pong"}}}]}}""");
+        try {
+            Events events = run(ReplaysToAContainerOnItsOwnNetwork.class);
+
+            assertThat(events.failed().stream().map(e -> e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
+                    .flatMap(r -> r.getThrowable()).map(Throwable::toString).orElse("?")).toList()).isEmpty();
+            assertThat(events.succeeded().filter(e -> e.getTestDescriptor().isTest()).count()).isEqualTo(1);
+        } finally {
+            ReplaysToAContainerOnItsOwnNetwork.network.close();
+        }
     }
 
     @Test
