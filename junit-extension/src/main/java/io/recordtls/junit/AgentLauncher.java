@@ -124,7 +124,7 @@ final class AgentLauncher {
                 cmd.addAll(List.of("sudo", "-n", "--"));
             }
             cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
-                    "-cp", System.getProperty("java.class.path"), "io.recordtls.cli.RecordTlsCli"));
+                    "-cp", System.getProperty("java.class.path"), RecorderImage.AGENT_MAIN));
         }
         cmd.addAll(agentArgs);
         Process agent = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -31,6 +31,9 @@ final class RecorderImage {
     /** Modules the recorder and its libraries use (FFM is in java.base). */
     private static final String MODULES = "java.base,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,java.desktop,jdk.unsupported,jdk.crypto.ec";
 
+    /** The recorder's command line, started in the container (the agent is one of its commands). */
+    static final String AGENT_MAIN = "io.recordtls.cli.RecordTlsCli";
+
     private RecorderImage() {}
 
     static String baseImage() {
@@ -69,9 +72,27 @@ final class RecorderImage {
                         + ", which must have libbpf1 or reach a Debian mirror; choose another with -D" + BASE_PROPERTY + "):\n"
                         + build.tail(20));
             }
+            removeOlderImages(tag);
             return tag;
         } finally {
             FileTrees.deleteQuietly(context);
+        }
+    }
+
+    /**
+     * Each image holds a runtime and a classpath (a few hundred MB): older ones go once a new one
+     * is built. One in use by a running recorder stays (docker refuses), one another project
+     * still needs is built again on its next run.
+     */
+    private static void removeOlderImages(String keep) throws IOException {
+        Docker.Result tags = Docker.run(List.of("images", REPOSITORY, "--format", "{{.Repository}}:{{.Tag}}"), 60);
+        if (tags.exitCode() != 0) {
+            return;
+        }
+        for (String image : tags.output().lines().map(String::strip).toList()) {
+            if (image.startsWith(REPOSITORY + ":") && !image.equals(keep)) {
+                Docker.run(List.of("image", "rm", image), 120);
+            }
         }
     }
 
@@ -106,10 +127,46 @@ final class RecorderImage {
     }
 
     /**
+     * What the recorder needs of this JVM's classpath: the recorder's jar and the files its
+     * manifest's Class-Path names (its runtime dependencies), so that editing a test does not
+     * make a new image. Where the recorder is not a jar with that list (classes in an IDE), the
+     * whole classpath.
+     */
+    static List<Path> classpath() throws IOException {
+        List<Path> all = fullClasspath();
+        Path recorder;
+        try {
+            recorder = Path.of(Class.forName(AGENT_MAIN, false, RecorderImage.class.getClassLoader())
+                    .getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath().normalize();
+        } catch (ClassNotFoundException | java.net.URISyntaxException | RuntimeException e) {
+            return all;
+        }
+        Set<String> needed = new java.util.HashSet<>();
+        if (Files.isRegularFile(recorder)) {
+            try (JarFile jar = new JarFile(recorder.toFile())) {
+                var manifest = jar.getManifest();
+                String cp = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
+                if (cp != null) {
+                    for (String ref : cp.trim().split("\\s+")) {
+                        needed.add(Path.of(ref).getFileName().toString());
+                    }
+                }
+            }
+        }
+        List<Path> selected = new ArrayList<>(List.of(recorder));
+        for (Path p : all) {
+            if (needed.contains(p.getFileName().toString()) && !p.equals(recorder)) {
+                selected.add(p);
+            }
+        }
+        return needed.isEmpty() || selected.size() != needed.size() + 1 ? all : selected;
+    }
+
+    /**
      * This JVM's classpath, with the Class-Path of manifest-only jars (Surefire's booter, for
      * one) expanded: the container needs the real files.
      */
-    static List<Path> classpath() throws IOException {
+    private static List<Path> fullClasspath() throws IOException {
         Set<Path> out = new LinkedHashSet<>();
         for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             if (!e.isBlank()) {
