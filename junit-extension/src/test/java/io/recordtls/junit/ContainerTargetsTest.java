@@ -14,6 +14,7 @@ import org.junit.platform.testkit.engine.Events;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
+import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.utility.MountableFile;
@@ -122,6 +123,20 @@ class ContainerTargetsTest {
         }
     }
 
+    @RecordTls(mode = RecordTlsMode.REPLAY, directory = "target/container-targets-test")
+    @Testcontainers
+    static class AsksForSomethingNotRecordedAtStart {
+        @Container
+        static GenericContainer<?> service = new GenericContainer<>(System.getenv("RECORDTLS_TEST_IMAGE"))
+                .withNetworkMode("host")
+                .withCommand("sh", "-c", "python3 -c \"import urllib.request; urllib.request.urlopen('https://api.start.test:18450/config')\";"
+                        + " echo started; exec sleep 60")
+                .waitingFor(Wait.forLogMessage(".*started.*", 1));
+
+        @Test
+        void anything() {}
+    }
+
     // --- the checks --------------------------------------------------------------------------
 
     @Test
@@ -157,6 +172,22 @@ class ContainerTargetsTest {
         } finally {
             ReplaysToAContainerOnItsOwnNetwork.network.close();
         }
+    }
+
+    @Test
+    void aStartUpRequestThatWasNotRecordedFailsTheFirstTest() throws Exception {
+        Path har = DIR.resolve("AsksForSomethingNotRecordedAtStart/anything.har");
+        Files.createDirectories(har.getParent());
+        Files.writeString(har, """
+                {"log":{"version":"1.2","creator":{"name":"t","version":"1"},"entries":[{
+                  "request":{"method":"GET","url":"https://api.start.test:18450/other","headers":[]},
+                  "response":{"status":200,"headers":[],"content":{"mimeType":"text/plain","text":"x"}}}]}}""");
+
+        Events events = run(AsksForSomethingNotRecordedAtStart.class);
+
+        String message = events.failed().stream().findFirst().orElseThrow()
+                .getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow().getMessage();
+        assertThat(message).contains("1 request matched nothing recorded in").contains("_beforeAll.har").contains("/config");
     }
 
     @Test

@@ -103,18 +103,25 @@ public final class Cgroups {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"), StandardCharsets.UTF_8)) {
                 if (line.startsWith("0::")) {
-                    var m = CONTAINER_ID.matcher(line.substring(3));
-                    String id = null;
-                    while (m.find()) {
-                        id = m.group(1); // the innermost one
-                    }
-                    return Optional.ofNullable(id);
+                    return containerIdIn(line.substring(3));
                 }
             }
         } catch (IOException gone) {
             return Optional.empty();
         }
         return Optional.empty();
+    }
+
+    /** The innermost container id in a cgroup path, as {@link #containerId} reads it. */
+    static Optional<String> containerIdIn(String cgroupPath) {
+        var m = CONTAINER_ID.matcher(cgroupPath);
+        String id = null;
+        int from = 0;
+        while (from < cgroupPath.length() && m.find(from)) {
+            id = m.group(1);
+            from = m.end(1); // the separator after one id may start the next
+        }
+        return Optional.ofNullable(id);
     }
 
     /** Every process in the cgroup and in the cgroups below it. */
