@@ -21,6 +21,7 @@ import org.testcontainers.utility.MountableFile;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
@@ -64,6 +65,21 @@ class ContainerTargetsTest {
 
     static Events run(Class<?> testClass) {
         return EngineTestKit.engine("junit-jupiter").selectors(selectClass(testClass)).execute().allEvents();
+    }
+
+    static List<String> failures(Events events) {
+        return events.failed().stream().map(e -> e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
+                .flatMap(r -> r.getThrowable()).map(Throwable::getMessage).orElse("?")).toList();
+    }
+
+    /** A recording of one GET answered 200 with a text body, for the class and test named. */
+    static void recording(String testClass, String test, String url, String body) throws Exception {
+        Path har = DIR.resolve(testClass).resolve(test + ".har");
+        Files.createDirectories(har.getParent());
+        Files.writeString(har, "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"t\",\"version\":\"1\"},\"entries\":["
+                + (url == null ? "" : "{\"request\":{\"method\":\"GET\",\"url\":\"" + url + "\",\"headers\":[]},"
+                + "\"response\":{\"status\":200,\"headers\":[{\"name\":\"Content-Type\",\"value\":\"text/plain\"}],"
+                + "\"content\":{\"mimeType\":\"text/plain\",\"text\":\"" + body + "\"}}}") + "]}}");
     }
 
     // --- the user's test classes -------------------------------------------------------------
@@ -141,33 +157,20 @@ class ContainerTargetsTest {
 
     @Test
     void aContainerStartedBeforeRecordTlsIsExplained() throws Exception {
-        Path har = DIR.resolve("TestcontainersDeclaredFirst/usesTheService.har");
-        Files.createDirectories(har.getParent());
-        Files.writeString(har, "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"t\",\"version\":\"1\"},\"entries\":[]}}");
+        recording("TestcontainersDeclaredFirst", "usesTheService", null, null);
 
-        Events events = run(TestcontainersDeclaredFirst.class);
-
-        String message = events.failed().stream().findFirst().orElseThrow()
-                .getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow().getMessage();
-        assertThat(message).contains("was started before @RecordTls could prepare it")
-                .contains("Put @RecordTls before @Testcontainers");
+        assertThat(failures(run(TestcontainersDeclaredFirst.class))).first().asString()
+                .contains("was started before @RecordTls could prepare it").contains("Put @RecordTls before @Testcontainers");
     }
 
     /** Not the host network: a host entry to the network's gateway, the replay on every interface. */
     @Test
     void aContainerOnItsOwnNetworkReachesTheReplayUnderTheRecordedName() throws Exception {
-        Path har = DIR.resolve("ReplaysToAContainerOnItsOwnNetwork/asksTheApi.har");
-        Files.createDirectories(har.getParent());
-        Files.writeString(har, """
-                {"log":{"version":"1.2","creator":{"name":"t","version":"1"},"entries":[{
-                  "request":{"method":"GET","url":"https://api.bridge.test:18449/ping","headers":[]},
-                  "response":{"status":200,"headers":[{"name":"Content-Type","value":"text/plain"}],
-                              "content":{"mimeType":"text/plain","text":"pong"}}}]}}""");
+        recording("ReplaysToAContainerOnItsOwnNetwork", "asksTheApi", "https://api.bridge.test:18449/ping", "pong");
         try {
             Events events = run(ReplaysToAContainerOnItsOwnNetwork.class);
 
-            assertThat(events.failed().stream().map(e -> e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
-                    .flatMap(r -> r.getThrowable()).map(Throwable::toString).orElse("?")).toList()).isEmpty();
+            assertThat(failures(events)).isEmpty();
             assertThat(events.succeeded().filter(e -> e.getTestDescriptor().isTest()).count()).isEqualTo(1);
         } finally {
             ReplaysToAContainerOnItsOwnNetwork.network.close();
@@ -176,18 +179,10 @@ class ContainerTargetsTest {
 
     @Test
     void aStartUpRequestThatWasNotRecordedFailsTheFirstTest() throws Exception {
-        Path har = DIR.resolve("AsksForSomethingNotRecordedAtStart/anything.har");
-        Files.createDirectories(har.getParent());
-        Files.writeString(har, """
-                {"log":{"version":"1.2","creator":{"name":"t","version":"1"},"entries":[{
-                  "request":{"method":"GET","url":"https://api.start.test:18450/other","headers":[]},
-                  "response":{"status":200,"headers":[],"content":{"mimeType":"text/plain","text":"x"}}}]}}""");
+        recording("AsksForSomethingNotRecordedAtStart", "anything", "https://api.start.test:18450/other", "x");
 
-        Events events = run(AsksForSomethingNotRecordedAtStart.class);
-
-        String message = events.failed().stream().findFirst().orElseThrow()
-                .getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow().getMessage();
-        assertThat(message).contains("1 request matched nothing recorded in").contains("_beforeAll.har").contains("/config");
+        assertThat(failures(run(AsksForSomethingNotRecordedAtStart.class))).first().asString()
+                .contains("1 request matched nothing recorded in").contains("_beforeAll.har").contains("/config");
     }
 
     @Test
@@ -195,8 +190,7 @@ class ContainerTargetsTest {
         BpfRequirement.check();
         Events events = run(StartsItsOwnContainer.class);
 
-        assertThat(events.failed().stream().map(e -> e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
-                .flatMap(r -> r.getThrowable()).map(Throwable::toString).orElse("?")).toList()).isEmpty();
+        assertThat(failures(events)).isEmpty();
         assertThat(DIR.resolve("StartsItsOwnContainer/asksTheApiFromAContainer.har")).content().contains("/json");
     }
 }
