@@ -106,6 +106,7 @@ public final class LibraryTracker implements AutoCloseable {
             try {
                 lib = TlsLibraryInspector.inspect(path);
             } catch (IOException e) {
+                problems.add("look for OpenSSL in " + path + ": " + e); // its TLS would go unrecorded: say so
                 lib = Optional.empty();
             }
             looked.put(id, lib);

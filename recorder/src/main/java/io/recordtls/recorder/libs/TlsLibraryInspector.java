@@ -37,8 +37,7 @@ public final class TlsLibraryInspector {
         }
         Map<TlsFunction, Long> offsets = new EnumMap<>(TlsFunction.class);
         found.forEach((name, offset) -> offsets.put(TlsFunction.valueOf(name), offset));
-        Path real = file.toRealPath();
-        return Optional.of(new TlsLibrary(file, real.getFileName().toString(), fileId(file), Map.copyOf(offsets)));
+        return Optional.of(new TlsLibrary(file, name(file), fileId(file), Map.copyOf(offsets)));
     }
 
     /** The system's libssl files (deduplicated: the /lib and /usr/lib paths are often the same file). */
@@ -52,6 +51,26 @@ public final class TlsLibraryInspector {
             }
         }
         return List.copyOf(libs.values());
+    }
+
+    /**
+     * The file's own name, through symbolic links ("libssl.so" -> "libssl.so.3"). Not
+     * toRealPath(): a path into a container (/proc/PID/root/...) would resolve in our own file
+     * system, where the file may not exist.
+     */
+    static String name(Path file) throws IOException {
+        Path p = file;
+        for (int i = 0; i < 16 && Files.isSymbolicLink(p); i++) {
+            Path target = Files.readSymbolicLink(p);
+            if (target.getFileName() == null) {
+                break;
+            }
+            p = target.isAbsolute() ? Path.of(target.getFileName().toString()) : p.resolveSibling(target);
+            if (target.isAbsolute()) {
+                break; // absolute in the file's own namespace: its name is all we can trust
+            }
+        }
+        return p.getFileName().toString();
     }
 
     public static TlsLibrary.FileId fileId(Path file) throws IOException {

@@ -63,10 +63,8 @@ class CliTest {
         assertThat(run(cli("record", "--max-body", "lots", "--", "true")).err()).contains("not a size: lots");
     }
 
-    /** A running container, by the short id docker ps shows, until it ends: what a user does outside JUnit. */
-    @Test
-    void recordsARunningContainerUntilItEnds() throws Exception {
-        BpfRequirement.check();
+    /** A container of the test image (RECORDTLS_TEST_IMAGE) on the host network, started detached: its id. */
+    static String startContainer(String... dockerRunArgsAndCommand) throws Exception {
         String image = System.getenv("RECORDTLS_TEST_IMAGE");
         if (image == null || image.isBlank()) {
             if ("1".equals(System.getenv("RECORDTLS_REQUIRE_BPF"))) {
@@ -74,12 +72,24 @@ class CliTest {
             }
             org.junit.jupiter.api.Assumptions.abort("no container test image (RECORDTLS_TEST_IMAGE): run ./scripts/test.sh");
         }
-        Process docker = new ProcessBuilder("docker", "run", "-d", "--rm", "--network", "host",
-                "-v", server.caCertificate() + ":/ca.pem:ro", "-e", "SSL_CERT_FILE=/ca.pem", image, "sh", "-c",
-                "sleep 2; exec python3 -c \"import urllib.request; urllib.request.urlopen('" + server.baseUrl() + "/json').read()\"")
-                .redirectErrorStream(true).start();
+        List<String> cmd = new ArrayList<>(List.of("docker", "run", "-d", "--rm", "--network", "host",
+                "-v", server.caCertificate() + ":/ca.pem:ro", "-e", "SSL_CERT_FILE=/ca.pem", "-e", "NODE_EXTRA_CA_CERTS=/ca.pem"));
+        int at = List.of(dockerRunArgsAndCommand).indexOf("IMAGE");
+        cmd.addAll(List.of(dockerRunArgsAndCommand).subList(0, at));
+        cmd.add(image);
+        cmd.addAll(List.of(dockerRunArgsAndCommand).subList(at + 1, dockerRunArgsAndCommand.length));
+        Process docker = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String id = new String(docker.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(docker.waitFor(60, TimeUnit.SECONDS) && docker.exitValue() == 0).as("docker run: %s", id).isTrue();
+        return id;
+    }
+
+    /** A running container, by the short id docker ps shows, until it ends: what a user does outside JUnit. */
+    @Test
+    void recordsARunningContainerUntilItEnds() throws Exception {
+        BpfRequirement.check();
+        String id = startContainer("IMAGE", "sh", "-c",
+                "sleep 2; exec python3 -c \"import urllib.request; urllib.request.urlopen('" + server.baseUrl() + "/json').read()\"");
         Path har = tmp.resolve("container.har");
 
         Result r = run(cli("record", "--container", id.substring(0, 12), "-o", har.toString()));
@@ -91,6 +101,27 @@ class CliTest {
         assertThat(entry.path("_process").asText()).isEqualTo("python3");
         assertThat(entry.path("_container").asText()).isEqualTo(id);
         assertThat(run(cli("record", "--container", "123")).err()).contains("not a container id");
+    }
+
+    /**
+     * A TLS program at a path this machine does not have (/opt/node): looked at inside the
+     * container's own file system, never through ours (where it once failed, unrecorded, unsaid).
+     */
+    @Test
+    void recordsAProgramAtAPathOnlyTheContainerHas() throws Exception {
+        BpfRequirement.check();
+        Process which = new ProcessBuilder("sh", "-c", "command -v node").start();
+        Path node = Path.of(new String(which.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip()).toRealPath();
+        String id = startContainer("-v", node + ":/opt/node:ro", "IMAGE", "sh", "-c",
+                "sleep 2; /opt/node -e \"fetch('" + server.baseUrl() + "/json').then(r => r.text())\"");
+        Path har = tmp.resolve("node.har");
+
+        Result r = run(cli("record", "--container", id, "-o", har.toString()));
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode entry = HarJson.mapper().readTree(har.toFile()).path("log").path("entries").path(0);
+        assertThat(entry.path("request").path("url").asText()).as(r.err()).endsWith("/json");
+        assertThat(entry.path("_process").asText()).isEqualTo("node");
     }
 
     @Test
