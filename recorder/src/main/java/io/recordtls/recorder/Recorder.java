@@ -263,6 +263,9 @@ public final class Recorder implements AutoCloseable {
         capture.put("maxBody", options.maxBody());
         x.put("capture", capture);
         x.put("tlsLibraries", probes.libraries().stream().map(TlsLibrary::toString).toList());
+        if (!libraries.problems().isEmpty()) {
+            x.put("libraryProblems", libraries.problems()); // in the whole run: what could not be probed
+        }
         x.put("redaction", redactionInfo(false));
         return x;
     }
