@@ -15,7 +15,6 @@ import com.github.tomakehurst.wiremock.verification.NearMiss;
 import io.recordtls.replayer.stubs.StubSet;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
