@@ -53,12 +53,15 @@ final class ContainerRun implements AutoCloseable {
         this.caBundle = caBundle;
     }
 
-    /** AUTO replays a class that has recordings, and records one that has none. */
-    static RecordTlsMode classMode(RecordTlsMode configured, Path classDir) throws IOException {
+    /**
+     * AUTO replays a class that has recordings, and records one that has none. {@code dirs}: the
+     * class's folder, then those of its @Nested classes (their tests share its containers).
+     */
+    static RecordTlsMode classMode(RecordTlsMode configured, List<Path> dirs) throws IOException {
         if (configured != RecordTlsMode.AUTO) {
             return configured;
         }
-        return hars(classDir).isEmpty() ? RecordTlsMode.RECORD : RecordTlsMode.REPLAY;
+        return hars(dirs).isEmpty() ? RecordTlsMode.RECORD : RecordTlsMode.REPLAY;
     }
 
     static ContainerRun recording(Path classDir, AgentClient agent, String classSegment) throws IOException {
@@ -67,9 +70,10 @@ final class ContainerRun implements AutoCloseable {
         return new ContainerRun(RecordTlsMode.RECORD, classDir, agent, parent, classSegment, null, List.of(), null);
     }
 
-    static ContainerRun replaying(Path classDir, RecordTlsExtension.Settings settings) throws IOException {
+    static ContainerRun replaying(List<Path> dirs, RecordTlsExtension.Settings settings) throws IOException {
+        Path classDir = dirs.getFirst();
         Set<Origin> origins = new LinkedHashSet<>();
-        for (Path har : hars(classDir)) {
+        for (Path har : hars(dirs)) {
             RecordTlsExtension.readRecording(har).forEach(x -> origins.add(Origin.of(x.url())));
         }
         Path before = classDir.resolve(BEFORE_ALL);
@@ -124,13 +128,16 @@ final class ContainerRun implements AutoCloseable {
         }
     }
 
-    private static List<Path> hars(Path classDir) throws IOException {
-        if (!Files.isDirectory(classDir)) {
-            return List.of();
+    private static List<Path> hars(List<Path> dirs) throws IOException {
+        List<Path> out = new java.util.ArrayList<>();
+        for (Path dir : dirs) {
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> files = Files.list(dir)) {
+                    out.addAll(files.filter(p -> p.getFileName().toString().endsWith(".har")).sorted().toList());
+                }
+            }
         }
-        try (Stream<Path> files = Files.list(classDir)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".har")).sorted().toList();
-        }
+        return out;
     }
 
     @Override

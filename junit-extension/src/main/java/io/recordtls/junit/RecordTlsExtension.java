@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -97,9 +98,20 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
             return explicit;
         }
         Optional<RecordTls> a = ctx.getTestMethod().flatMap(m -> AnnotationSupport.findAnnotation(m, RecordTls.class))
-                .or(() -> ctx.getTestClass().flatMap(c -> AnnotationSupport.findAnnotation(c, RecordTls.class)));
+                .or(() -> ctx.getTestClass().flatMap(RecordTlsExtension::annotationOf));
         return a.map(Settings::of).orElseThrow(() -> new ExtensionConfigurationException(
                 "RecordTlsExtension needs @RecordTls on the test, or registration through RecordTlsExtension.builder()"));
+    }
+
+    /** On the class, or on a class enclosing it: a @Nested class's tests belong to the annotated one. */
+    private static Optional<RecordTls> annotationOf(Class<?> testClass) {
+        for (Class<?> c = testClass; c != null; c = c.getEnclosingClass()) {
+            Optional<RecordTls> a = AnnotationSupport.findAnnotation(c, RecordTls.class);
+            if (a.isPresent()) {
+                return a;
+            }
+        }
+        return Optional.empty();
     }
 
     /** -Drecordtls.mode, then RECORDTLS_MODE, then the annotation. */
@@ -159,14 +171,33 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         if (!ContainerTargets.available() || !ContainerTargets.declaredIn(testClass)) {
             return;
         }
+        ContainerRun enclosing = containerRun(ctx);
+        if (enclosing != null) { // a @Nested class: its tests run in the enclosing class's containers and mode
+            enclosing.prepare(ContainerTargets.of(testClass, null));
+            return;
+        }
         Settings s = settings(ctx);
         Path classDir = classDir(s, ctx);
-        RecordTlsMode mode = ContainerRun.classMode(configuredMode(s.mode()), classDir);
+        List<Path> dirs = new ArrayList<>(List.of(classDir));
+        nestedClasses(testClass).forEach(n -> dirs.add(classDir.resolveSibling(n.getSimpleName())));
+        RecordTlsMode mode = ContainerRun.classMode(configuredMode(s.mode()), dirs);
         ContainerRun run = mode == RecordTlsMode.RECORD
                 ? ContainerRun.recording(classDir, agent(ctx, s), ctx.getUniqueId() + "/beforeAll")
-                : ContainerRun.replaying(classDir, s);
+                : ContainerRun.replaying(dirs, s);
         ctx.getStore(NS).put(ContainerRun.class, new Closeable<>(run));
         run.prepare(ContainerTargets.of(testClass, null));
+    }
+
+    /** The @Nested classes inside a test class, at any depth: their tests run in its containers. */
+    private static List<Class<?>> nestedClasses(Class<?> testClass) {
+        List<Class<?>> out = new ArrayList<>();
+        for (Class<?> inner : testClass.getDeclaredClasses()) {
+            if (AnnotationSupport.isAnnotated(inner, org.junit.jupiter.api.Nested.class)) {
+                out.add(inner);
+                out.addAll(nestedClasses(inner));
+            }
+        }
+        return out;
     }
 
     /**
@@ -195,7 +226,9 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
             mode = Files.exists(har) ? RecordTlsMode.REPLAY : RecordTlsMode.RECORD;
         }
         if (containers != null) {
-            containers.prepare(ContainerTargets.of(ctx.getRequiredTestClass(), ctx.getRequiredTestInstance()));
+            for (Object instance : ctx.getRequiredTestInstances().getAllInstances()) { // enclosing ones too (@Nested)
+                containers.prepare(ContainerTargets.of(instance.getClass(), instance));
+            }
         }
         ExtensionContext.Store store = ctx.getStore(NS);
         if (mode == RecordTlsMode.RECORD) {

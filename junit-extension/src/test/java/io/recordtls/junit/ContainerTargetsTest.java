@@ -4,6 +4,7 @@ import io.recordtls.recorder.demo.DemoHttpsServer;
 import io.recordtls.recorder.e2e.BpfRequirement;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
@@ -153,6 +154,26 @@ class ContainerTargetsTest {
         void anything() {}
     }
 
+    @RecordTls(directory = "target/container-targets-test")
+    @Testcontainers
+    static class HasItsTestsInNestedClasses {
+        @Container
+        static GenericContainer<?> client = new GenericContainer<>(System.getenv("RECORDTLS_TEST_IMAGE"))
+                .withNetworkMode("host").withCommand("sleep", "120");
+
+        @Nested
+        class WhenAsked {
+            @Test
+            void answers(TlsRecording tls) throws Exception {
+                assertThat(tls.isReplaying()).isTrue();
+                var r = client.execInContainer("python3", "-c",
+                        "import urllib.request; print(urllib.request.urlopen('https://api.nested.test:18451/ping').read().decode())");
+                assertThat(r.getExitCode()).as(r.getStderr()).isZero();
+                assertThat(r.getStdout()).isEqualTo("pong\n");
+            }
+        }
+    }
+
     // --- the checks --------------------------------------------------------------------------
 
     @Test
@@ -175,6 +196,17 @@ class ContainerTargetsTest {
         } finally {
             ReplaysToAContainerOnItsOwnNetwork.network.close();
         }
+    }
+
+    /** The recordings are all in the @Nested class's folder: the class still replays (AUTO), and serves their origins. */
+    @Test
+    void nestedTestsShareTheClassesContainersAndMode() throws Exception {
+        recording("WhenAsked", "answers", "https://api.nested.test:18451/ping", "pong");
+
+        Events events = run(HasItsTestsInNestedClasses.class);
+
+        assertThat(failures(events)).isEmpty();
+        assertThat(events.succeeded().filter(e -> e.getTestDescriptor().isTest()).count()).isEqualTo(1);
     }
 
     @Test
