@@ -1,5 +1,7 @@
 package io.recordtls.recorder.scope;
 
+import io.recordtls.recorder.FileTrees;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -54,27 +56,10 @@ public final class Cgroups {
         }
     }
 
-    /** The v2 cgroup directory of a process ("0::/docker/ID" in /proc/PID/cgroup). */
-    public static Optional<Path> of(long pid) {
-        Optional<Path> root = v2Root();
-        if (root.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"), StandardCharsets.UTF_8)) {
-                if (line.startsWith("0::/")) {
-                    return Optional.of(root.get().resolve(line.substring(4)).normalize());
-                }
-            }
-        } catch (IOException gone) {
-            return Optional.empty();
-        }
-        return Optional.empty();
-    }
-
     /**
-     * The cgroup of a running container, by its full id: runtimes name it after the id
-     * ("/docker/ID", "/system.slice/docker-ID.scope", "/kubepods/.../cri-containerd-ID.scope").
+     * The cgroup of a running container, by its id or the start of it (as docker ps shows it):
+     * runtimes name the cgroup after the full id ("/docker/ID", "/system.slice/docker-ID.scope",
+     * "/kubepods/.../cri-containerd-ID.scope").
      */
     public static Optional<Path> ofContainer(String containerId) {
         if (!containerId.matches("[0-9a-f]{12,64}")) {
@@ -85,7 +70,7 @@ public final class Cgroups {
             return Optional.empty();
         }
         try (var dirs = Files.find(root.get(), 6, (p, a) -> a.isDirectory() && p.getFileName() != null
-                && p.getFileName().toString().contains(containerId))) {
+                && containerIdIn("/" + p.getFileName()).filter(id -> id.startsWith(containerId)).isPresent())) {
             return dirs.findFirst();
         } catch (IOException | UncheckedIOException e) {
             return Optional.empty();
@@ -158,7 +143,7 @@ public final class Cgroups {
      * {@link ContainerParent#dockerName()}; its cgroupfs driver wants a path ("/recordtls-123"),
      * its systemd driver a slice name ("recordtls123.slice", where a '-' would mean nesting).
      */
-    public record ContainerParent(String dockerName, Path directory, long id) {}
+    public record ContainerParent(String dockerName, Path directory) {}
 
     public static ContainerParent makeContainerParent(String driver, long uniqueNumber) {
         Path root = requireV2Root();
@@ -170,7 +155,7 @@ public final class Cgroups {
         } catch (IOException e) {
             throw new UncheckedIOException("make the cgroup " + dir + " for recorded containers", e);
         }
-        return new ContainerParent(systemd ? name : "/" + name, dir, id(dir));
+        return new ContainerParent(systemd ? name : "/" + name, dir);
     }
 
     /**
@@ -188,25 +173,8 @@ public final class Cgroups {
             // no v1 hierarchies
         }
         for (Path dir : dirs) {
-            removeTree(dir, 0);
-        }
-    }
-
-    private static void removeTree(Path dir, int depth) {
-        if (!Files.isDirectory(dir) || depth > 16) {
-            return;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
-            for (Path child : ds) {
-                removeTree(child, depth + 1);
-            }
-        } catch (IOException ignored) {
-            // gone
-        }
-        try {
-            Files.deleteIfExists(dir); // rmdir of a cgroup: fails while processes are in it
-        } catch (IOException busy) {
-            // still in use
+            // rmdir, deepest first; the kernel's own files refuse deletion, a cgroup in use stays
+            FileTrees.deleteQuietly(dir);
         }
     }
 }
