@@ -259,7 +259,7 @@ public final class Recorder implements AutoCloseable {
         Map<String, Object> capture = new LinkedHashMap<>();
         capture.put("droppedEvents", stats.droppedEvents() - (before == null ? 0 : before.droppedEvents()));
         capture.put("droppedBytes", stats.droppedBytes() - (before == null ? 0 : before.droppedBytes()));
-        capture.put("unprocessedEvents", pipeline.failedEvents()); // in the whole run: each reported on stderr
+        capture.put("unprocessedEvents", pipeline.failedEvents()); // in the whole run: the first is on stderr
         capture.put("maxBody", options.maxBody());
         x.put("capture", capture);
         x.put("tlsLibraries", probes.libraries().stream().map(TlsLibrary::toString).toList());

@@ -106,11 +106,17 @@ final class RecordingPipeline {
     void runInOrder(Runnable action) {
         Command c = new Command(action, new java.util.concurrent.CompletableFuture<>());
         try {
-            if (failure != null || !thread.isAlive()) {
-                throw new IllegalStateException("processing captured events stopped", failure);
-            }
             queue.put(c);
-            c.done().get();
+            while (true) {
+                try {
+                    c.done().get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    return;
+                } catch (java.util.concurrent.TimeoutException notYet) {
+                    if (!thread.isAlive()) { // it died on an error: nobody will run the command
+                        throw new IllegalStateException("processing captured events stopped", failure);
+                    }
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException e) {
@@ -195,15 +201,10 @@ final class RecordingPipeline {
             }
         } catch (Throwable t) {
             failure = t;
-            for (Object pending : queue) {
-                if (pending instanceof Command c) {
-                    c.done().completeExceptionally(t);
-                }
-            }
         }
     }
 
-    /** Events that could not be processed (each was reported, the first with its cause). */
+    /** Events that could not be processed (the first is reported on stderr with its cause). */
     long failedEvents() {
         return failedEvents;
     }
