@@ -76,7 +76,7 @@ final class AgentClient implements AutoCloseable {
 
     /**
      * Ends the segment; its HAR goes to {@code har}. The agent writes it into the scratch
-     * directory (the one place an agent in a container sees too), then it is moved here.
+     * directory (the one place an agent in a container sees too), then it is copied here.
      */
     JsonNode end(String segment, Path har) throws IOException {
         Path written = dir.resolve("segment-" + java.util.UUID.randomUUID() + ".har");

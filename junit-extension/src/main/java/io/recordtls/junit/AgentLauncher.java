@@ -52,35 +52,39 @@ final class AgentLauncher {
         return Privileges.sufficient() || passwordlessSudo();
     }
 
-    /** Where the agent runs here; null when nowhere (whyRecordingIsImpossible says why). */
-    private static Placement placement() {
-        return switch (configuredPlacement()) {
+    /** Where the agent runs here, or why it cannot run anywhere (then {@code where} is null). */
+    private record Decision(Placement where, String whyNot) {}
+
+    /** Looks once: the checks start processes ('sudo -n true', 'docker info'). */
+    private static Decision decide() {
+        if (!Files.isReadable(Path.of("/sys/kernel/btf/vmlinux"))) {
+            return new Decision(null, "the kernel has no BTF (/sys/kernel/btf/vmlinux): recording needs a kernel built with CONFIG_DEBUG_INFO_BTF");
+        }
+        if (!Files.isDirectory(Path.of("/sys/bus/event_source/devices/uprobe"))) {
+            return new Decision(null, "the kernel has no uprobes (CONFIG_UPROBE_EVENTS)");
+        }
+        Placement configured = configuredPlacement();
+        Placement where = switch (configured) {
             case LOCAL -> mayRecordLocally() ? Placement.LOCAL : null;
             case CONTAINER -> Docker.available() ? Placement.CONTAINER : null;
             case AUTO -> mayRecordLocally() ? Placement.LOCAL : Docker.available() ? Placement.CONTAINER : null;
         };
+        if (where != null) {
+            return new Decision(where, null);
+        }
+        if (configured == Placement.CONTAINER) {
+            return new Decision(null, "the recorder should run as a container (" + PLACEMENT_PROPERTY + "=container) but no Docker"
+                    + " engine answers 'docker info' for this user");
+        }
+        return new Decision(null, "this JVM cannot load eBPF programs (" + Privileges.describe() + ") and 'sudo -n' needs a password."
+                + " Run the tests as root, give java CAP_BPF+CAP_PERFMON, or allow password-less sudo for java"
+                + (configured == Placement.AUTO ? "; or give this user a Docker engine (the recorder then runs as a privileged container)" : "")
+                + "; or replay: -D" + RecordTlsMode.PROPERTY + "=REPLAY");
     }
 
     /** Null when recording is possible here, else why not and what to do. */
     static String whyRecordingIsImpossible() {
-        if (!Files.isReadable(Path.of("/sys/kernel/btf/vmlinux"))) {
-            return "the kernel has no BTF (/sys/kernel/btf/vmlinux): recording needs a kernel built with CONFIG_DEBUG_INFO_BTF";
-        }
-        if (!Files.isDirectory(Path.of("/sys/bus/event_source/devices/uprobe"))) {
-            return "the kernel has no uprobes (CONFIG_UPROBE_EVENTS)";
-        }
-        Placement configured = configuredPlacement();
-        if (placement() != null) {
-            return null;
-        }
-        if (configured == Placement.CONTAINER) {
-            return "the recorder should run as a container (" + PLACEMENT_PROPERTY + "=container) but no Docker engine answers"
-                    + " 'docker info' for this user";
-        }
-        return "this JVM cannot load eBPF programs (" + Privileges.describe() + ") and 'sudo -n' needs a password."
-                + " Run the tests as root, give java CAP_BPF+CAP_PERFMON, or allow password-less sudo for java"
-                + (configured == Placement.AUTO ? "; or give this user a Docker engine (the recorder then runs as a privileged container)" : "")
-                + "; or replay: -D" + RecordTlsMode.PROPERTY + "=REPLAY";
+        return decide().whyNot();
     }
 
     private static boolean passwordlessSudo() {
@@ -97,9 +101,9 @@ final class AgentLauncher {
     }
 
     static AgentClient start() throws IOException {
-        String missing = whyRecordingIsImpossible();
-        if (missing != null) {
-            throw new RecordingImpossibleException(missing);
+        Decision decision = decide();
+        if (decision.where() == null) {
+            throw new RecordingImpossibleException(decision.whyNot());
         }
         Path dir = Files.createTempDirectory("recordtls-agent", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path socket = dir.resolve("agent.sock");
@@ -107,7 +111,7 @@ final class AgentLauncher {
         List<String> agentArgs = List.of("agent", "--socket", socket.toString(), "--owner-uid", Long.toString(uid),
                 "--parent-pid", Long.toString(ProcessHandle.current().pid()));
         List<String> cmd = new ArrayList<>();
-        if (placement() == Placement.CONTAINER) {
+        if (decision.where() == Placement.CONTAINER) {
             // The host's pid namespace (its processes, their /proc/PID/root), its cgroups (to scope
             // containers) and the socket directory at the same path; no network at all. The
             // capabilities are named rather than --privileged, which asks for every capability
