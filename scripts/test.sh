@@ -12,11 +12,7 @@ rt_ensure_packages $RECORDTLS_BUILD_PACKAGES
 command -v node >/dev/null || rt_ensure_packages nodejs
 rt_find_java
 rt_utf8_jvm
-# Nothing is pulled from a registry: Testcontainers' reaper and start-up checks are off; the
-# containers of a run are removed by the tests themselves.
-export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_CHECKS_DISABLE=true
-# Containers run on the host network (dockerd runs without a bridge): Docker is "localhost".
-export TESTCONTAINERS_HOST_OVERRIDE=${TESTCONTAINERS_HOST_OVERRIDE:-localhost}
+# (Testcontainers' settings for these engines, nothing pulled, are in pom.xml's surefire setup.)
 if rt_ensure_docker; then
   # the recorder image (when the recorder runs as a container) builds on it too: no pulls
   RECORDTLS_TEST_IMAGE=$("$here/scripts/test-images.sh") && export RECORDTLS_TEST_IMAGE RECORDTLS_RECORDER_BASE_IMAGE=$RECORDTLS_TEST_IMAGE

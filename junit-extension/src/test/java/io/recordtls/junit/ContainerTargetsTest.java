@@ -2,17 +2,13 @@ package io.recordtls.junit;
 
 import io.recordtls.recorder.demo.DemoHttpsServer;
 import io.recordtls.recorder.e2e.BpfRequirement;
+import io.recordtls.recorder.e2e.ContainerRequirement;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.containers.wait.strategy.Wait;
@@ -30,36 +26,13 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 /**
  * Testcontainers containers as targets, beyond the samples: misuse is explained, and a container
  * the test starts itself is recorded through {@link TlsRecording#addContainer}. Needs Docker and
- * the test image (RECORDTLS_TEST_IMAGE, built by scripts/test.sh); required where
- * RECORDTLS_REQUIRE_BPF=1.
+ * the test image: {@link ContainerRequirement}.
  */
-@ExtendWith(ContainerTargetsTest.DockerAndImage.class)
 class ContainerTargetsTest {
     static final Path DIR = Path.of("target/container-targets-test");
+    /** For the user classes below, which run only after a check has called {@link ContainerRequirement#image()}. */
+    static final String IMAGE = System.getenv(ContainerRequirement.IMAGE_VARIABLE);
     static DemoHttpsServer upstream;
-
-    static final class DockerAndImage implements ExecutionCondition {
-        @Override
-        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext ctx) {
-            String image = System.getenv("RECORDTLS_TEST_IMAGE");
-            boolean docker;
-            try {
-                docker = DockerClientFactory.instance().isDockerAvailable();
-            } catch (RuntimeException e) { // thrown, not false, on an engine without a bridge network
-                docker = false;
-            }
-            String missing = !docker
-                    ? "Testcontainers finds no usable Docker engine (without a bridge network: TESTCONTAINERS_HOST_OVERRIDE=localhost)"
-                    : image == null || image.isBlank() ? "RECORDTLS_TEST_IMAGE is not set (run ./scripts/test.sh)" : null;
-            if (missing == null) {
-                return ConditionEvaluationResult.enabled("Docker and " + image);
-            }
-            if ("1".equals(System.getenv("RECORDTLS_REQUIRE_BPF"))) {
-                throw new IllegalStateException("required here (RECORDTLS_REQUIRE_BPF=1): " + missing);
-            }
-            return ConditionEvaluationResult.disabled(missing);
-        }
-    }
 
     @BeforeAll
     static void startUpstream() throws Exception {
@@ -96,7 +69,7 @@ class ContainerTargetsTest {
     @RecordTls(mode = RecordTlsMode.REPLAY, directory = "target/container-targets-test")
     static class TestcontainersDeclaredFirst {
         @Container
-        static GenericContainer<?> service = new GenericContainer<>(System.getenv("RECORDTLS_TEST_IMAGE"))
+        static GenericContainer<?> service = new GenericContainer<>(IMAGE)
                 .withNetworkMode("host").withCommand("sleep", "60");
 
         @Test
@@ -108,7 +81,7 @@ class ContainerTargetsTest {
         @Test
         void asksTheApiFromAContainer(TlsRecording tls) throws Exception {
             // started by the test, not a @Container field: it waits for a file before calling the API
-            try (GenericContainer<?> c = new GenericContainer<>(System.getenv("RECORDTLS_TEST_IMAGE"))
+            try (GenericContainer<?> c = new GenericContainer<>(IMAGE)
                     .withNetworkMode("host")
                     .withCopyFileToContainer(MountableFile.forHostPath(upstream.caCertificate()), "/ca.pem")
                     .withEnv("SSL_CERT_FILE", "/ca.pem")
@@ -134,7 +107,7 @@ class ContainerTargetsTest {
         static final Network network = Network.newNetwork();
 
         @Container
-        static GenericContainer<?> client = new GenericContainer<>(System.getenv("RECORDTLS_TEST_IMAGE"))
+        static GenericContainer<?> client = new GenericContainer<>(IMAGE)
                 .withNetwork(network).withCommand("sleep", "120");
 
         @Test
@@ -151,7 +124,7 @@ class ContainerTargetsTest {
     @Testcontainers
     static class AsksForSomethingNotRecordedAtStart {
         @Container
-        static GenericContainer<?> service = new GenericContainer<>(System.getenv("RECORDTLS_TEST_IMAGE"))
+        static GenericContainer<?> service = new GenericContainer<>(IMAGE)
                 .withNetworkMode("host")
                 .withCommand("sh", "-c", "python3 -c \"import urllib.request; urllib.request.urlopen('https://api.start.test:18450/config')\";"
                         + " echo started; exec sleep 60")
@@ -165,7 +138,7 @@ class ContainerTargetsTest {
     @Testcontainers
     static class HasItsTestsInNestedClasses {
         @Container
-        static GenericContainer<?> client = new GenericContainer<>(System.getenv("RECORDTLS_TEST_IMAGE"))
+        static GenericContainer<?> client = new GenericContainer<>(IMAGE)
                 .withNetworkMode("host").withCommand("sleep", "120");
 
         @Nested
@@ -185,6 +158,7 @@ class ContainerTargetsTest {
 
     @Test
     void aContainerStartedBeforeRecordTlsIsExplained() throws Exception {
+        ContainerRequirement.image();
         recording("TestcontainersDeclaredFirst", "usesTheService", null, null);
 
         assertThat(failures(run(TestcontainersDeclaredFirst.class))).first().asString()
@@ -194,6 +168,7 @@ class ContainerTargetsTest {
     /** Not the host network: a host entry to the network's gateway, the replay on every interface. */
     @Test
     void aContainerOnItsOwnNetworkReachesTheReplayUnderTheRecordedName() throws Exception {
+        ContainerRequirement.image();
         recording("ReplaysToAContainerOnItsOwnNetwork", "asksTheApi", "https://api.bridge.test:18449/ping", "pong");
         try {
             Events events = run(ReplaysToAContainerOnItsOwnNetwork.class);
@@ -208,6 +183,7 @@ class ContainerTargetsTest {
     /** The recordings are all in the @Nested class's folder: the class still replays (AUTO), and serves their origins. */
     @Test
     void nestedTestsShareTheClassesContainersAndMode() throws Exception {
+        ContainerRequirement.image();
         recording("WhenAsked", "answers", "https://api.nested.test:18451/ping", "pong");
 
         Events events = run(HasItsTestsInNestedClasses.class);
@@ -218,6 +194,7 @@ class ContainerTargetsTest {
 
     @Test
     void aStartUpRequestThatWasNotRecordedFailsTheFirstTest() throws Exception {
+        ContainerRequirement.image();
         recording("AsksForSomethingNotRecordedAtStart", "anything", "https://api.start.test:18450/other", "x");
 
         assertThat(failures(run(AsksForSomethingNotRecordedAtStart.class))).first().asString()
@@ -227,6 +204,7 @@ class ContainerTargetsTest {
     @Test
     void aRunningContainerIsRecordedFromTheCallOn() {
         BpfRequirement.check();
+        ContainerRequirement.image();
         Events events = run(StartsItsOwnContainer.class);
 
         assertThat(failures(events)).isEmpty();

@@ -63,15 +63,9 @@ class CliTest {
         assertThat(run(cli("record", "--max-body", "lots", "--", "true")).err()).contains("not a size: lots");
     }
 
-    /** A container of the test image (RECORDTLS_TEST_IMAGE) on the host network, started detached: its id. */
+    /** A container of the test image on the host network, started detached: its id. */
     static String startContainer(String... dockerRunArgsAndCommand) throws Exception {
-        String image = System.getenv("RECORDTLS_TEST_IMAGE");
-        if (image == null || image.isBlank()) {
-            if ("1".equals(System.getenv("RECORDTLS_REQUIRE_BPF"))) {
-                throw new AssertionError("RECORDTLS_TEST_IMAGE is required here: run ./scripts/test.sh");
-            }
-            org.junit.jupiter.api.Assumptions.abort("no container test image (RECORDTLS_TEST_IMAGE): run ./scripts/test.sh");
-        }
+        String image = ContainerRequirement.image();
         List<String> cmd = new ArrayList<>(List.of("docker", "run", "-d", "--rm", "--network", "host",
                 "-v", server.caCertificate() + ":/ca.pem:ro", "-e", "SSL_CERT_FILE=/ca.pem", "-e", "NODE_EXTRA_CA_CERTS=/ca.pem"));
         int at = List.of(dockerRunArgsAndCommand).indexOf("IMAGE");
