@@ -143,14 +143,8 @@ final class RecorderImage {
         }
         Set<String> needed = new java.util.HashSet<>();
         if (Files.isRegularFile(recorder)) {
-            try (JarFile jar = new JarFile(recorder.toFile())) {
-                var manifest = jar.getManifest();
-                String cp = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
-                if (cp != null) {
-                    for (String ref : cp.trim().split("\\s+")) {
-                        needed.add(Path.of(ref).getFileName().toString());
-                    }
-                }
+            for (String ref : manifestClassPath(recorder)) {
+                needed.add(Path.of(ref).getFileName().toString());
             }
         }
         List<Path> selected = new ArrayList<>(List.of(recorder));
@@ -180,16 +174,17 @@ final class RecorderImage {
         if (!Files.exists(entry) || !out.add(entry) || Files.isDirectory(entry)) {
             return;
         }
-        try (JarFile jar = new JarFile(entry.toFile())) {
+        for (String ref : manifestClassPath(entry)) {
+            add(Path.of(entry.getParent().toUri().resolve(ref)).normalize(), out);
+        }
+    }
+
+    /** The entries of a jar's manifest Class-Path (relative URLs), none when it has none. */
+    private static List<String> manifestClassPath(Path jarFile) throws IOException {
+        try (JarFile jar = new JarFile(jarFile.toFile())) {
             var manifest = jar.getManifest();
             String cp = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
-            if (cp != null) {
-                for (String ref : cp.trim().split("\\s+")) {
-                    if (!ref.isEmpty()) {
-                        add(Path.of(entry.getParent().toUri().resolve(ref)).normalize(), out);
-                    }
-                }
-            }
+            return cp == null ? List.of() : java.util.Arrays.stream(cp.trim().split("\\s+")).filter(r -> !r.isEmpty()).toList();
         }
     }
 
