@@ -376,6 +376,27 @@ static long emit_chunk(__u32 i, void *arg)
 	return 0;
 }
 
+/* Numbers the call's bytes in its direction's stream, counts it, sends it in chunks. */
+static __always_inline void emit_call(struct rt_conn *conn, struct emit_ctx *ec)
+{
+	__u64 n = ec->call_len;
+	ec->copy_len = n < cfg.max_capture ? n : cfg.max_capture;
+	if (ec->dir == RT_DIR_OUT)
+		ec->stream_off = __sync_fetch_and_add(&conn->out_off, n);
+	else
+		ec->stream_off = __sync_fetch_and_add(&conn->in_off, n);
+
+	struct rt_stats *st = stats_slot();
+	if (st) {
+		__sync_fetch_and_add(&st->calls, 1);
+		__sync_fetch_and_add(&st->bytes, n);
+		if (n > ec->copy_len)
+			__sync_fetch_and_add(&st->capped_bytes, n - ec->copy_len);
+	}
+	__u32 chunks = (ec->copy_len + RT_CHUNK - 1) / RT_CHUNK;
+	bpf_loop(chunks ? chunks : 1, emit_chunk, ec, 0);
+}
+
 SEC("uretprobe")
 int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 {
@@ -438,7 +459,6 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 		.ts_enter = c.ts_enter,
 		.ts_exit = bpf_ktime_get_ns(),
 		.call_len = n,
-		.copy_len = n < cfg.max_capture ? n : cfg.max_capture,
 		.tgid = tgid,
 		.tid = (__u32)pid_tgid,
 		.fd = conn->fd,
@@ -446,20 +466,7 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 		.fn = fn,
 		.lib_id = lib_id,
 	};
-	if (dir == RT_DIR_OUT)
-		ec.stream_off = __sync_fetch_and_add(&conn->out_off, n);
-	else
-		ec.stream_off = __sync_fetch_and_add(&conn->in_off, n);
-
-	struct rt_stats *st = stats_slot();
-	if (st) {
-		__sync_fetch_and_add(&st->calls, 1);
-		__sync_fetch_and_add(&st->bytes, n);
-		if (n > ec.copy_len)
-			__sync_fetch_and_add(&st->capped_bytes, n - ec.copy_len);
-	}
-	__u32 chunks = (ec.copy_len + RT_CHUNK - 1) / RT_CHUNK;
-	bpf_loop(chunks ? chunks : 1, emit_chunk, &ec, 0);
+	emit_call(conn, &ec);
 	return 0;
 }
 
@@ -486,13 +493,132 @@ static __always_inline void note_fd(unsigned long fd)
 	}
 
 FD_SYSCALL(read)
-FD_SYSCALL(write)
 FD_SYSCALL(readv)
 FD_SYSCALL(writev)
 FD_SYSCALL(sendto)
 FD_SYSCALL(recvfrom)
 FD_SYSCALL(sendmsg)
 FD_SYSCALL(recvmsg)
+
+/* ---- the JVM probe: frames written to /dev/null --------------------------------- */
+
+#define S_IFCHR 0020000
+
+static __always_inline int is_char_device(int fd)
+{
+	struct file *f = current_file(fd);
+	return f && (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFCHR;
+}
+
+static __always_inline void jvm_hello(__u32 tgid, __u64 buf, struct rt_jvm_frame *h)
+{
+	struct rt_hello_event ev = {};
+	ev.type = RT_EV_JVM_HELLO;
+	ev.tgid = tgid;
+	ev.ts = bpf_ktime_get_ns();
+	__u32 n = h->len < sizeof(ev.text) ? h->len : sizeof(ev.text);
+	if (n > 0 && bpf_probe_read_user(ev.text, n & 0xff, (void *)(buf + sizeof(*h))) != 0)
+		n = 0;
+	ev.len = n;
+	emit(&ev, sizeof(ev), 0, 0, 0, 0);
+}
+
+static __always_inline void jvm_conn(__u32 tgid, __u64 key_ssl, struct rt_conn *conn, struct rt_jvm_frame *h)
+{
+	struct rt_conn_event ev = {};
+	ev.type = RT_EV_CONN;
+	ev.tgid = tgid;
+	ev.conn_id = conn->conn_id;
+	ev.ssl = key_ssl;
+	ev.ts = bpf_ktime_get_ns();
+	ev.fd = -1;
+	ev.lib_id = RT_LIB_JSSE;
+	if (h->family == AF_INET || h->family == AF_INET6) {
+		ev.family = h->family;
+		ev.sport = h->sport;
+		ev.dport = h->dport;
+		__builtin_memcpy(ev.saddr, h->saddr, 16);
+		__builtin_memcpy(ev.daddr, h->daddr, 16);
+	}
+	emit(&ev, sizeof(ev), 0, conn->conn_id, RT_DIR_IN, 0);
+}
+
+/*
+ * A write by a process in scope that starts with the probe's magic and goes to a character
+ * device (the probe writes to /dev/null) is a frame: the same connections, stream offsets,
+ * chunks, counters and losses as an SSL call's.
+ */
+static __always_inline void jvm_frame(int fd, __u64 buf, __u64 count)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	if (!in_scope(tgid))
+		return;
+	__u64 magic = 0;
+	if (bpf_probe_read_user(&magic, sizeof(magic), (void *)buf) != 0 || magic != RT_JVM_MAGIC)
+		return;
+	struct rt_jvm_frame h;
+	if (bpf_probe_read_user(&h, sizeof(h), (void *)buf) != 0 || h.version != 1
+			|| h.len > count - sizeof(h) || !is_char_device(fd))
+		return;
+	if (h.op == RT_JVM_HELLO) {
+		jvm_hello(tgid, buf, &h);
+		return;
+	}
+	/* probe handles are small numbers, SSL* are user addresses: the top bit keeps them apart */
+	struct rt_conn_key key = { .ssl = h.handle | (1ULL << 63), .tgid = tgid };
+	struct rt_conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (h.op == RT_JVM_CLOSE) {
+		if (!conn)
+			return;
+		struct rt_close_event ev = {
+			.type = RT_EV_CLOSE,
+			.tgid = tgid,
+			.conn_id = conn->conn_id,
+			.ts = bpf_ktime_get_ns(),
+			.in_bytes = conn->in_off,
+			.out_bytes = conn->out_off,
+		};
+		bpf_map_delete_elem(&conns, &key);
+		emit(&ev, sizeof(ev), 0, ev.conn_id, RT_DIR_IN, 0);
+		return;
+	}
+	if ((h.op != RT_JVM_IN && h.op != RT_JVM_OUT) || h.len == 0)
+		return;
+	if (!conn) {
+		struct rt_conn fresh = { .conn_id = __sync_fetch_and_add(&next_conn_id, 1) + 1, .fd = -1 };
+		bpf_map_update_elem(&conns, &key, &fresh, BPF_ANY);
+		conn = bpf_map_lookup_elem(&conns, &key);
+		if (!conn)
+			return;
+		jvm_conn(tgid, key.ssl, conn, &h);
+	}
+	__u64 now = bpf_ktime_get_ns();
+	__u8 out = h.op == RT_JVM_OUT;
+	struct emit_ctx ec = {
+		.buf = buf + sizeof(h),
+		.conn_id = conn->conn_id,
+		.ts_enter = h.ts_enter && h.ts_enter <= now ? h.ts_enter : now,
+		.ts_exit = now,
+		.call_len = h.len,
+		.tgid = tgid,
+		.tid = (__u32)pid_tgid,
+		.fd = -1,
+		.dir = out ? RT_DIR_OUT : RT_DIR_IN,
+		.fn = out ? RT_FN_JSSE_WRITE : RT_FN_JSSE_READ,
+		.lib_id = RT_LIB_JSSE,
+	};
+	emit_call(conn, &ec);
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int rtls_fd_write(struct trace_event_raw_sys_enter *ctx)
+{
+	note_fd(ctx->args[0]);
+	if (ctx->args[2] >= sizeof(struct rt_jvm_frame))
+		jvm_frame((int)ctx->args[0], ctx->args[1], ctx->args[2]);
+	return 0;
+}
 
 SEC("tracepoint/syscalls/sys_enter_close")
 int rtls_close(struct trace_event_raw_sys_enter *ctx)

@@ -20,6 +20,7 @@ enum rt_event_type {
 	RT_EV_MMAP = 5,  /* a process in scope mapped an executable file           */
 	RT_EV_EXIT = 6,  /* a process in scope ended                               */
 	RT_EV_FORK = 7,  /* a process in scope forked a new process                */
+	RT_EV_JVM_HELLO = 8, /* the JVM probe started in a process in scope        */
 };
 
 /* Which function a uprobe sits on: the bpf_cookie of each attachment is
@@ -29,7 +30,12 @@ enum rt_fn {
 	RT_FN_WRITE = 1,
 	RT_FN_READ_EX = 2,
 	RT_FN_WRITE_EX = 3,
+	RT_FN_JSSE_READ = 4,  /* the JVM probe: SSLSocket read, SSLEngine unwrap */
+	RT_FN_JSSE_WRITE = 5, /* the JVM probe: SSLSocket write, SSLEngine wrap  */
 };
+
+/* The library id of connections the JVM probe reports (uprobe libraries count from 0). */
+#define RT_LIB_JSSE 0xffff
 
 enum rt_dir {
 	RT_DIR_IN = 0,  /* bytes the process read (SSL_read*)     */
@@ -54,6 +60,45 @@ struct rt_data_event {
 	__u8 fn;
 	__u16 lib_id;
 	__u8 data[RT_CHUNK];
+};
+
+/*
+ * The JVM probe (jvm-probe/, a Java agent) hands JSSE plaintext to the kernel by writing one
+ * frame per call to /dev/null: the sys_enter_write tracepoint reads it from the process before
+ * the write happens. A frame is this header, then len payload bytes.
+ * io.recordtls.jvmprobe.FrameSink writes this layout: change both together.
+ */
+#define RT_JVM_MAGIC 0x314d564a534c5452ULL /* "RTLSJVM1", little-endian */
+
+enum rt_jvm_op {
+	RT_JVM_IN = 1,    /* bytes the application read (SSLSocket read, SSLEngine unwrap) */
+	RT_JVM_OUT = 2,   /* bytes the application wrote (SSLSocket write, SSLEngine wrap) */
+	RT_JVM_CLOSE = 3, /* the application closed the socket, or the engine's outbound side */
+	RT_JVM_HELLO = 4, /* the probe started: payload is text saying how */
+};
+
+struct rt_jvm_frame {
+	__u64 magic;
+	__u8 op;
+	__u8 version;     /* 1 */
+	__u16 family;     /* AF_INET, AF_INET6, or 0 when the probe knows no address */
+	__u16 sport;      /* host byte order; 0 when unknown */
+	__u16 dport;
+	__u64 handle;     /* the connection, numbered by the probe, unique in its JVM */
+	__u64 ts_enter;   /* System.nanoTime() at call entry: CLOCK_MONOTONIC, as bpf_ktime_get_ns */
+	__u32 len;        /* payload bytes after the header */
+	__u32 kind;       /* 0 SSLSocket, 1 SSLEngine */
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+struct rt_hello_event { /* RT_EV_JVM_HELLO */
+	__u32 type;
+	__u32 tgid;
+	__u64 ts;
+	__u32 len;
+	__u32 _pad;
+	char text[200];
 };
 
 struct rt_conn_event {

@@ -11,6 +11,8 @@ import io.recordtls.recorder.har.HarFileWriter;
 import io.recordtls.recorder.har.MonotonicClock;
 import io.recordtls.recorder.har.Redactor;
 import io.recordtls.recorder.http.Exchange;
+import io.recordtls.recorder.jvm.JvmProbeJar;
+import io.recordtls.recorder.jvm.JvmTargets;
 import io.recordtls.recorder.libs.LibraryTracker;
 import io.recordtls.recorder.libs.TlsLibrary;
 import io.recordtls.recorder.scope.Cgroups;
@@ -49,6 +51,7 @@ public final class Recorder implements AutoCloseable {
     private final RecorderOptions options;
     private final TlsProbes probes;
     private final LibraryTracker libraries;
+    private final JvmTargets jvms;
     private final CapturePump pump;
     private final RecordingPipeline pipeline;
     private final HarFileWriter writer;
@@ -68,8 +71,9 @@ public final class Recorder implements AutoCloseable {
         long maxCapture = Math.min(Integer.MAX_VALUE, options.maxBody() + (64 << 10));
         this.probes = TlsProbes.load(new TlsProbes.Config(maxCapture, options.ringBufferBytes(),
                 Math.max(64 << 10, options.ringBufferBytes() / 4), true));
+        this.jvms = new JvmTargets(JvmProbeJar.find(), "", this::jvmProbeLoaded);
         try {
-            this.libraries = new LibraryTracker(probes);
+            this.libraries = new LibraryTracker(probes, jvms::onJvm);
         } catch (RuntimeException e) {
             probes.close();
             throw e;
@@ -99,6 +103,10 @@ public final class Recorder implements AutoCloseable {
     /** Same, and tells {@code observer} of every exchange as it completes (on the pipeline thread). */
     public static Recorder start(RecorderOptions options, Consumer<Exchange> observer) {
         return new Recorder(options, observer);
+    }
+
+    private boolean jvmProbeLoaded(int pid) {
+        return pipeline != null && pipeline.jvmProbeLoaded(pid);
     }
 
     private void onEvent(CaptureEvent e) {
@@ -162,6 +170,9 @@ public final class Recorder implements AutoCloseable {
             argv.addAll(command);
             ProcessBuilder pb = new ProcessBuilder(argv);
             configure.accept(pb);
+            // JVMs it starts (and their children's) load the JVM probe from their first instruction
+            jvms.jar().ifPresent(jar -> pb.environment().put("JAVA_TOOL_OPTIONS",
+                    JvmProbeJar.javaToolOptions(jar, pb.environment().get("JAVA_TOOL_OPTIONS"))));
             Process p = pb.start();
             libraries.root(p.pid());
             probes.addToScope(p.pid());
@@ -263,8 +274,14 @@ public final class Recorder implements AutoCloseable {
         capture.put("maxBody", options.maxBody());
         x.put("capture", capture);
         x.put("tlsLibraries", probes.libraries().stream().map(TlsLibrary::toString).toList());
+        if (!pipeline.jvmProbes().isEmpty()) {
+            x.put("jvmProbes", pipeline.jvmProbes());
+        }
         if (!libraries.problems().isEmpty()) {
             x.put("libraryProblems", libraries.problems()); // in the whole run: what could not be probed
+        }
+        if (!jvms.problems().isEmpty()) {
+            x.put("jvmProblems", jvms.problems()); // in the whole run: JVMs whose TLS was not recorded
         }
         x.put("redaction", redactionInfo(false));
         return x;
@@ -290,12 +307,14 @@ public final class Recorder implements AutoCloseable {
         if (summary != null) {
             return summary;
         }
+        jvms.close();
         probes.detach();
         pump.drainAndStop();
         pipeline.finish();
         CaptureStats stats = probes.stats();
         Map<Long, io.recordtls.recorder.capture.ConnectionLoss> losses = probes.losses();
         List<String> notes = new ArrayList<>(libraries.problems());
+        notes.addAll(jvms.problems());
         notes.addAll(pipeline.notes());
         List<String> libNames = probes.libraries().stream().map(TlsLibrary::toString).toList();
         summary = new RecordingSummary(har, pipeline.entries(), pipeline.incomplete(), pipeline.truncated(),
@@ -316,6 +335,9 @@ public final class Recorder implements AutoCloseable {
         }
         x.put("rootPids", List.copyOf(roots));
         x.put("tlsLibraries", libNames);
+        if (!pipeline.jvmProbes().isEmpty()) {
+            x.put("jvmProbes", pipeline.jvmProbes());
+        }
         Map<String, Object> capture = new LinkedHashMap<>();
         capture.put("sslCalls", stats.calls());
         capture.put("bytes", stats.bytes());
@@ -362,6 +384,7 @@ public final class Recorder implements AutoCloseable {
         }
         closed = true;
         try {
+            jvms.close();
             probes.detach();
         } finally {
             try {

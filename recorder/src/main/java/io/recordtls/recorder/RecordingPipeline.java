@@ -8,7 +8,6 @@ import io.recordtls.recorder.har.HarFileWriter;
 import io.recordtls.recorder.http.ConnectionInfo;
 import io.recordtls.recorder.http.Exchange;
 import io.recordtls.recorder.http.HttpConnection;
-import io.recordtls.recorder.libs.TlsLibrary;
 import io.recordtls.recorder.stream.DirectionStream;
 
 import java.net.InetSocketAddress;
@@ -69,6 +68,8 @@ final class RecordingPipeline {
     private final Set<Integer> processesSeen = new TreeSet<>();
     private final List<Map<String, Object>> skipped = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private final Map<Integer, Map<String, Object>> jvmProbes = new java.util.TreeMap<>();
+    private final Set<Integer> helloPids = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private int connections, nonHttp, entries, incomplete, truncated;
     private long lostBytes;
     private volatile Throwable failure;
@@ -241,6 +242,14 @@ final class RecordingPipeline {
                     }
                 }
             }
+            case CaptureEvent.JvmHello h -> {
+                Map<String, Object> jvm = new LinkedHashMap<>();
+                jvm.put("pid", h.pid());
+                jvm.put("process", processNames.computeIfAbsent(h.pid(), p -> io.recordtls.recorder.scope.ProcFs.comm(p).orElse("pid " + p)));
+                jvm.put("probe", h.text());
+                jvmProbes.put(h.pid(), jvm);
+                helloPids.add(h.pid());
+            }
             case CaptureEvent.Fork f -> processNames.put(f.pid(),
                     f.parentPid() != 0 ? processNames.getOrDefault(f.parentPid(), f.comm()) : f.comm());
             case CaptureEvent.FileLoaded fl -> {
@@ -332,6 +341,10 @@ final class RecordingPipeline {
     int processes() { return processesSeen.size(); }
     List<Map<String, Object>> skipped() { return skipped; }
     List<String> notes() { return notes; }
+    /** JVMs whose probe said hello: pid, process, how it was loaded. */
+    List<Map<String, Object>> jvmProbes() { return List.copyOf(jvmProbes.values()); }
+    /** From any thread: has the JVM probe in this process said hello? */
+    boolean jvmProbeLoaded(int pid) { return helloPids.contains(pid); }
 
     private final class Conn {
         final long connId;
@@ -349,8 +362,7 @@ final class RecordingPipeline {
             this.processName = processNames.computeIfAbsent(pid,
                     p -> io.recordtls.recorder.scope.ProcFs.comm(p).orElse("pid " + p));
             this.container = containers.computeIfAbsent(pid, io.recordtls.recorder.scope.Cgroups::containerId).orElse(null);
-            TlsLibrary lib = probes.library(libraryId);
-            this.library = lib == null ? "unknown" : lib.name();
+            this.library = probes.libraryName(libraryId);
             this.http = new HttpConnection(this::info, maxBody, RecordingPipeline.this::onExchange);
             this.in = new DirectionStream(http.in, maxCapture);
             this.out = new DirectionStream(http.out, maxCapture);

@@ -7,7 +7,7 @@ public sealed interface CaptureEvent {
     int pid();
 
     /** Bytes of one SSL call, or of one chunk of a call bigger than a ring-buffer record. */
-    record Data(int pid, int tid, int fd, long connId, Direction direction, TlsFunction function, int libraryId,
+    record Data(int pid, int tid, int fd, long connId, Direction direction, int libraryId,
                 long tsEnter, long tsExit, long streamOffset, long callLength, int chunkOffset,
                 byte[] payload) implements CaptureEvent {
         /** Offset of this chunk's first byte in its direction's stream. */
@@ -29,10 +29,14 @@ public sealed interface CaptureEvent {
 
     record Exit(int pid, long ts, String comm) implements CaptureEvent {}
 
+    /** The JVM probe started in a process in scope; {@code text} says how (premain or attach) and which JVM. */
+    record JvmHello(int pid, long ts, String text) implements CaptureEvent {}
+
     record Fork(int pid, int parentPid, long ts, String comm) implements CaptureEvent {}
 
     enum Direction { IN, OUT }
 
+    /** The OpenSSL functions probed in a library (the JVM probe reports JSSE calls without uprobes). */
     enum TlsFunction {
         SSL_read, SSL_write, SSL_read_ex, SSL_write_ex;
 

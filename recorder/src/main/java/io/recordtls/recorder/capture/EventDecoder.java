@@ -28,7 +28,6 @@ final class EventDecoder {
                 yield new CaptureEvent.Data(pid, r.get(JAVA_INT_UNALIGNED, DATA_TID), r.get(JAVA_INT_UNALIGNED, DATA_FD),
                         r.get(JAVA_LONG_UNALIGNED, DATA_CONN_ID),
                         r.get(JAVA_BYTE, DATA_DIR) == 1 ? CaptureEvent.Direction.OUT : CaptureEvent.Direction.IN,
-                        CaptureEvent.TlsFunction.values()[r.get(JAVA_BYTE, DATA_FN) & 3],
                         Short.toUnsignedInt(r.get(JAVA_SHORT_UNALIGNED, DATA_LIB_ID)),
                         r.get(JAVA_LONG_UNALIGNED, DATA_TS_ENTER), r.get(JAVA_LONG_UNALIGNED, DATA_TS_EXIT),
                         r.get(JAVA_LONG_UNALIGNED, DATA_STREAM_OFF),
@@ -50,6 +49,12 @@ final class EventDecoder {
                     cString(r, FILE_COMM, 16), cString(r, FILE_PATH, 256),
                     (r.get(JAVA_INT_UNALIGNED, FILE_FLAGS) & GATE_STOPPED) != 0);
             case EV_EXIT -> new CaptureEvent.Exit(pid, r.get(JAVA_LONG_UNALIGNED, PROC_TS), cString(r, PROC_COMM, 16));
+            case EV_JVM_HELLO -> {
+                int len = Math.min(r.get(JAVA_INT_UNALIGNED, HELLO_LEN), HELLO_TEXT_MAX);
+                byte[] text = new byte[Math.max(0, len)];
+                MemorySegment.copy(r, JAVA_BYTE, HELLO_TEXT, text, 0, text.length);
+                yield new CaptureEvent.JvmHello(pid, r.get(JAVA_LONG_UNALIGNED, HELLO_TS), new String(text, StandardCharsets.UTF_8));
+            }
             case EV_FORK -> new CaptureEvent.Fork(pid, r.get(JAVA_INT_UNALIGNED, PROC_PARENT), r.get(JAVA_LONG_UNALIGNED, PROC_TS),
                     cString(r, PROC_COMM, 16));
             default -> throw new IllegalStateException("unknown event type " + type + " (bpf object and recorder out of step?)");

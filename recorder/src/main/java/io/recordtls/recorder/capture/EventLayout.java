@@ -4,14 +4,18 @@ package io.recordtls.recorder.capture;
 final class EventLayout {
     private EventLayout() {}
 
-    static final int EV_DATA = 1, EV_CONN = 2, EV_CLOSE = 3, EV_EXEC = 4, EV_MMAP = 5, EV_EXIT = 6, EV_FORK = 7;
+    static final int EV_DATA = 1, EV_CONN = 2, EV_CLOSE = 3, EV_EXEC = 4, EV_MMAP = 5, EV_EXIT = 6, EV_FORK = 7,
+            EV_JVM_HELLO = 8;
+
+    /** RT_LIB_JSSE: connections the JVM probe reports. */
+    static final int LIB_JSSE = 0xffff;
 
     static final int TYPE = 0, TGID = 4;
 
     // struct rt_data_event
     static final int DATA_TID = 8, DATA_FD = 12, DATA_CONN_ID = 16, DATA_TS_ENTER = 24, DATA_TS_EXIT = 32,
             DATA_STREAM_OFF = 40, DATA_CALL_LEN = 48, DATA_CHUNK_OFF = 52, DATA_CHUNK_LEN = 56,
-            DATA_DIR = 60, DATA_FN = 61, DATA_LIB_ID = 62, DATA_PAYLOAD = 64;
+            DATA_DIR = 60, DATA_LIB_ID = 62, DATA_PAYLOAD = 64;
 
     // struct rt_conn_event
     static final int CONN_ID = 8, CONN_SSL = 16, CONN_TS = 24, CONN_FD = 32, CONN_FAMILY = 36, CONN_LIB_ID = 38,
@@ -25,6 +29,9 @@ final class EventLayout {
 
     // struct rt_proc_event
     static final int PROC_TS = 8, PROC_PARENT = 16, PROC_COMM = 24;
+
+    // struct rt_hello_event
+    static final int HELLO_TS = 8, HELLO_LEN = 16, HELLO_TEXT = 24, HELLO_TEXT_MAX = 200;
 
     // struct rt_stats: u64 fields in this order
     static final int STATS_FIELDS = 8;

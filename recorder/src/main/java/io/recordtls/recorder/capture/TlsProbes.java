@@ -192,6 +192,18 @@ public final class TlsProbes implements AutoCloseable {
         return id >= 0 && id < libraries.size() ? libraries.get(id) : null;
     }
 
+    /** What the HAR calls the TLS stack of a connection reported with this library id. */
+    public synchronized String libraryName(int id) {
+        if (id == EventLayout.LIB_JSSE) {
+            return JSSE;
+        }
+        TlsLibrary lib = library(id);
+        return lib == null ? "unknown" : lib.name();
+    }
+
+    /** The TLS stack of connections the JVM probe reports. */
+    public static final String JSSE = "JSSE";
+
     public CaptureStats stats() {
         try (Arena arena = Arena.ofConfined()) {
             long slot = EventLayout.STATS_FIELDS * 8L;

@@ -26,11 +26,22 @@ public final class LibraryTracker implements AutoCloseable {
     private final Map<TlsLibrary.FileId, Optional<TlsLibrary>> looked = new HashMap<>();
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
     private final HeldProcesses held = new HeldProcesses();
+    private final java.util.function.LongConsumer onJvm;
     /** For tests of the watchdog only: how long to keep a held process before looking. */
     private static final long TEST_DELAY_MS = Long.getLong("recordtls.test.gateDelayMs", 0);
 
-    public LibraryTracker(TlsProbes probes) {
+    /** {@code onJvm}: told of each process in scope found to run a JVM (it maps libjvm). */
+    public LibraryTracker(TlsProbes probes, java.util.function.LongConsumer onJvm) {
         this.probes = probes;
+        this.onJvm = onJvm;
+    }
+
+    /**
+     * libjvm: a JVM, whose TLS (JSSE) no uprobe sees; the JVM probe must be brought in. It is
+     * never marked as looked at, so the kernel reports every JVM that starts in scope.
+     */
+    private static boolean isJvm(Path path) {
+        return path.getFileName() != null && path.getFileName().toString().equals("libjvm.so");
     }
 
     public void attachSystemLibraries() {
@@ -48,6 +59,10 @@ public final class LibraryTracker implements AutoCloseable {
     public void scan(long pid) {
         for (ProcFs.Mapping m : ProcFs.executableMappings(pid)) {
             Path path = ProcFs.reachable(pid, m.path());
+            if (isJvm(Path.of(m.path()))) {
+                onJvm.accept(pid);
+                continue;
+            }
             lookAt(path);
             probes.markInspected(m.kernelDev(), m.inode());
         }
@@ -58,13 +73,17 @@ public final class LibraryTracker implements AutoCloseable {
         if (e.stopped()) {
             held.hold(e.pid());
         }
+        boolean jvm = false;
         try {
             if (TEST_DELAY_MS > 0) {
                 Thread.sleep(TEST_DELAY_MS);
             }
             Path path = e.exec() ? Path.of("/proc/" + e.pid() + "/exe") : Path.of("/proc/" + e.pid() + "/fd/" + e.fd());
             Path resolved = resolve(e.pid(), path);
-            if (resolved != null) {
+            if (resolved != null && !e.exec() && isJvm(linkTarget(path, resolved))) {
+                jvm = true;
+                onJvm.accept(e.pid());
+            } else if (resolved != null) {
                 lookAt(resolved);
             }
         } catch (RuntimeException ex) {
@@ -72,11 +91,22 @@ public final class LibraryTracker implements AutoCloseable {
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         } finally {
-            probes.markInspected(e.dev(), e.inode());
+            if (!jvm) {
+                probes.markInspected(e.dev(), e.inode());
+            }
             if (e.stopped()) {
                 LibC.kill(e.pid(), LibC.SIGCONT);
                 held.release(e.pid());
             }
+        }
+    }
+
+    /** The name the /proc link points to (the file's path in the process's namespace). */
+    private static Path linkTarget(Path procLink, Path resolved) {
+        try {
+            return Files.readSymbolicLink(procLink);
+        } catch (IOException ex) {
+            return resolved;
         }
     }
 
