@@ -128,6 +128,9 @@ public final class Recorder implements AutoCloseable {
             ProcFs.comm(p).ifPresent(name -> pipeline.nameProcess((int) p, name));
             libraries.scan(p);
         }
+        for (long p : ProcFs.withDescendants(pid)) {
+            jvms.awaitProbe(p); // a running JVM records from here on, like any other process
+        }
         roots.add(pid);
     }
 

@@ -44,7 +44,7 @@ public final class JvmTargets implements AutoCloseable {
     private final Set<Long> handled = ConcurrentHashMap.newKeySet();
     private final Map<Long, String> problems = new ConcurrentHashMap<>();
     private final List<Path> copies = Collections.synchronizedList(new ArrayList<>());
-    private final List<Thread> workers = Collections.synchronizedList(new ArrayList<>());
+    private final Map<Long, Thread> workers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public JvmTargets(Optional<Path> jar, String agentArgs, IntPredicate helloSeen) {
@@ -65,8 +65,7 @@ public final class JvmTargets implements AutoCloseable {
         if (closed || !handled.add(pid)) {
             return;
         }
-        Thread t = Thread.ofPlatform().daemon().name("recordtls-jvm-" + pid).start(() -> bringProbe(pid));
-        workers.add(t);
+        workers.put(pid, Thread.ofPlatform().daemon().name("recordtls-jvm-" + pid).start(() -> bringProbe(pid)));
     }
 
     private void bringProbe(long pid) {
@@ -229,6 +228,22 @@ public final class JvmTargets implements AutoCloseable {
         return problems.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).toList();
     }
 
+    /**
+     * Waits until the probe is in this process (or could not be brought in): a process added
+     * while it runs is recorded from the moment its addition returns. Returns at once for a
+     * process that is not a JVM.
+     */
+    public void awaitProbe(long pid) {
+        Thread t = workers.get(pid);
+        if (t != null) {
+            try {
+                t.join(PREMAIN_WAIT_MS + READY_WAIT_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Waits a little for attaches under way, then removes the jar copies. Idempotent. */
     @Override
     public void close() {
@@ -236,7 +251,7 @@ public final class JvmTargets implements AutoCloseable {
             return;
         }
         closed = true;
-        for (Thread t : List.copyOf(workers)) {
+        for (Thread t : List.copyOf(workers.values())) {
             try {
                 t.join(2_000);
             } catch (InterruptedException e) {

@@ -1,0 +1,188 @@
+package io.recordtls.recorder.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.recordtls.recorder.RecorderOptions;
+import io.recordtls.recorder.demo.DemoHttpsServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static io.recordtls.recorder.e2e.Recording.responseBytes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Java's own TLS (JSSE), which never calls OpenSSL: real JVMs (JDK 17 and the JDK running the
+ * tests) started in scope, and a JVM already running, recorded through the JVM probe. The HAR
+ * must hold the exact bytes, as for OpenSSL clients.
+ */
+class JvmEndToEndTest extends EndToEndTestBase {
+    static final Path JDK17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
+    static DemoHttpsServer server;
+    static Process h2server;
+    static String h2base;
+    static Path client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = DemoHttpsServer.start();
+        client = Files.createTempDirectory("recordtls-jvm").resolve("JdkTlsClient.java");
+        try (InputStream in = JvmEndToEndTest.class.getResourceAsStream("/jvm/JdkTlsClient.java")) {
+            Files.write(client, in.readAllBytes());
+        }
+        Path script = Files.createTempFile("h2server", ".js");
+        try (InputStream in = JvmEndToEndTest.class.getResourceAsStream("/h2server.js")) {
+            Files.write(script, in.readAllBytes());
+        }
+        Path portFile = Files.createTempFile("h2server", ".port");
+        Files.delete(portFile);
+        h2server = new ProcessBuilder("node", script.toString(), server.keyStore().toString(), DemoHttpsServer.KEYSTORE_PASSWORD,
+                portFile.toString()).inheritIO().start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.exists(portFile) || Files.size(portFile) == 0) {
+            if (System.nanoTime() > deadline || !h2server.isAlive()) {
+                throw new IllegalStateException("the HTTP/2 test server did not start");
+            }
+            Thread.sleep(50);
+        }
+        h2base = "https://localhost:" + Files.readString(portFile).trim();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (h2server != null) {
+            h2server.destroyForcibly();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** The JDKs on this machine the tests run clients with: this one, and 17 where it is installed. */
+    static Stream<String> jdks() {
+        String current = ProcessHandle.current().info().command().orElseThrow();
+        return Files.isExecutable(JDK17) ? Stream.of(current, JDK17.toString()) : Stream.of(current);
+    }
+
+    private Recording recordClient(String java, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(java, client.toString()));
+        cmd.addAll(List.of(args));
+        return record(cmd.toArray(String[]::new));
+    }
+
+    private static void assertJsonBytesAndEcho(Recording rec, String base, String httpVersion) {
+        List<JsonNode> entries = rec.entries();
+        assertThat(entries).extracting(e -> e.at("/request/method").asText() + " " + e.at("/request/url").asText())
+                .containsExactly("GET " + base + "/json", "GET " + base + "/bytes?n=1048576&seed=5", "POST " + base + "/echo");
+        assertThat(entries).allSatisfy(e -> {
+            assertThat(e.at("/_tlsLibrary").asText()).isEqualTo("JSSE");
+            assertThat(e.at("/request/httpVersion").asText()).isEqualTo(httpVersion);
+            assertThat(e.at("/response/status").asInt()).isEqualTo(200);
+            assertThat(e.at("/serverIPAddress").asText()).isEqualTo("127.0.0.1");
+            assertThat(e.at("/_process").asText()).isEqualTo("java");
+            assertThat(e.has("_incomplete")).isFalse();
+        });
+        assertThat(entries.get(0).at("/response/content/text").asText()).contains("\"items\":[1,2,3]");
+        byte[] bytes = responseBytes(entries.get(1));
+        byte[] want = base.equals(h2base) ? Http2EndToEndTest.bytes(1 << 20, 5) : DemoHttpsServer.bytes(1 << 20, 5);
+        assertThat(bytes).as("1 MiB body, byte-exact").isEqualTo(want);
+        byte[] upload = new byte[300_000];
+        for (int i = 0; i < upload.length; i++) {
+            upload[i] = (byte) (i % 251);
+        }
+        assertThat(java.util.Base64.getDecoder().decode(entries.get(2).at("/request/postData/text").asText()))
+                .as("the uploaded body, byte-exact").isEqualTo(upload);
+        assertThat(responseBytes(entries.get(2))).isEqualTo(upload);
+        assertThat(rec.summary().lossless()).isTrue();
+        assertThat(rec.log().at("/jvmProbes/0/probe").asText()).startsWith("loaded by premain");
+        assertThat(rec.log().has("notes")).as("nothing unsaid: %s", rec.log().path("notes")).isFalse();
+    }
+
+    @ParameterizedTest
+    @MethodSource("jdks")
+    void httpClientOverHttp1IsRecordedByteExact(String java) throws IOException {
+        Recording rec = recordClient(java, "httpclient", "h1", server.caCertificate().toString(), server.baseUrl());
+        assertJsonBytesAndEcho(rec, server.baseUrl(), "HTTP/1.1");
+    }
+
+    @ParameterizedTest
+    @MethodSource("jdks")
+    void httpClientOverHttp2IsRecordedLikeCurl(String java) throws IOException {
+        Recording rec = recordClient(java, "httpclient", "h2", server.caCertificate().toString(), h2base);
+        assertJsonBytesAndEcho(rec, h2base, "HTTP/2");
+    }
+
+    @ParameterizedTest
+    @MethodSource("jdks")
+    void httpsUrlConnectionOverSslSocketIsRecordedByteExact(String java) throws IOException {
+        Recording rec = recordClient(java, "urlconnection", server.caCertificate().toString(), server.baseUrl());
+        assertJsonBytesAndEcho(rec, server.baseUrl(), "HTTP/1.1");
+    }
+
+    @Test
+    void aRunningJvmGetsTheProbeByAttachAndEveryLaterRequestIsRecorded() throws Exception {
+        String java = jdks().reduce((a, b) -> b).orElseThrow(); // JDK 17 where there is one: the oldest here
+        Process jvm = new ProcessBuilder(java, client.toString(), "loop", server.caCertificate().toString(),
+                server.baseUrl() + "/json", "6", "700").redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("ready");
+            Recording rec = record(RecorderOptions.defaults(), r -> {
+                r.addProcess(jvm.pid()); // returns once the probe is in
+                try {
+                    assertThat(jvm.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            List<JsonNode> entries = rec.entries();
+            assertThat(entries).as("requests after the attach: %s", rec.text()).hasSizeGreaterThanOrEqualTo(4);
+            assertThat(entries).allSatisfy(e -> {
+                assertThat(e.at("/request/url").asText()).startsWith(server.baseUrl() + "/json?i=");
+                assertThat(e.at("/response/content/text").asText()).isEqualTo(DemoHttpsServer.JSON);
+            });
+            assertThat(entries.getLast().at("/request/url").asText()).endsWith("?i=5");
+            assertThat(rec.log().at("/jvmProbes/0/probe").asText()).startsWith("loaded by agentmain");
+        } finally {
+            jvm.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aJvmThatForbidsAttachIsNamedWithTheReason() throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process jvm = new ProcessBuilder(java, "-XX:+DisableAttachMechanism", client.toString(), "loop",
+                server.caCertificate().toString(), server.baseUrl() + "/json", "3", "300").redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("ready");
+            Recording rec = record(RecorderOptions.defaults(), r -> {
+                r.addProcess(jvm.pid());
+                try {
+                    jvm.waitFor(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(rec.entries()).isEmpty();
+            assertThat(rec.summary().describe()).contains("JVM pid " + jvm.pid()).contains("-XX:+DisableAttachMechanism")
+                    .contains("-javaagent:");
+            assertThat(rec.log().path("notes").toString()).contains("JVM pid " + jvm.pid());
+        } finally {
+            jvm.destroyForcibly();
+        }
+    }
+}
