@@ -253,7 +253,9 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
                 requireAllMatched(session.unmatched(), classDir(s, ctx).resolve(ContainerRun.BEFORE_ALL) + " (or the previous test's recording)");
             }
             session.load(recorded);
-            store.put(TestRecording.class, new TestRecording.Replay(har, session, containers == null));
+            InProcessReplay inProcess = new InProcessReplay(session);
+            inProcess.trustReplay();
+            store.put(TestRecording.class, new TestRecording.Replay(har, session, containers == null, inProcess));
         }
     }
 
@@ -267,6 +269,8 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
             requireNoDrops(result, r.harFile(), "while this test ran");
         } else if (rec instanceof TestRecording.Replay r) {
             try {
+                r.inProcess().close();
+                requireNothingRefused(r.inProcess().takeRefused(), r.harFile());
                 requireAllMatched(r.session().unmatched(), r.harFile().toString());
                 if (s.failOnUnusedRecordings()) {
                     var unused = r.session().unused();
@@ -289,6 +293,15 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         if (dropped > 0) {
             throw new AssertionError("the recording " + har + " lost " + dropped + " ring-buffer events " + when
                     + ": it is written, marked, and should be recorded again");
+        }
+    }
+
+    /** In-process code asked for an origin nothing was recorded for: the tunnel refused it, the test fails. */
+    private static void requireNothingRefused(List<String> refused, Path har) {
+        if (!refused.isEmpty()) {
+            throw new AssertionError("Java code in this JVM called " + String.join(", ", refused) + ", for which " + har
+                    + " recorded nothing; replaying never reaches the network (re-record with -D" + RecordTlsMode.PROPERTY
+                    + "=RECORD if the service changed)");
         }
     }
 

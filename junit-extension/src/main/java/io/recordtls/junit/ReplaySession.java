@@ -65,7 +65,18 @@ final class ReplaySession implements AutoCloseable {
         }
     }
 
-    private ReplayServer server(Origin origin) throws IOException {
+    /** The loopback port serving a recorded https origin (what in-process clients are tunnelled to). */
+    synchronized java.util.Optional<Integer> httpsPort(Origin origin) {
+        ReplayServer s = origin.scheme().equals("https") ? servers.get(origin) : null;
+        return s == null ? java.util.Optional.empty() : java.util.Optional.of(s.httpsPort());
+    }
+
+    /** The CA certificates (PEM) of the replay servers running now. */
+    synchronized List<Path> caCertificates() {
+        return servers.values().stream().map(ReplayServer::caCertificate).toList();
+    }
+
+    private synchronized ReplayServer server(Origin origin) throws IOException {
         ReplayServer s = servers.get(origin);
         if (s != null) {
             return s;

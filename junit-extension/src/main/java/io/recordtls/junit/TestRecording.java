@@ -3,6 +3,7 @@ package io.recordtls.junit;
 import io.recordtls.replayer.har.HarFile;
 import io.recordtls.replayer.har.RecordedExchange;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -47,6 +48,15 @@ sealed interface TestRecording extends TlsRecording {
         }
 
         @Override
+        public SSLContext sslContext() {
+            try {
+                return SSLContext.getDefault();
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("the JVM has no default SSLContext", e);
+            }
+        }
+
+        @Override
         public Map<String, String> environment() {
             return Map.of();
         }
@@ -70,8 +80,16 @@ sealed interface TestRecording extends TlsRecording {
         }
     }
 
-    /** {@code ownsSession}: false when the session belongs to the class (its containers outlive the test). */
-    record Replay(Path harFile, ReplaySession session, boolean ownsSession) implements TestRecording {
+    /**
+     * {@code ownsSession}: false when the session belongs to the class (its containers outlive
+     * the test). {@code inProcess}: the JVM-wide trust and routing for Java code in this JVM.
+     */
+    record Replay(Path harFile, ReplaySession session, boolean ownsSession, InProcessReplay inProcess) implements TestRecording {
+        @Override
+        public SSLContext sslContext() {
+            return inProcess.sslContext();
+        }
+
         @Override
         public RecordTlsMode mode() {
             return RecordTlsMode.REPLAY;

@@ -2,6 +2,7 @@ package io.recordtls.junit;
 
 import io.recordtls.replayer.har.RecordedExchange;
 
+import javax.net.ssl.SSLContext;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,13 @@ public interface TlsRecording {
      * the origin itself while recording, the replay server for it while replaying.
      */
     String baseUrl(String origin);
+
+    /**
+     * An SSLContext for Java code that builds its own: while replaying, it trusts the system's
+     * CAs and the replay servers' (the JVM's default context does too, for the test's
+     * duration); while recording, the JVM's default.
+     */
+    SSLContext sslContext();
 
     /** While replaying: a CA bundle (the system's CAs plus the replay servers') for clients to trust. */
     Optional<Path> caCertificate();

@@ -78,6 +78,41 @@ class RecordTlsExtensionTest {
         }
     }
 
+    /** Java code that calls its API by name, with the JDK's default trust and no proxy set: what a service does. */
+    static class CallsTheApiByItsName {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings).build();
+
+        @Test
+        void withHttpClient(TlsRecording rec) throws Exception {
+            lastBody.set(fetch("https://rates.api.example/v1/rate?from=EUR"));
+        }
+
+        @Test
+        @SuppressWarnings("deprecation")
+        void withHttpsUrlConnection(TlsRecording rec) throws Exception {
+            var c = (javax.net.ssl.HttpsURLConnection) new java.net.URL("https://rates.api.example/v1/rate?from=EUR").openConnection();
+            try (var in = c.getInputStream()) {
+                lastBody.set(c.getResponseCode() + " " + new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    /** A service that tolerates a failing call (logs it, goes on): the test must fail all the same. */
+    static class CallsAHostNothingWasRecordedFor {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings).build();
+
+        @Test
+        void swallowsTheError(TlsRecording rec) {
+            try {
+                fetch("https://analytics.elsewhere.example/collect");
+            } catch (Exception tolerated) {
+                lastBody.set(tolerated.toString());
+            }
+        }
+    }
+
     static class LeavesARecordingUnused {
         @RegisterExtension
         static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings)
@@ -125,6 +160,29 @@ class RecordTlsExtensionTest {
         String message = failure(run(SendsSomethingNotRecorded.class));
         assertThat(message).contains("1 request matched nothing recorded in").contains("GET http://localhost:")
                 .contains("/status?v=2").contains("closest recorded: GET http://api.example.test:8080/status?v=1");
+    }
+
+    @Test
+    void inProcessJavaClientsReachTheReplayUnderTheRecordedNameWithNoChange() throws Exception {
+        String recorded = get("https://rates.api.example/v1/rate?from=EUR", 200, "0.94");
+        har("CallsTheApiByItsName", "withHttpClient", recorded);
+        har("CallsTheApiByItsName", "withHttpsUrlConnection", recorded);
+        javax.net.ssl.SSLContext before = javax.net.ssl.SSLContext.getDefault();
+        java.net.ProxySelector selectorBefore = java.net.ProxySelector.getDefault();
+        Events events = run(CallsTheApiByItsName.class);
+        events.assertStatistics(s -> s.succeeded(2).failed(0));
+        assertThat(lastBody.get()).isEqualTo("200 0.94");
+        assertThat(javax.net.ssl.SSLContext.getDefault()).as("the JVM's trust is put back").isSameAs(before);
+        assertThat(java.net.ProxySelector.getDefault()).isSameAs(selectorBefore);
+    }
+
+    @Test
+    void inProcessCallsToAHostNothingWasRecordedForFailTheTestAndNeverLeaveTheMachine() throws Exception {
+        har("CallsAHostNothingWasRecordedFor", "swallowsTheError", get("https://rates.api.example/v1/rate", 200, "0.94"));
+        String message = failure(run(CallsAHostNothingWasRecordedFor.class));
+        assertThat(message).contains("Java code in this JVM called https://analytics.elsewhere.example:443")
+                .contains("recorded nothing").contains("replaying never reaches the network");
+        assertThat(lastBody.get()).contains("403");
     }
 
     @Test

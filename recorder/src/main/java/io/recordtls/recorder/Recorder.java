@@ -122,7 +122,11 @@ public final class Recorder implements AutoCloseable {
             throw new IllegalArgumentException("no process " + pid);
         }
         libraries.root(pid);
+        long self = ProcessHandle.current().pid(); // a test JVM's recorder is its child: never ourselves
         for (long p : ProcFs.withDescendants(pid)) {
+            if (p == self) {
+                continue;
+            }
             // scope first: a library the process maps from now on stops it until looked at
             probes.addToScope(p);
             ProcFs.comm(p).ifPresent(name -> pipeline.nameProcess((int) p, name));

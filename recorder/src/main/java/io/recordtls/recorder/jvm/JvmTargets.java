@@ -58,23 +58,26 @@ public final class JvmTargets implements AutoCloseable {
     }
 
     /**
-     * A process in scope maps libjvm: a JVM is starting, or runs. Returns at once (the process
-     * may be held until this returns); the probe is brought in on a thread of its own.
+     * A process in scope maps libjvm: a JVM is {@code starting} (the kernel saw the mapping), or
+     * runs already (found in its maps). Returns at once (the process may be held until this
+     * returns); the probe is brought in on a thread of its own.
      */
-    public void onJvm(long pid) {
-        if (closed || !handled.add(pid)) {
+    public void onJvm(long pid, boolean starting) {
+        if (closed || pid == ProcessHandle.current().pid() || !handled.add(pid)) {
             return;
         }
-        workers.put(pid, Thread.ofPlatform().daemon().name("recordtls-jvm-" + pid).start(() -> bringProbe(pid)));
+        workers.put(pid, Thread.ofPlatform().daemon().name("recordtls-jvm-" + pid).start(() -> bringProbe(pid, starting)));
     }
 
-    private void bringProbe(long pid) {
+    private void bringProbe(long pid, boolean starting) {
         try {
             if (jar.isEmpty()) {
                 problem(pid, "the JVM probe jar (recordtls-jvm-probe) is not beside the recorder, so its JSSE traffic is not recorded");
                 return;
             }
-            if (loadsProbeItself(pid) && waitForHello(pid, PREMAIN_WAIT_MS)) {
+            // A JVM starting with the probe in its options says hello by itself. One that runs
+            // already said it before we listened: the attach below makes it say it again.
+            if (starting && loadsProbeItself(pid) && waitForHello(pid, PREMAIN_WAIT_MS)) {
                 return;
             }
             String why = attach(pid);
@@ -132,8 +135,9 @@ public final class JvmTargets implements AutoCloseable {
             return "could not make the probe jar readable to the JVM: " + e.getMessage();
         }
         String last = null;
-        long until = System.nanoTime() + READY_WAIT_MS * 1_000_000;
-        while (System.nanoTime() < until && !closed && ProcFs.alive(pid)) {
+        // Once the JVM catches SIGQUIT its attach listener starts on request; the JDK's client
+        // waits ~10 s for it per try. A second try covers a JVM still busy starting.
+        for (int attempt = 0; attempt < 2 && !closed && ProcFs.alive(pid); attempt++) {
             try {
                 VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
                 try {
@@ -143,7 +147,7 @@ public final class JvmTargets implements AutoCloseable {
                     vm.detach();
                 }
             } catch (AttachNotSupportedException | IOException e) {
-                last = e.getMessage(); // the attach listener may not be up yet: try again
+                last = e.getMessage();
             } catch (AgentLoadException e) {
                 return "the JVM refused the probe: " + e.getMessage();
             } catch (com.sun.tools.attach.AgentInitializationException e) {

@@ -26,12 +26,17 @@ public final class LibraryTracker implements AutoCloseable {
     private final Map<TlsLibrary.FileId, Optional<TlsLibrary>> looked = new HashMap<>();
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
     private final HeldProcesses held = new HeldProcesses();
-    private final java.util.function.LongConsumer onJvm;
+    private final JvmListener onJvm;
+
+    /** Told of each process in scope found to run a JVM: {@code starting} when the kernel saw it map libjvm. */
+    @FunctionalInterface
+    public interface JvmListener {
+        void onJvm(long pid, boolean starting);
+    }
     /** For tests of the watchdog only: how long to keep a held process before looking. */
     private static final long TEST_DELAY_MS = Long.getLong("recordtls.test.gateDelayMs", 0);
 
-    /** {@code onJvm}: told of each process in scope found to run a JVM (it maps libjvm). */
-    public LibraryTracker(TlsProbes probes, java.util.function.LongConsumer onJvm) {
+    public LibraryTracker(TlsProbes probes, JvmListener onJvm) {
         this.probes = probes;
         this.onJvm = onJvm;
     }
@@ -60,7 +65,7 @@ public final class LibraryTracker implements AutoCloseable {
         for (ProcFs.Mapping m : ProcFs.executableMappings(pid)) {
             Path path = ProcFs.reachable(pid, m.path());
             if (isJvm(Path.of(m.path()))) {
-                onJvm.accept(pid);
+                onJvm.onJvm(pid, false);
                 continue;
             }
             lookAt(path);
@@ -82,7 +87,7 @@ public final class LibraryTracker implements AutoCloseable {
             Path resolved = resolve(e.pid(), path);
             if (resolved != null && !e.exec() && isJvm(linkTarget(path, resolved))) {
                 jvm = true;
-                onJvm.accept(e.pid());
+                onJvm.onJvm(e.pid(), true);
             } else if (resolved != null) {
                 lookAt(resolved);
             }

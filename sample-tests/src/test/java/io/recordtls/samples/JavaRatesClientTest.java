@@ -1,0 +1,58 @@
+package io.recordtls.samples;
+
+import io.recordtls.junit.RecordTls;
+import io.recordtls.junit.TlsRecording;
+import io.recordtls.replayer.har.RecordedExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import javax.net.ssl.SSLContext;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Java code under test in the test JVM itself: recorded through the JVM probe (JSSE), replayed
+ * with the upstream gone and the client unchanged (same URL, default trust).
+ */
+@RecordTls
+class JavaRatesClientTest {
+    static final String RATES_API = "https://localhost:18446";
+    FakeApi upstream;
+    SSLContext jvmDefault;
+
+    @BeforeEach
+    void startUpstreamWhenRecording(TlsRecording tls) throws Exception {
+        if (tls.isRecording()) {
+            upstream = FakeApi.start(18446, get(urlEqualTo("/v1/rates?from=EUR&to=CHF")).willReturn(okJson("{\"rate\":0.94}")));
+            // a real API's CA is in the JDK's trust store; the fake one's is made so for the recording
+            jvmDefault = SSLContext.getDefault();
+            SSLContext.setDefault(FakeApi.sslContext());
+        }
+    }
+
+    @AfterEach
+    void stopUpstream() {
+        if (upstream != null) {
+            SSLContext.setDefault(jvmDefault);
+            upstream.close();
+        }
+    }
+
+    @Test
+    void convertsEurosToFrancs(TlsRecording tls) throws Exception {
+        RatesClient rates = new RatesClient(RATES_API);
+
+        assertThat(rates.convert("EUR", "CHF", 100)).isEqualTo("94.00 CHF");
+
+        RecordedExchange call = tls.exchanges().getFirst();
+        assertThat(tls.exchanges()).hasSize(1);
+        assertThat(call.url().toString()).isEqualTo(RATES_API + "/v1/rates?from=EUR&to=CHF");
+        if (tls.isRecording()) {
+            assertThat(call.requestHeader("Authorization")).as("redacted in the recording").doesNotContain("s3cret");
+        }
+    }
+}
