@@ -187,6 +187,36 @@ else
   rt_log "7. containers: skipped (no Docker engine or no test image)"
 fi
 
+# --- 8. JVM clients (JSSE, through the JVM probe) ------------------------------------------------
+# The same keep-alive GET loop from a JDK client, not recorded and recorded (the recorder puts the
+# probe in JAVA_TOOL_OPTIONS): one write(2) to /dev/null per JSSE call instead of a uprobe trap.
+# Beside it, section 4's python loop under the OpenSSL uprobes. Then what the probe adds to a
+# JVM's start (premain: Byte Buddy and the retransformation of the JSSE classes).
+echo "8. JVM clients"
+N=5000
+probe=$(ls "$top"/replayer/target/lib/recordtls-jvm-probe-*.jar)
+for client in httpclient urlconnection; do
+  jd=$("$JAVA" "$here/JdkLoop.java" $client "$URL/item.json" "$work/cert.pem" $N 2>/dev/null)
+  jr=$("${RT[@]}" record -q -o "$work/jvm-$client.har" -- "$JAVA" "$here/JdkLoop.java" $client "$URL/item.json" "$work/cert.pem" $N 2>/dev/null)
+  got=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['log']['entries']))" "$work/jvm-$client.har")
+  row "per request, JDK $client, not recorded / recorded" "$jd ms / $jr ms" "+$(python3 -c "print(f'{$jr-$jd:.3f}')") ms; $got exchanges in the HAR (2000 warm-up + $N)" "java JdkLoop.java $client URL CA $N; recordtls record -- the same"
+done
+row "per request, python (OpenSSL uprobes), for comparison" "$direct ms / $recorded ms" "+$(python3 -c "print(f'{$recorded-$direct:.3f}')") ms (section 4)" "(section 4)"
+printf 'public class Hello { public static void main(String[] a) { System.out.println("hi"); } }\n' > "$work/Hello.java"
+"$(dirname "$JAVA")/javac" -d "$work/hello" "$work/Hello.java"
+start_ms() { python3 - "$@" <<'PYEOF'
+import subprocess, sys, time
+best = []
+for _ in range(7):
+    t = time.perf_counter(); subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    best.append((time.perf_counter() - t) * 1000)
+best.sort(); print(f"{best[len(best) // 2]:.0f}")
+PYEOF
+}
+s0=$(start_ms "$JAVA" -cp "$work/hello" Hello)
+s1=$(start_ms "$JAVA" -javaagent:"$probe" -cp "$work/hello" Hello)
+row "JVM start to exit (hello world), without / with the probe (premain)" "$s0 ms / $s1 ms" "+$((s1 - s0)) ms, median of 7" "java -cp . Hello; java -javaagent:recordtls-jvm-probe.jar -cp . Hello"
+
 # --- the report ----------------------------------------------------------------------------------
 out="$top/docs/benchmarks.md"
 mkdir -p "$(dirname "$out")"

@@ -500,6 +500,21 @@ FD_SYSCALL(recvfrom)
 FD_SYSCALL(sendmsg)
 FD_SYSCALL(recvmsg)
 
+/* The connection ends: its stream lengths go to user space (a lost tail shows as a gap). */
+static __always_inline void end_conn(__u32 tgid, struct rt_conn_key *key, struct rt_conn *conn)
+{
+	struct rt_close_event ev = {
+		.type = RT_EV_CLOSE,
+		.tgid = tgid,
+		.conn_id = conn->conn_id,
+		.ts = bpf_ktime_get_ns(),
+		.in_bytes = conn->in_off,
+		.out_bytes = conn->out_off,
+	};
+	bpf_map_delete_elem(&conns, key);
+	emit(&ev, sizeof(ev), 0, ev.conn_id, RT_DIR_IN, 0);
+}
+
 /* ---- the JVM probe: frames written to /dev/null --------------------------------- */
 
 #define S_IFCHR 0020000
@@ -571,16 +586,7 @@ static __always_inline void jvm_frame(int fd, __u64 buf, __u64 count)
 	if (h.op == RT_JVM_CLOSE) {
 		if (!conn)
 			return;
-		struct rt_close_event ev = {
-			.type = RT_EV_CLOSE,
-			.tgid = tgid,
-			.conn_id = conn->conn_id,
-			.ts = bpf_ktime_get_ns(),
-			.in_bytes = conn->in_off,
-			.out_bytes = conn->out_off,
-		};
-		bpf_map_delete_elem(&conns, &key);
-		emit(&ev, sizeof(ev), 0, ev.conn_id, RT_DIR_IN, 0);
+		end_conn(tgid, &key, conn);
 		return;
 	}
 	if ((h.op != RT_JVM_IN && h.op != RT_JVM_OUT) || h.len == 0)
@@ -636,16 +642,7 @@ int rtls_close(struct trace_event_raw_sys_enter *ctx)
 	struct rt_conn *conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn || conn->fd != fk.fd)
 		return 0;
-	struct rt_close_event ev = {
-		.type = RT_EV_CLOSE,
-		.tgid = tgid,
-		.conn_id = conn->conn_id,
-		.ts = bpf_ktime_get_ns(),
-		.in_bytes = conn->in_off,
-		.out_bytes = conn->out_off,
-	};
-	bpf_map_delete_elem(&conns, &key);
-	emit(&ev, sizeof(ev), 0, ev.conn_id, RT_DIR_IN, 0);
+	end_conn(tgid, &key, conn);
 	return 0;
 }
 

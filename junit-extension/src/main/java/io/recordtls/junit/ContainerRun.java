@@ -39,10 +39,10 @@ final class ContainerRun implements AutoCloseable {
     // replaying
     private final ReplaySession session;
     private final List<Origin> origins;
-    private final Path caBundle;
+    private final Path caBundle, trustStore;
 
     private ContainerRun(RecordTlsMode mode, Path classDir, AgentClient agent, String cgroupParent, String classSegment,
-                         ReplaySession session, List<Origin> origins, Path caBundle) {
+                         ReplaySession session, List<Origin> origins, Path caBundle, Path trustStore) {
         this.mode = mode;
         this.classDir = classDir;
         this.agent = agent;
@@ -51,6 +51,7 @@ final class ContainerRun implements AutoCloseable {
         this.session = session;
         this.origins = origins;
         this.caBundle = caBundle;
+        this.trustStore = trustStore;
     }
 
     /**
@@ -67,7 +68,7 @@ final class ContainerRun implements AutoCloseable {
     static ContainerRun recording(Path classDir, AgentClient agent, String classSegment) throws IOException {
         String parent = agent.containerParent(ContainerTargets.cgroupDriver());
         agent.begin(classSegment, List.of(ProcessHandle.current().pid()));
-        return new ContainerRun(RecordTlsMode.RECORD, classDir, agent, parent, classSegment, null, List.of(), null);
+        return new ContainerRun(RecordTlsMode.RECORD, classDir, agent, parent, classSegment, null, List.of(), null, null);
     }
 
     static ContainerRun replaying(List<Path> dirs, RecordTlsExtension.Settings settings) throws IOException {
@@ -83,7 +84,7 @@ final class ContainerRun implements AutoCloseable {
             session.serve(origins);
             session.load(beforeAll);
             return new ContainerRun(RecordTlsMode.REPLAY, classDir, null, null, null, session, List.copyOf(origins),
-                    session.caBundle());
+                    session.caBundle(), session.trustStore());
         } catch (IOException | RuntimeException e) {
             session.close();
             throw e;
@@ -107,7 +108,7 @@ final class ContainerRun implements AutoCloseable {
             if (mode == RecordTlsMode.RECORD) {
                 ContainerTargets.prepareForRecording(c, cgroupParent);
             } else {
-                ContainerTargets.prepareForReplay(c, caBundle, origins);
+                ContainerTargets.prepareForReplay(c, caBundle, trustStore, origins);
             }
         }
     }

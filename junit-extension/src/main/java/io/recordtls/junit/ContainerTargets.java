@@ -25,6 +25,11 @@ final class ContainerTargets {
     static final String CONTAINER_ANNOTATION = "org.testcontainers.junit.jupiter.Container";
     /** Where the replay's CA bundle is copied inside a container. */
     static final String CA_BUNDLE_IN_CONTAINER = "/etc/recordtls/replay-ca-bundle.pem";
+    /** The same CAs as a trust store for JVMs, named in JAVA_TOOL_OPTIONS. */
+    static final String TRUST_STORE_IN_CONTAINER = "/etc/recordtls/replay-truststore.p12";
+    /** Where the JVM probe's jar is copied inside a container, named in JAVA_TOOL_OPTIONS. */
+    static final String JVM_PROBE_IN_CONTAINER = "/opt/recordtls/recordtls-jvm-probe.jar";
+    static final String JAVA_TOOL_OPTIONS = "JAVA_TOOL_OPTIONS";
 
     private ContainerTargets() {}
 
@@ -77,15 +82,28 @@ final class ContainerTargets {
     static void prepareForRecording(GenericContainer<?> c, String cgroupParent) {
         requireNotStarted(c, "recorded from its start");
         c.withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withCgroupParent(cgroupParent));
+        // A JVM in the container loads the JVM probe from its first instruction (others ignore
+        // the variable). Without the jar here, the recorder attaches it once the JVM runs.
+        io.recordtls.recorder.jvm.JvmProbeJar.find().ifPresent(jar -> {
+            c.withCopyFileToContainer(MountableFile.forHostPath(jar, 0644), JVM_PROBE_IN_CONTAINER);
+            appendJavaToolOptions(c, "-javaagent:" + JVM_PROBE_IN_CONTAINER);
+        });
+    }
+
+    /** After what the container's configuration already has (JAVA_TOOL_OPTIONS's last -D wins). */
+    private static void appendJavaToolOptions(GenericContainer<?> c, String options) {
+        String existing = c.getEnvMap().get(JAVA_TOOL_OPTIONS);
+        c.withEnv(JAVA_TOOL_OPTIONS, existing == null || existing.isBlank() ? options : existing + " " + options);
     }
 
     /**
      * Replaying: the container reaches the replay servers under the recorded names and ports
      * (host entries to this machine) and trusts their CA (a bundle copied in, named by the
-     * variables OpenSSL, curl, Python requests and Node read); its image and the rest of its
-     * configuration stay as they were when recording.
+     * variables OpenSSL, curl, Python requests and Node read; a trust store named in
+     * JAVA_TOOL_OPTIONS for JVMs); its image and the rest of its configuration stay as they
+     * were when recording.
      */
-    static void prepareForReplay(GenericContainer<?> c, Path caBundle, Collection<Origin> origins) {
+    static void prepareForReplay(GenericContainer<?> c, Path caBundle, Path trustStore, Collection<Origin> origins) {
         requireNotStarted(c, "pointed at the replay");
         String address = addressOfThisMachineFor(c);
         for (Origin o : origins) {
@@ -97,6 +115,10 @@ final class ContainerTargets {
         for (Map.Entry<String, String> e : TrustEnvironment.variables(CA_BUNDLE_IN_CONTAINER).entrySet()) {
             c.withEnv(e.getKey(), e.getValue());
         }
+        // JVMs read none of those: a trust store, after any the configuration names
+        c.withCopyFileToContainer(MountableFile.forHostPath(trustStore, 0644), TRUST_STORE_IN_CONTAINER);
+        appendJavaToolOptions(c, "-Djavax.net.ssl.trustStore=" + TRUST_STORE_IN_CONTAINER + " -Djavax.net.ssl.trustStoreType=PKCS12"
+                + " -Djavax.net.ssl.trustStorePassword=" + ReplaySession.TRUST_STORE_PASSWORD);
     }
 
     /**

@@ -75,8 +75,17 @@ final class InProcessReplay implements AutoCloseable {
         return tunnel.takeRefused();
     }
 
-    /** The system's trusted CAs (the JDK's default trust manager) and {@code cas}. */
+    /** An SSLContext trusting the system's CAs (the JDK's default trust manager) and {@code cas}. */
     static SSLContext trusting(List<Path> cas) throws IOException, GeneralSecurityException {
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trustStore(cas));
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    /** The system's trusted CAs and {@code cas} (PEM files), in one key store. */
+    static KeyStore trustStore(List<Path> cas) throws IOException, GeneralSecurityException {
         TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         system.init((KeyStore) null);
         KeyStore store = KeyStore.getInstance("PKCS12");
@@ -95,11 +104,7 @@ final class InProcessReplay implements AutoCloseable {
                 store.setCertificateEntry("replay-" + i++, x509.generateCertificate(in));
             }
         }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(store);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
+        return store;
     }
 
     @Override

@@ -29,7 +29,7 @@ final class RecorderImage {
     static final String BASE_PROPERTY = "recordtls.recorderBaseImage";
     static final String BASE_ENVIRONMENT = "RECORDTLS_RECORDER_BASE_IMAGE";
     /** Modules the recorder and its libraries use (FFM is in java.base). */
-    private static final String MODULES = "java.base,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,java.desktop,jdk.unsupported,jdk.crypto.ec";
+    private static final String MODULES = "java.base,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,java.desktop,jdk.unsupported,jdk.crypto.ec,jdk.attach";
 
     /** The recorder's command line, started in the container (the agent is one of its commands). */
     static final String AGENT_MAIN = "io.recordtls.cli.RecordTlsCli";

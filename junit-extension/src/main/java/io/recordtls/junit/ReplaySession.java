@@ -35,6 +35,8 @@ final class ReplaySession implements AutoCloseable {
     private final Map<Origin, ReplayServer> servers = new LinkedHashMap<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
     private Path bundle;
+    private Path trustStore;
+    static final String TRUST_STORE_PASSWORD = "recordtls";
 
     ReplaySession(StubOptions stubOptions) throws IOException {
         this(stubOptions, false);
@@ -97,7 +99,8 @@ final class ReplaySession implements AutoCloseable {
             throw e;
         }
         servers.put(origin, s);
-        bundle = null; // a new CA: the bundle is rebuilt
+        bundle = null; // a new CA: the bundle and the trust store are rebuilt
+        trustStore = null;
         return s;
     }
 
@@ -131,6 +134,20 @@ final class ReplaySession implements AutoCloseable {
             bundle = b;
         }
         return bundle;
+    }
+
+    /** The system's CAs and the replay servers', as a PKCS#12 trust store (for JVMs in containers). */
+    synchronized Path trustStore() throws IOException {
+        if (trustStore == null) {
+            Path t = dir.resolve("truststore-" + servers.size() + ".p12");
+            try (var out = Files.newOutputStream(t)) {
+                InProcessReplay.trustStore(caCertificates()).store(out, TRUST_STORE_PASSWORD.toCharArray());
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IOException("write the replay's trust store", e);
+            }
+            trustStore = t;
+        }
+        return trustStore;
     }
 
     Map<String, String> environment() throws IOException {

@@ -71,7 +71,7 @@ public final class Recorder implements AutoCloseable {
         long maxCapture = Math.min(Integer.MAX_VALUE, options.maxBody() + (64 << 10));
         this.probes = TlsProbes.load(new TlsProbes.Config(maxCapture, options.ringBufferBytes(),
                 Math.max(64 << 10, options.ringBufferBytes() / 4), true));
-        this.jvms = new JvmTargets(JvmProbeJar.find(), "", this::jvmProbeLoaded);
+        this.jvms = new JvmTargets(JvmProbeJar.find(), "", this::jvmProbeLoaded, this::announceJvmProbe);
         try {
             this.libraries = new LibraryTracker(probes, jvms::onJvm);
         } catch (RuntimeException e) {
@@ -107,6 +107,11 @@ public final class Recorder implements AutoCloseable {
 
     private boolean jvmProbeLoaded(int pid) {
         return pipeline != null && pipeline.jvmProbeLoaded(pid);
+    }
+
+    /** A probe that said hello before this recording listened (a JVM started with it). */
+    private void announceJvmProbe(long pid, String how) {
+        pipeline.submit(new CaptureEvent.JvmHello((int) pid, System.nanoTime(), how));
     }
 
     private void onEvent(CaptureEvent e) {

@@ -29,7 +29,9 @@ import java.util.Map;
  */
 final class FakeApi implements AutoCloseable {
     /** Names the containerized services use for their upstreams (host entries to 127.0.0.1). */
-    static final List<String> NAMES = List.of("localhost", "quotes.upstream.test", "weather.upstream.test");
+    static final List<String> NAMES = List.of("localhost", "quotes.upstream.test", "weather.upstream.test", "rates.upstream.test");
+    /** The password of {@link #trustStore()}. */
+    static final String TRUST_STORE_PASSWORD = "changeit";
     private static ReplayCertificates certificates;
 
     private final WireMockServer server;
@@ -54,16 +56,35 @@ final class FakeApi implements AutoCloseable {
 
     /** An SSLContext trusting the fake APIs' CA (for Java clients in the test JVM). */
     static SSLContext sslContext() throws Exception {
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trustKeyStore());
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    private static KeyStore trustKeyStore() throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         try (InputStream in = Files.newInputStream(certificates().caPem())) {
             trust.setCertificateEntry("fake-api", CertificateFactory.getInstance("X.509").generateCertificate(in));
         }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
+        return trust;
+    }
+
+    /** The fake APIs' CA as a PKCS#12 trust store (for a JVM in a container: javax.net.ssl.trustStore). */
+    static synchronized Path trustStore() {
+        try {
+            Path p = certificates().caPem().resolveSibling("fake-api-truststore.p12");
+            if (!Files.exists(p)) {
+                try (var out = Files.newOutputStream(p)) {
+                    trustKeyStore().store(out, TRUST_STORE_PASSWORD.toCharArray());
+                }
+            }
+            return p;
+        } catch (Exception e) {
+            throw new IllegalStateException("write the fake APIs' trust store", e);
+        }
     }
 
     static FakeApi start(int port, MappingBuilder... stubs) throws IOException {

@@ -41,16 +41,22 @@ public final class JvmTargets implements AutoCloseable {
     private final Optional<Path> jar;
     private final String agentArgs;
     private final IntPredicate helloSeen;
+    private final java.util.function.BiConsumer<Long, String> announce;
     private final Set<Long> handled = ConcurrentHashMap.newKeySet();
     private final Map<Long, String> problems = new ConcurrentHashMap<>();
     private final List<Path> copies = Collections.synchronizedList(new ArrayList<>());
     private final Map<Long, Thread> workers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    public JvmTargets(Optional<Path> jar, String agentArgs, IntPredicate helloSeen) {
+    /**
+     * {@code helloSeen}: has the probe in this process said hello? {@code announce}: reports a
+     * probe that said hello before the recording listened (a JVM started with it).
+     */
+    public JvmTargets(Optional<Path> jar, String agentArgs, IntPredicate helloSeen, java.util.function.BiConsumer<Long, String> announce) {
         this.jar = jar;
         this.agentArgs = agentArgs;
         this.helloSeen = helloSeen;
+        this.announce = announce;
     }
 
     public Optional<Path> jar() {
@@ -76,9 +82,16 @@ public final class JvmTargets implements AutoCloseable {
                 return;
             }
             // A JVM starting with the probe in its options says hello by itself. One that runs
-            // already said it before we listened: the attach below makes it say it again.
-            if (starting && loadsProbeItself(pid) && waitForHello(pid, PREMAIN_WAIT_MS)) {
-                return;
+            // already with it said hello before we listened; attaching again would only make a
+            // JDK 21+ print its warning about a dynamically loaded agent.
+            if (loadsProbeItself(pid)) {
+                if (!starting) {
+                    announce.accept(pid, "loaded by premain (-javaagent given at the JVM's start)");
+                    return;
+                }
+                if (waitForHello(pid, PREMAIN_WAIT_MS)) {
+                    return;
+                }
             }
             String why = attach(pid);
             if (why != null) {
@@ -88,7 +101,7 @@ public final class JvmTargets implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) { // LinkageError: a runtime without jdk.attach
             problem(pid, "bring the JVM probe in: " + e);
         }
     }

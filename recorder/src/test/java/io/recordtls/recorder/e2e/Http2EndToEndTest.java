@@ -8,9 +8,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class Http2EndToEndTest extends EndToEndTestBase {
     static final String JSON = "{\"service\":\"h2\",\"items\":[1,2,3],\"ok\":true}";
     static DemoHttpsServer tls; // only for its certificate
-    static Process h2server;
+    static H2TestServer h2server;
     static String base;
     static String ca;
 
@@ -43,28 +40,14 @@ class Http2EndToEndTest extends EndToEndTestBase {
     static void startServer() throws Exception {
         tls = DemoHttpsServer.start();
         ca = tls.caCertificate().toString();
-        Path script = Files.createTempFile("h2server", ".js");
-        try (InputStream in = Http2EndToEndTest.class.getResourceAsStream("/h2server.js")) {
-            Files.write(script, in.readAllBytes());
-        }
-        Path portFile = Files.createTempFile("h2server", ".port");
-        Files.delete(portFile);
-        h2server = new ProcessBuilder("node", script.toString(), tls.keyStore().toString(), DemoHttpsServer.KEYSTORE_PASSWORD,
-                portFile.toString()).inheritIO().start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(portFile) || Files.size(portFile) == 0) {
-            if (System.nanoTime() > deadline || !h2server.isAlive()) {
-                throw new IllegalStateException("the HTTP/2 test server did not start");
-            }
-            Thread.sleep(50);
-        }
-        base = "https://localhost:" + Files.readString(portFile).trim();
+        h2server = H2TestServer.start(tls);
+        base = h2server.base;
     }
 
     @AfterAll
     static void stopServer() {
         if (h2server != null) {
-            h2server.destroyForcibly();
+            h2server.close();
         }
         if (tls != null) {
             tls.close();

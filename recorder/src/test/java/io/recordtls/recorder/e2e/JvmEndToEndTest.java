@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class JvmEndToEndTest extends EndToEndTestBase {
     static final Path JDK17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
     static DemoHttpsServer server;
-    static Process h2server;
+    static H2TestServer h2server;
     static String h2base;
     static Path client;
 
@@ -43,28 +43,14 @@ class JvmEndToEndTest extends EndToEndTestBase {
         try (InputStream in = JvmEndToEndTest.class.getResourceAsStream("/jvm/JdkTlsClient.java")) {
             Files.write(client, in.readAllBytes());
         }
-        Path script = Files.createTempFile("h2server", ".js");
-        try (InputStream in = JvmEndToEndTest.class.getResourceAsStream("/h2server.js")) {
-            Files.write(script, in.readAllBytes());
-        }
-        Path portFile = Files.createTempFile("h2server", ".port");
-        Files.delete(portFile);
-        h2server = new ProcessBuilder("node", script.toString(), server.keyStore().toString(), DemoHttpsServer.KEYSTORE_PASSWORD,
-                portFile.toString()).inheritIO().start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(portFile) || Files.size(portFile) == 0) {
-            if (System.nanoTime() > deadline || !h2server.isAlive()) {
-                throw new IllegalStateException("the HTTP/2 test server did not start");
-            }
-            Thread.sleep(50);
-        }
-        h2base = "https://localhost:" + Files.readString(portFile).trim();
+        h2server = H2TestServer.start(server);
+        h2base = h2server.base;
     }
 
     @AfterAll
     static void stop() {
         if (h2server != null) {
-            h2server.destroyForcibly();
+            h2server.close();
         }
         if (server != null) {
             server.close();
