@@ -7,7 +7,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import io.recordtls.recorder.e2e.clients.LibraryClients;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -89,7 +92,7 @@ class JvmEndToEndTest extends EndToEndTestBase {
         for (int i = 0; i < upload.length; i++) {
             upload[i] = (byte) (i % 251);
         }
-        assertThat(java.util.Base64.getDecoder().decode(entries.get(2).at("/request/postData/text").asText()))
+        assertThat(Base64.getDecoder().decode(entries.get(2).at("/request/postData/text").asText()))
                 .as("the uploaded body, byte-exact").isEqualTo(upload);
         assertThat(responseBytes(entries.get(2))).isEqualTo(upload);
         assertThat(rec.summary().lossless()).isTrue();
@@ -116,6 +119,28 @@ class JvmEndToEndTest extends EndToEndTestBase {
     void httpsUrlConnectionOverSslSocketIsRecordedByteExact(String java) throws IOException {
         Recording rec = recordClient(java, "urlconnection", server.caCertificate().toString(), server.baseUrl());
         assertJsonBytesAndEcho(rec, server.baseUrl(), "HTTP/1.1");
+    }
+
+    /** HTTP libraries from Maven Central on JSSE: OkHttp and Apache classic on SSLSocket, Apache async and Netty on SSLEngine. */
+    @ParameterizedTest
+    @ValueSource(strings = {"okhttp", "apache-classic", "apache-async", "netty"})
+    void javaHttpLibrariesOnJsseAreRecordedByteExact(String library) throws IOException {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Recording rec = record(java, "-cp", System.getProperty("java.class.path"), LibraryClients.class.getName(), library,
+                server.caCertificate().toString(), server.baseUrl());
+        List<JsonNode> entries = rec.entries();
+        assertThat(entries).extracting(e -> e.at("/request/method").asText() + " " + e.at("/request/url").asText())
+                .as(rec.text()).containsExactly("GET " + server.baseUrl() + "/json", "POST " + server.baseUrl() + "/echo");
+        assertThat(entries).allSatisfy(e -> {
+            assertThat(e.at("/_tlsLibrary").asText()).isEqualTo("JSSE");
+            assertThat(e.at("/response/status").asInt()).isEqualTo(200);
+            assertThat(e.has("_incomplete")).isFalse();
+        });
+        assertThat(entries.get(0).at("/response/content/text").asText()).isEqualTo(DemoHttpsServer.JSON);
+        assertThat(Base64.getDecoder().decode(entries.get(1).at("/request/postData/text").asText()))
+                .isEqualTo(LibraryClients.upload());
+        assertThat(responseBytes(entries.get(1))).isEqualTo(LibraryClients.upload());
+        assertThat(rec.summary().lossless()).isTrue();
     }
 
     @Test
