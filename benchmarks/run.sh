@@ -197,9 +197,11 @@ N=5000
 probe=$(ls "$top"/replayer/target/lib/recordtls-jvm-probe-*.jar)
 for client in httpclient urlconnection; do
   jd=$("$JAVA" "$here/JdkLoop.java" $client "$URL/item.json" "$work/cert.pem" $N 2>/dev/null)
+  # the probe loaded and writing its frames, with no recorder reading them: what the probe costs the JVM itself
+  jp=$("$JAVA" -javaagent:"$probe" "$here/JdkLoop.java" $client "$URL/item.json" "$work/cert.pem" $N 2>/dev/null)
   jr=$("${RT[@]}" record -q -o "$work/jvm-$client.har" -- "$JAVA" "$here/JdkLoop.java" $client "$URL/item.json" "$work/cert.pem" $N 2>/dev/null)
   got=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['log']['entries']))" "$work/jvm-$client.har")
-  row "per request, JDK $client, not recorded / recorded" "$jd ms / $jr ms" "+$(python3 -c "print(f'{$jr-$jd:.3f}')") ms; $got exchanges in the HAR (2000 warm-up + $N)" "java JdkLoop.java $client URL CA $N; recordtls record -- the same"
+  row "per request, JDK $client: not recorded / probe only / recorded" "$jd ms / $jp ms / $jr ms" "probe +$(python3 -c "print(f'{$jp-$jd:.3f}')") ms, recorded +$(python3 -c "print(f'{$jr-$jd:.3f}')") ms; $got exchanges in the HAR (2000 warm-up + $N)" "java [-javaagent:recordtls-jvm-probe.jar] JdkLoop.java $client URL CA $N; recordtls record -- the same"
 done
 row "per request, python (OpenSSL uprobes), for comparison" "$direct ms / $recorded ms" "+$(python3 -c "print(f'{$recorded-$direct:.3f}')") ms (section 4)" "(section 4)"
 printf 'public class Hello { public static void main(String[] a) { System.out.println("hi"); } }\n' > "$work/Hello.java"

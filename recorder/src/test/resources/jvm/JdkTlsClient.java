@@ -3,6 +3,8 @@
 //   JdkTlsClient httpclient h1|h2 CA BASE   GET /json, GET /bytes (1 MiB), POST /echo (300 kB)
 //   JdkTlsClient urlconnection CA BASE      the same through HttpsURLConnection (SSLSocket)
 //   JdkTlsClient loop CA URL COUNT PAUSE_MS one GET per pause, printing "ready" first
+//   JdkTlsClient spawn CA BASE              prints "ready", waits for a line, then runs "JdkTlsClient
+//                                           httpclient h1 CA BASE" in a new JVM (-Drecordtls.test.client: this file)
 import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.InputStream;
@@ -53,6 +55,14 @@ public class JdkTlsClient {
                 Thread.sleep(Long.parseLong(a[4]));
                 client.send(HttpRequest.newBuilder(URI.create(base + "?i=" + i)).build(), HttpResponse.BodyHandlers.ofByteArray());
             }
+        } else if (mode.equals("spawn")) {
+            System.out.println("ready");
+            System.out.flush();
+            new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+            String java = ProcessHandle.current().info().command().orElseThrow();
+            Process child = new ProcessBuilder(java, System.getProperty("recordtls.test.client"), "httpclient", "h1", a[1], base)
+                    .inheritIO().start();
+            System.exit(child.waitFor());
         } else {
             throw new IllegalArgumentException("mode " + mode);
         }

@@ -1,76 +1,89 @@
 package io.recordtls.jvmprobe;
 
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.description.method.MethodDescription;
-import net.bytebuddy.dynamic.ClassFileLocator;
-import net.bytebuddy.matcher.ElementMatcher;
-import net.bytebuddy.utility.JavaModule;
-
 import java.io.File;
 import java.io.IOException;
+import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
-import java.nio.ByteBuffer;
-
-import static net.bytebuddy.matcher.ElementMatchers.isPublic;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.none;
-import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import java.lang.instrument.UnmodifiableClassException;
+import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
- * Weaves the advice into JSSE's application-data path. Retransformation only: no field or
- * method is added, so classes already loaded (an attach into a running JVM) are covered like
- * classes loaded later.
+ * Sets the probe up and registers a transformer that weaves the advice into the few JDK
+ * classes it instruments. The transformer looks at class names only; Byte Buddy ({@link Weaver})
+ * is loaded when one of those classes loads, so a JVM that never uses TLS or starts a process
+ * (most of a build's JVMs) pays almost nothing for the probe. Classes already loaded (an attach
+ * into a running JVM) are retransformed; no field or method is ever added.
  */
 final class Installer {
-    static final String SOCKET = "sun.security.ssl.SSLSocketImpl";
-    static final String ENGINE = "sun.security.ssl.SSLEngineImpl";
+    static final String SOCKET = "sun/security/ssl/SSLSocketImpl";
+    static final String ENGINE = "sun/security/ssl/SSLEngineImpl";
+    /**
+     * The classes instrumented, as the JVM names them to a transformer ({@link Weaver} has what
+     * is woven into each). Here, not in Weaver: the transformer must not load a class to decide.
+     */
+    static final Set<String> TARGETS = Set.of(SOCKET + "$AppInputStream", SOCKET + "$AppOutputStream", SOCKET, ENGINE,
+            "java/lang/ProcessBuilder");
 
     private Installer() {}
 
     static void install(Instrumentation inst, File jar, String how, String args) throws IOException, ReflectiveOperationException {
-        // No sun.misc.Unsafe in the user's JVM (JDK 24+ warns of every use): Byte Buddy's
-        // class injection is not needed for inlined advice. (The name is relocated with Byte Buddy.)
+        // No sun.misc.Unsafe in the user's JVM (JDK 24+ warns of every use): Byte Buddy's class
+        // injection is not needed for inlined advice. (The name is relocated with Byte Buddy.)
         System.setProperty("net.bytebuddy.safe", "true");
         JsseTap.configure(args);
+        System.setProperty(JvmProbe.JAR_PROPERTY, jar.getAbsolutePath());
         FrameSink.open();
         JsseTap.publish();
 
-        ClassFileLocator ours = ClassFileLocator.ForJarFile.of(jar); // the advice's byte code
-        new AgentBuilder.Default()
-                .disableClassFormatChanges()
-                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
-                .with(AgentBuilder.TypeStrategy.Default.DECORATE)
-                .with(new AgentBuilder.Listener.Adapter() {
-                    @Override
-                    public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable t) {
-                        System.err.println("recordtls: the JVM probe could not instrument " + typeName + ": " + t);
-                    }
-                })
-                .ignore(none())
-                .type(named(SOCKET + "$AppInputStream"))
-                .transform(advice(ours, SocketAdvice.Read.class, named("read").and(takesArguments(byte[].class, int.class, int.class))))
-                .type(named(SOCKET + "$AppOutputStream"))
-                .transform(advice(ours, SocketAdvice.Write.class, named("write").and(takesArguments(byte[].class, int.class, int.class))))
-                .type(named(SOCKET))
-                .transform(advice(ours, SocketAdvice.Close.class, named("close").and(takesArguments(0))))
-                .type(named(ENGINE))
-                .transform(advice(ours, EngineAdvice.Wrap.class, named("wrap").and(isPublic()).and(takesArguments(6))
-                        .and(takesArgument(0, ByteBuffer[].class)).and(takesArgument(3, ByteBuffer[].class))))
-                .transform(advice(ours, EngineAdvice.Unwrap.class, named("unwrap").and(isPublic()).and(takesArguments(6))
-                        .and(takesArgument(0, ByteBuffer[].class)).and(takesArgument(3, ByteBuffer[].class))))
-                .transform(advice(ours, EngineAdvice.Close.class, named("closeOutbound").and(takesArguments(0))))
-                .installOn(inst);
+        inst.addTransformer(new NameFilter(jar), true);
+        List<Class<?>> loaded = new ArrayList<>();
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            if (TARGETS.contains(c.getName().replace('.', '/'))) {
+                loaded.add(c);
+            }
+        }
+        if (!loaded.isEmpty()) {
+            try {
+                inst.retransformClasses(loaded.toArray(new Class<?>[0]));
+            } catch (UnmodifiableClassException e) {
+                System.err.println("recordtls: the JVM probe could not instrument " + loaded + ": " + e);
+            }
+        }
 
         System.setProperty(JvmProbe.LOADED_PROPERTY, how);
         FrameSink.hello(JvmProbe.helloText(how));
     }
 
-    private static AgentBuilder.Transformer advice(ClassFileLocator locator, Class<?> advice,
-                                                   ElementMatcher<? super MethodDescription> where) {
-        return new AgentBuilder.Transformer.ForAdvice()
-                .include(locator)
-                .advice(where, advice.getName());
+    /** Passes the instrumented classes to the weaver, by name; every other class untouched. */
+    private static final class NameFilter implements ClassFileTransformer {
+        private final File jar;
+        private Weaver weaver;
+
+        NameFilter(File jar) {
+            this.jar = jar;
+        }
+
+        @Override
+        public byte[] transform(ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain, byte[] bytes) {
+            if (name == null || !TARGETS.contains(name)) {
+                return null;
+            }
+            try {
+                return weaver().weave(loader, name.replace('/', '.'), bytes);
+            } catch (Throwable t) {
+                System.err.println("recordtls: the JVM probe could not instrument " + name + ": " + t);
+                return null;
+            }
+        }
+
+        private synchronized Weaver weaver() throws IOException {
+            if (weaver == null) {
+                weaver = new Weaver(jar);
+            }
+            return weaver;
+        }
     }
 }

@@ -11,6 +11,8 @@ import java.net.URISyntaxException;
 public final class JvmProbe {
     /** Set once the probe is installed in this JVM, to how it got here ("premain" or "agentmain"). */
     public static final String LOADED_PROPERTY = "io.recordtls.jvmprobe.loaded";
+    /** The probe's jar, for the processes this JVM starts ({@link ProcessAdvice}). */
+    static final String JAR_PROPERTY = "io.recordtls.jvmprobe.jar";
 
     private JvmProbe() {}
 

@@ -96,7 +96,7 @@ class JvmEndToEndTest extends EndToEndTestBase {
                 .as("the uploaded body, byte-exact").isEqualTo(upload);
         assertThat(responseBytes(entries.get(2))).isEqualTo(upload);
         assertThat(rec.summary().lossless()).isTrue();
-        assertThat(rec.log().at("/jvmProbes/0/probe").asText()).startsWith("loaded by premain");
+        assertThat(rec.log().path("jvmProbes").toString()).contains("loaded by premain");
         assertThat(rec.log().has("notes")).as("nothing unsaid: %s", rec.log().path("notes")).isFalse();
     }
 
@@ -169,6 +169,36 @@ class JvmEndToEndTest extends EndToEndTestBase {
             assertThat(rec.log().at("/jvmProbes/0/probe").asText()).startsWith("loaded by agentmain");
         } finally {
             jvm.destroyForcibly();
+        }
+    }
+
+    /**
+     * A JVM a recorded JVM starts (a service a test starts) has the probe from its first
+     * instruction: the parent's probe puts it in the child's JAVA_TOOL_OPTIONS.
+     */
+    @Test
+    void aJvmStartedByARecordedJvmIsRecordedFromItsFirstRequest() throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process parent = new ProcessBuilder(java, "-Drecordtls.test.client=" + client, client.toString(), "spawn",
+                server.caCertificate().toString(), server.baseUrl()).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("ready");
+            Recording rec = record(RecorderOptions.defaults(), r -> {
+                r.addProcess(parent.pid()); // the parent gets the probe by attach
+                try {
+                    parent.getOutputStream().write('\n');
+                    parent.getOutputStream().flush();
+                    assertThat(parent.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                    assertThat(parent.exitValue()).as("the child JVM's exit status").isZero();
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertJsonBytesAndEcho(rec, server.baseUrl(), "HTTP/1.1");
+            assertThat(rec.log().path("jvmProbes").toString()).contains("loaded by agentmain"); // the parent's
+        } finally {
+            parent.destroyForcibly();
         }
     }
 
