@@ -168,6 +168,9 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
     @Override
     public void beforeAll(ExtensionContext ctx) throws Exception {
         Class<?> testClass = ctx.getRequiredTestClass();
+        if (mayReplay(ctx)) {
+            jvmRouting(ctx); // before any Spring context (or other client) of the class is built
+        }
         if (!ContainerTargets.available() || !ContainerTargets.declaredIn(testClass)) {
             return;
         }
@@ -186,6 +189,43 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
                 : ContainerRun.replaying(dirs, s);
         ctx.getStore(NS).put(ContainerRun.class, new Closeable<>(run));
         run.prepare(ContainerTargets.of(testClass, null));
+    }
+
+    /** Will any test of this class replay? REPLAY, or AUTO with recordings in the class's folder. */
+    private boolean mayReplay(ExtensionContext classCtx) throws IOException {
+        RecordTlsMode mode;
+        try {
+            mode = configuredMode(settings(classCtx).mode());
+        } catch (ExtensionConfigurationException misuse) {
+            return false; // each test says what is wrong
+        }
+        if (mode != RecordTlsMode.AUTO) {
+            return mode == RecordTlsMode.REPLAY;
+        }
+        Path dir = classDir(settings(classCtx), classCtx);
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var files = Files.list(dir)) {
+            return files.anyMatch(f -> f.toString().endsWith(".har"));
+        }
+    }
+
+    /**
+     * The JVM-wide routing and trust for Java code in this JVM, the JVM's defaults from now until
+     * the class (whose store holds it) ends.
+     */
+    private static JvmReplayRouting jvmRouting(ExtensionContext classCtx) throws IOException {
+        JvmReplayRouting routing = JvmReplayRouting.get();
+        classCtx.getStore(NS).getOrComputeIfAbsent(JvmReplayRouting.class, k -> {
+            try {
+                routing.install();
+            } catch (IOException e) {
+                throw new UncheckedIOException("make the replay the JVM's default routing and trust", e);
+            }
+            return new Closeable<AutoCloseable>(routing::uninstall);
+        });
+        return routing;
     }
 
     /** The @Nested classes inside a test class, at any depth: their tests run in its containers. */
@@ -253,9 +293,9 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
                 requireAllMatched(session.unmatched(), classDir(s, ctx).resolve(ContainerRun.BEFORE_ALL) + " (or the previous test's recording)");
             }
             session.load(recorded);
-            InProcessReplay inProcess = new InProcessReplay(session);
-            inProcess.trustReplay();
-            store.put(TestRecording.class, new TestRecording.Replay(har, session, containers == null, inProcess));
+            JvmReplayRouting routing = jvmRouting(ctx.getParent().orElse(ctx));
+            routing.activate(session);
+            store.put(TestRecording.class, new TestRecording.Replay(har, session, containers == null, routing));
         }
     }
 
@@ -269,8 +309,7 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
             requireNoDrops(result, r.harFile(), "while this test ran");
         } else if (rec instanceof TestRecording.Replay r) {
             try {
-                r.inProcess().close();
-                requireNothingRefused(r.inProcess().takeRefused(), r.harFile());
+                requireNothingRefused(r.routing().deactivate(), r.harFile());
                 requireAllMatched(r.session().unmatched(), r.harFile().toString());
                 if (s.failOnUnusedRecordings()) {
                     var unused = r.session().unused();

@@ -141,7 +141,7 @@ final class ReplaySession implements AutoCloseable {
         if (trustStore == null) {
             Path t = dir.resolve("truststore-" + servers.size() + ".p12");
             try (var out = Files.newOutputStream(t)) {
-                InProcessReplay.trustStore(caCertificates()).store(out, TRUST_STORE_PASSWORD.toCharArray());
+                JvmReplayRouting.trustStore(caCertificates()).store(out, TRUST_STORE_PASSWORD.toCharArray());
             } catch (java.security.GeneralSecurityException e) {
                 throw new IOException("write the replay's trust store", e);
             }

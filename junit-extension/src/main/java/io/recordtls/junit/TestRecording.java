@@ -82,12 +82,12 @@ sealed interface TestRecording extends TlsRecording {
 
     /**
      * {@code ownsSession}: false when the session belongs to the class (its containers outlive
-     * the test). {@code inProcess}: the JVM-wide trust and routing for Java code in this JVM.
+     * the test). {@code routing}: the JVM-wide trust and routing for Java code in this JVM.
      */
-    record Replay(Path harFile, ReplaySession session, boolean ownsSession, InProcessReplay inProcess) implements TestRecording {
+    record Replay(Path harFile, ReplaySession session, boolean ownsSession, JvmReplayRouting routing) implements TestRecording {
         @Override
         public SSLContext sslContext() {
-            return inProcess.sslContext();
+            return routing.sslContext();
         }
 
         @Override

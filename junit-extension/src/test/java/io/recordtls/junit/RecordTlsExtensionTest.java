@@ -98,6 +98,31 @@ class RecordTlsExtensionTest {
         }
     }
 
+    /** A client built once for the class, before any test (as a Spring context builds its clients). */
+    static class BuildsItsClientOnceForTheClass {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings).build();
+        static HttpClient client;
+        static final java.util.List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @BeforeAll
+        static void buildTheClient() {
+            client = HttpClient.newHttpClient();
+        }
+
+        @Test
+        void first() throws Exception {
+            bodies.add(client.send(HttpRequest.newBuilder(URI.create("https://rates.api.example/v1/rate?from=EUR")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+        }
+
+        @Test
+        void second() throws Exception {
+            bodies.add(client.send(HttpRequest.newBuilder(URI.create("https://rates.api.example/v1/rate?from=USD")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+        }
+    }
+
     /** A service that tolerates a failing call (logs it, goes on): the test must fail all the same. */
     static class CallsAHostNothingWasRecordedFor {
         @RegisterExtension
@@ -174,6 +199,14 @@ class RecordTlsExtensionTest {
         assertThat(lastBody.get()).isEqualTo("200 0.94");
         assertThat(javax.net.ssl.SSLContext.getDefault()).as("the JVM's trust is put back").isSameAs(before);
         assertThat(java.net.ProxySelector.getDefault()).isSameAs(selectorBefore);
+    }
+
+    @Test
+    void aClientBuiltBeforeTheTestsReachesEachTestsReplay() throws Exception {
+        har("BuildsItsClientOnceForTheClass", "first", get("https://rates.api.example/v1/rate?from=EUR", 200, "0.94"));
+        har("BuildsItsClientOnceForTheClass", "second", get("https://rates.api.example/v1/rate?from=USD", 200, "0.87"));
+        run(BuildsItsClientOnceForTheClass.class).assertStatistics(s -> s.succeeded(2).failed(0));
+        assertThat(BuildsItsClientOnceForTheClass.bodies).containsExactlyInAnyOrder("0.94", "0.87");
     }
 
     @Test

@@ -1,0 +1,240 @@
+package io.recordtls.junit;
+
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * How Java code in the test JVM reaches the replay with no change to that code. While a class
+ * that replays runs, the JVM's default {@link ProxySelector}, {@link SSLContext} and
+ * HttpsURLConnection factory are this class's; while one of its tests replays, they are active:
+ * trust is the system's CAs plus the replay's, and HTTPS for recorded origins and for any host
+ * off this machine goes through the {@link ReplayTunnel} (recorded origins reach their replay
+ * server, anything else is refused and fails the test: replaying never reaches the network).
+ * Between tests they act as the JVM's own would (system trust, the previous proxy selector).
+ *
+ * <p>One instance for the JVM, installed in a class's beforeAll: clients built then or later (a
+ * Spring context, cached across classes, a static HttpClient) keep working through it, test after
+ * test. After the class the JVM's previous defaults are put back; clients that captured these
+ * objects still see them, inactive.
+ */
+final class JvmReplayRouting {
+    private static JvmReplayRouting instance;
+
+    private final ReplayTunnel tunnel;
+    private final ReplayTrust trust = new ReplayTrust();
+    private final SSLContext context;
+    private final Selector selector;
+    private volatile ReplaySession active;
+    private ProxySelector previousSelector;
+    private SSLContext previousContext;
+    private SSLSocketFactory previousFactory;
+    private int installed;
+
+    private JvmReplayRouting() throws IOException {
+        this.tunnel = new ReplayTunnel(o -> {
+            ReplaySession s = active;
+            return s == null ? Optional.empty() : s.httpsPort(o);
+        });
+        try {
+            this.context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {trust}, null);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("make the replay's SSLContext", e);
+        }
+        this.selector = new Selector();
+    }
+
+    static synchronized JvmReplayRouting get() throws IOException {
+        if (instance == null) {
+            instance = new JvmReplayRouting();
+        }
+        return instance;
+    }
+
+    /** The JVM's defaults become ours until {@link #uninstall} (nested: a @Nested class inside a replaying one). */
+    synchronized void install() throws IOException {
+        if (installed++ > 0) {
+            return;
+        }
+        previousSelector = ProxySelector.getDefault();
+        try {
+            previousContext = SSLContext.getDefault();
+        } catch (GeneralSecurityException e) {
+            throw new IOException("read the JVM's default SSLContext", e);
+        }
+        previousFactory = HttpsURLConnection.getDefaultSSLSocketFactory();
+        selector.previous = previousSelector;
+        ProxySelector.setDefault(selector);
+        SSLContext.setDefault(context);
+        HttpsURLConnection.setDefaultSSLSocketFactory(context.getSocketFactory());
+    }
+
+    synchronized void uninstall() {
+        if (installed == 0 || --installed > 0) {
+            return;
+        }
+        ProxySelector.setDefault(previousSelector);
+        SSLContext.setDefault(previousContext);
+        HttpsURLConnection.setDefaultSSLSocketFactory(previousFactory);
+    }
+
+    /** A test replays from this session now: its replay servers' CAs are trusted, its origins routed. */
+    void activate(ReplaySession session) throws IOException {
+        trust.trust(session.caCertificates());
+        active = session;
+        tunnel.takeRefused(); // what came between tests is not this test's
+    }
+
+    /** The test is over: what it was refused, and nothing routed or trusted beyond the system's. */
+    List<String> deactivate() throws IOException {
+        active = null;
+        trust.trust(List.of());
+        return tunnel.takeRefused();
+    }
+
+    SSLContext sslContext() {
+        return context;
+    }
+
+    /** The system's trusted CAs (the JDK's default trust manager) and {@code cas} (PEM files), in one key store. */
+    static KeyStore trustStore(List<Path> cas) throws IOException, GeneralSecurityException {
+        TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        system.init((KeyStore) null);
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        int i = 0;
+        for (var tm : system.getTrustManagers()) {
+            if (tm instanceof X509ExtendedTrustManager x) {
+                for (X509Certificate c : x.getAcceptedIssuers()) {
+                    store.setCertificateEntry("system-" + i++, c);
+                }
+            }
+        }
+        CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+        for (Path ca : cas) {
+            try (InputStream in = Files.newInputStream(ca)) {
+                store.setCertificateEntry("replay-" + i++, x509.generateCertificate(in));
+            }
+        }
+        return store;
+    }
+
+    /**
+     * Recorded HTTPS origins and HTTPS off this machine through the tunnel while a test replays;
+     * otherwise (loopback, plain HTTP, between tests) as the JVM had it.
+     */
+    private final class Selector extends ProxySelector {
+        private final Proxy viaTunnel = new Proxy(Proxy.Type.HTTP, tunnel.address());
+        volatile ProxySelector previous;
+
+        @Override
+        public List<Proxy> select(URI uri) {
+            ReplaySession s = active;
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (s != null && scheme.equals("https") && uri.getHost() != null) {
+                Origin o = Origin.of(uri);
+                if (s.httpsPort(o).isPresent() || !o.loopback()) {
+                    return List.of(viaTunnel);
+                }
+            }
+            ProxySelector p = previous;
+            return p != null && p != this ? p.select(uri) : List.of(Proxy.NO_PROXY);
+        }
+
+        @Override
+        public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {
+            ProxySelector p = previous;
+            if (p != null && p != this && !sa.equals(viaTunnel.address())) {
+                p.connectFailed(uri, sa, ioe);
+            }
+        }
+    }
+
+    /** The system's trust, plus the active replay's CAs: swapped whole, read by every handshake. */
+    private static final class ReplayTrust extends X509ExtendedTrustManager {
+        private volatile X509ExtendedTrustManager current;
+
+        ReplayTrust() {
+            try {
+                trust(List.of());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        void trust(List<Path> cas) throws IOException {
+            try {
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(trustStore(cas));
+                for (TrustManager tm : tmf.getTrustManagers()) {
+                    if (tm instanceof X509ExtendedTrustManager x) {
+                        current = x;
+                        return;
+                    }
+                }
+                throw new IOException("no X.509 trust manager in this JVM");
+            } catch (GeneralSecurityException e) {
+                throw new IOException("trust the replay's CAs", e);
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            current.checkClientTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            current.checkServerTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            current.checkClientTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            current.checkServerTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            current.checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            current.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return current.getAcceptedIssuers();
+        }
+    }
+}
