@@ -98,6 +98,45 @@ class CliTest {
     }
 
     /**
+     * A JVM already running in a container (the test's JDK bind-mounted, as a JDK image would have
+     * it): --container finds it, copies the probe into the container's /tmp, attaches it as the
+     * JVM's user and in its namespaces, and records what it sends from then on.
+     */
+    @Test
+    void recordsAJvmAlreadyRunningInAContainerByAttach() throws Exception {
+        BpfRequirement.check();
+        Path client = Path.of(CliTest.class.getResource("/jvm/JdkTlsClient.java").toURI());
+        String id = startContainer("-v", System.getProperty("java.home") + ":/opt/jdk:ro", "-v", client + ":/srv/JdkTlsClient.java:ro",
+                "IMAGE", "/opt/jdk/bin/java", "/srv/JdkTlsClient.java", "loop", "/ca.pem", server.baseUrl() + "/json", "16", "500");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!dockerLogs(id).contains("ready")) { // the JVM runs: what follows is an attach
+            assertThat(System.nanoTime()).as("the container's JVM did not start: %s", dockerLogs(id)).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        Path har = tmp.resolve("jvm-container.har");
+
+        Result r = run(cli("record", "--container", id, "-o", har.toString()));
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode log = HarJson.mapper().readTree(har.toFile()).path("log");
+        assertThat(log.path("entries").size()).as(r.err()).isGreaterThanOrEqualTo(4);
+        for (JsonNode e : log.path("entries")) {
+            assertThat(e.path("request").path("url").asText()).startsWith(server.baseUrl() + "/json?i=");
+            assertThat(e.path("_tlsLibrary").asText()).isEqualTo("JSSE");
+            assertThat(e.path("_container").asText()).isEqualTo(id);
+            assertThat(e.path("response").path("content").path("text").asText()).isEqualTo(DemoHttpsServer.JSON);
+        }
+        assertThat(log.path("_recordtls").path("jvmProbes").toString()).contains("loaded by agentmain");
+    }
+
+    private static String dockerLogs(String id) throws Exception {
+        Process p = new ProcessBuilder("docker", "logs", id).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out;
+    }
+
+    /**
      * A TLS program at a path this machine does not have (/opt/node): looked at inside the
      * container's own file system, never through ours (where it once failed, unrecorded, unsaid).
      */
