@@ -397,6 +397,24 @@ static __always_inline void emit_call(struct rt_conn *conn, struct emit_ctx *ec)
 	bpf_loop(chunks ? chunks : 1, emit_chunk, ec, 0);
 }
 
+/*
+ * The connection of (process, SSL* or probe handle), made on first sight. Two threads can meet a
+ * new connection at once (Java's HttpClient writes its preface on one thread while another reads
+ * the server's SETTINGS): only the first insert wins and the other uses it, so a stream is never
+ * split over two connection ids. *created: whether this call made it.
+ */
+static __always_inline struct rt_conn *conn_of(struct rt_conn_key *key, int *created)
+{
+	*created = 0;
+	struct rt_conn *conn = bpf_map_lookup_elem(&conns, key);
+	if (conn)
+		return conn;
+	struct rt_conn fresh = { .conn_id = __sync_fetch_and_add(&next_conn_id, 1) + 1, .fd = -1 };
+	if (bpf_map_update_elem(&conns, key, &fresh, BPF_NOEXIST) == 0)
+		*created = 1;
+	return bpf_map_lookup_elem(&conns, key);
+}
+
 SEC("uretprobe")
 int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 {
@@ -430,16 +448,12 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 	__u8 dir = (fn == RT_FN_WRITE || fn == RT_FN_WRITE_EX) ? RT_DIR_OUT : RT_DIR_IN;
 
 	struct rt_conn_key key = { .ssl = c.ssl, .tgid = tgid };
-	struct rt_conn *conn = bpf_map_lookup_elem(&conns, &key);
-	if (!conn) {
-		struct rt_conn fresh = { .conn_id = __sync_fetch_and_add(&next_conn_id, 1) + 1, .fd = -1 };
-		bpf_map_update_elem(&conns, &key, &fresh, BPF_ANY);
-		conn = bpf_map_lookup_elem(&conns, &key);
-		if (!conn)
-			return 0;
-		if (c.fd < 0)
-			emit_conn(tgid, c.ssl, conn, lib_id);
-	}
+	int created;
+	struct rt_conn *conn = conn_of(&key, &created);
+	if (!conn)
+		return 0;
+	if (created && c.fd < 0)
+		emit_conn(tgid, c.ssl, conn, lib_id);
 	if (c.fd >= 0 && c.fd != conn->fd) {
 		if (conn->fd >= 0) {
 			/* Same SSL* on another socket: the object was freed and reused. */
@@ -591,14 +605,12 @@ static __always_inline void jvm_frame(int fd, __u64 buf, __u64 count)
 	}
 	if ((h.op != RT_JVM_IN && h.op != RT_JVM_OUT) || h.len == 0)
 		return;
-	if (!conn) {
-		struct rt_conn fresh = { .conn_id = __sync_fetch_and_add(&next_conn_id, 1) + 1, .fd = -1 };
-		bpf_map_update_elem(&conns, &key, &fresh, BPF_ANY);
-		conn = bpf_map_lookup_elem(&conns, &key);
-		if (!conn)
-			return;
+	int created;
+	conn = conn_of(&key, &created);
+	if (!conn)
+		return;
+	if (created)
 		jvm_conn(tgid, key.ssl, conn, &h);
-	}
 	__u64 now = bpf_ktime_get_ns();
 	__u8 out = h.op == RT_JVM_OUT;
 	struct emit_ctx ec = {

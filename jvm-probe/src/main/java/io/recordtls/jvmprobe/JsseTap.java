@@ -85,9 +85,8 @@ public final class JsseTap {
         JsseConnection c = CONNECTIONS.get(o);
         if (c == null) {
             SSLSocket s = (SSLSocket) o;
-            c = !servers && !s.getUseClientMode() ? JsseConnection.NONE
-                    : JsseConnection.create(JsseConnection.KIND_SOCKET, s.getLocalAddress(), s.getLocalPort(), s.getInetAddress(), s.getPort());
-            CONNECTIONS.put(o, c);
+            c = first(o, !servers && !s.getUseClientMode() ? JsseConnection.NONE
+                    : JsseConnection.create(JsseConnection.KIND_SOCKET, s.getLocalAddress(), s.getLocalPort(), s.getInetAddress(), s.getPort()));
         }
         return c;
     }
@@ -96,11 +95,20 @@ public final class JsseTap {
         JsseConnection c = CONNECTIONS.get(o);
         if (c == null) {
             SSLEngine e = (SSLEngine) o;
-            c = !servers && !e.getUseClientMode() ? JsseConnection.NONE
-                    : JsseConnection.create(JsseConnection.KIND_ENGINE, null, 0, peer(e.getPeerHost()), e.getPeerPort());
-            CONNECTIONS.put(o, c);
+            c = first(o, !servers && !e.getUseClientMode() ? JsseConnection.NONE
+                    : JsseConnection.create(JsseConnection.KIND_ENGINE, null, 0, peer(e.getPeerHost()), e.getPeerPort()));
         }
         return c;
+    }
+
+    /**
+     * Two threads meet a new connection at once (HttpClient wraps its preface on one while
+     * another unwraps the server's SETTINGS): the first one's number is the connection's, or its
+     * stream would be split over two.
+     */
+    private static JsseConnection first(Object key, JsseConnection fresh) {
+        JsseConnection earlier = CONNECTIONS.putIfAbsent(key, fresh);
+        return earlier != null ? earlier : fresh;
     }
 
     /**

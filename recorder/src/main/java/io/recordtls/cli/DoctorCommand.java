@@ -4,6 +4,7 @@ import io.recordtls.recorder.bpf.BpfSupport;
 import io.recordtls.recorder.bpf.Privileges;
 import io.recordtls.recorder.capture.TlsProbes;
 import io.recordtls.recorder.capture.TraceFs;
+import io.recordtls.recorder.jvm.JvmProbeJar;
 import io.recordtls.recorder.libs.TlsLibrary;
 import io.recordtls.recorder.libs.TlsLibraryInspector;
 import io.recordtls.recorder.scope.Cgroups;
@@ -54,6 +55,11 @@ final class DoctorCommand implements Callable<Integer> {
         List<TlsLibrary> libs = TlsLibraryInspector.systemLibraries();
         check(!libs.isEmpty(), "system libssl: " + (libs.isEmpty() ? "none" : libs.stream().map(l -> l.path().toString()).toList()),
                 "no system libssl found (programs that link OpenSSL statically, such as node, are still found when they run)");
+        // Java only: without the probe's jar everything else still records, so this is a note
+        out.println(JvmProbeJar.find().map(jar -> "  ok    JVM probe (Java's TLS): " + jar
+                        + (hasAttach() ? "" : "; this JVM has no jdk.attach, so running JVMs cannot be attached"))
+                .orElse("  note  JVM probe: recordtls-jvm-probe.jar is not beside the recorder; Java's own TLS (JSSE) is not"
+                        + " recorded (build the jvm-probe module: mvn -DskipTests package)"));
         // containers only: a machine without cgroup v2 still records processes, so this is a note
         out.println(Cgroups.v2Root().map(root -> "  ok    containers: cgroup v2 hierarchy at " + root)
                 .orElse("  note  containers: no cgroup v2 hierarchy is mounted; processes are recorded,"
@@ -68,6 +74,10 @@ final class DoctorCommand implements Callable<Integer> {
         out.println(failures == 0 ? "recordtls can record on this machine." : failures + " problem(s): see FAIL above.");
         out.flush();
         return failures == 0 ? 0 : 1;
+    }
+
+    private static boolean hasAttach() {
+        return ModuleLayer.boot().findModule("jdk.attach").isPresent();
     }
 
     private void check(boolean ok, String what, String fix) {

@@ -154,6 +154,10 @@ public final class HttpConnection {
             clientSide = startsWith(out, H2_PREFACE);
         } else if (!force && in.length == 0 && looksLikeHttp2Frame(out)) {
             return; // an HTTP/2 server sends its SETTINGS before it reads the client's preface
+        } else if (!force && out.length == 0 && looksLikeHttp2Frame(in)) {
+            // and a client can read them before its preface is captured: Java's HttpClient wraps
+            // the preface on one thread while another unwraps the server's SETTINGS
+            return;
         } else if (Boolean.TRUE.equals(outIsRequest)) {
             protocol = Protocol.HTTP1;
             clientSide = true;

@@ -204,6 +204,17 @@ class HttpConnectionTest {
     }
 
     @Test
+    void http2ClientSideIsRecognisedWhenTheServersSettingsComeInBeforeThePrefaceGoesOut() {
+        byte[] settings = {0, 0, 0, 4, 0, 0, 0, 0, 0};
+        conn.in.onBytes(settings, 0, settings.length, 1, 2);
+        assertThat(conn.protocol()).isEqualTo(HttpConnection.Protocol.UNKNOWN);
+        byte[] preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        conn.out.onBytes(preface, 0, preface.length, 3, 4);
+        assertThat(conn.protocol()).isEqualTo(HttpConnection.Protocol.HTTP2);
+        assertThat(conn.clientSide()).isTrue();
+    }
+
+    @Test
     void http2SeenFromTheMiddleIsReportedNeverDecoded() {
         // a HEADERS frame on stream 5, as the first bytes seen: the HPACK state before it is unknown
         byte[] headers = {0, 0, 3, 1, 4, 0, 0, 0, 5, (byte) 0x82, (byte) 0x86, (byte) 0x84};
