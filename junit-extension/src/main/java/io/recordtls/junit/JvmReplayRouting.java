@@ -1,5 +1,7 @@
 package io.recordtls.junit;
 
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -32,7 +34,7 @@ import java.util.Optional;
  * that replays runs, the JVM's default {@link ProxySelector}, {@link SSLContext} and
  * HttpsURLConnection factory are this class's; while one of its tests replays, they are active:
  * trust is the system's CAs plus the replay's, and HTTPS for recorded origins and for any host
- * off this machine goes through the {@link ReplayTunnel} (recorded origins reach their replay
+ * off this machine (named, or at a public address) goes through the {@link ReplayTunnel} (recorded origins reach their replay
  * server, anything else is refused and fails the test: replaying never reaches the network).
  * Between tests they act as the JVM's own would (system trust, the previous proxy selector).
  *
@@ -77,20 +79,24 @@ final class JvmReplayRouting {
 
     /** The JVM's defaults become ours until {@link #uninstall} (nested: a @Nested class inside a replaying one). */
     synchronized void install() throws IOException {
-        if (installed++ > 0) {
+        if (installed > 0) {
+            installed++;
             return;
         }
-        previousSelector = ProxySelector.getDefault();
+        SSLContext jvmDefault;
         try {
-            previousContext = SSLContext.getDefault();
+            jvmDefault = SSLContext.getDefault();
         } catch (GeneralSecurityException e) {
             throw new IOException("read the JVM's default SSLContext", e);
         }
+        previousContext = jvmDefault;
+        previousSelector = ProxySelector.getDefault();
         previousFactory = HttpsURLConnection.getDefaultSSLSocketFactory();
         selector.previous = previousSelector;
         ProxySelector.setDefault(selector);
         SSLContext.setDefault(context);
         HttpsURLConnection.setDefaultSSLSocketFactory(context.getSocketFactory());
+        installed = 1;
     }
 
     synchronized void uninstall() {
@@ -103,14 +109,20 @@ final class JvmReplayRouting {
     }
 
     /** A test replays from this session now: its replay servers' CAs are trusted, its origins routed. */
-    void activate(ReplaySession session) throws IOException {
+    synchronized void activate(ReplaySession session) throws IOException {
+        if (active != null && active != session) {
+            // one JVM-wide default: two tests replaying at once would route each other's calls
+            throw new ExtensionConfigurationException("two @RecordTls tests replay at the same time in this JVM, and Java code in"
+                    + " it reaches the replay through JVM-wide defaults: run them one at a time (@ResourceLock(\"recordtls\")"
+                    + " on the classes, or no parallel execution for them)");
+        }
         trust.trust(session.caCertificates());
         active = session;
         tunnel.takeRefused(); // what came between tests is not this test's
     }
 
     /** The test is over: what it was refused, and nothing routed or trusted beyond the system's. */
-    List<String> deactivate() throws IOException {
+    synchronized List<String> deactivate() throws IOException {
         active = null;
         trust.trust(List.of());
         return tunnel.takeRefused();
@@ -157,12 +169,34 @@ final class JvmReplayRouting {
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if (s != null && scheme.equals("https") && uri.getHost() != null) {
                 Origin o = Origin.of(uri);
-                if (s.httpsPort(o).isPresent() || !o.loopback()) {
+                if (s.httpsPort(o).isPresent() || !onThisMachine(o.host())) {
                     return List.of(viaTunnel);
                 }
             }
             ProxySelector p = previous;
             return p != null && p != this ? p.select(uri) : List.of(Proxy.NO_PROXY);
+        }
+
+        /**
+         * Hosts that stay on this machine or its containers' networks, reached directly: loopback
+         * names, *.localhost, and addresses of the loopback, private and link-local ranges (a
+         * container's, Docker's gateway). Names are never looked up here.
+         */
+        private static boolean onThisMachine(String host) {
+            String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+            if (h.equals("localhost") || h.endsWith(".localhost")) {
+                return true;
+            }
+            if (!h.matches("[0-9.]+|[0-9a-f:.]+")) {
+                return false;
+            }
+            try {
+                java.net.InetAddress a = java.net.InetAddress.getByName(h); // a literal: parsed, not looked up
+                return a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
+                        || (a instanceof java.net.Inet6Address && (a.getAddress()[0] & 0xfe) == 0xfc); // fc00::/7
+            } catch (IOException e) {
+                return false;
+            }
         }
 
         @Override

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 /**
@@ -27,7 +26,7 @@ final class ReplayTunnel implements AutoCloseable {
 
     private final ServerSocket server;
     private final Function<Origin, Optional<Integer>> replayPort;
-    private final List<String> refused = new CopyOnWriteArrayList<>();
+    private final List<String> refused = new java.util.ArrayList<>();
     private final Thread acceptor;
 
     /** {@code replayPort}: the loopback port serving a recorded https origin, if it was recorded. */
@@ -42,10 +41,14 @@ final class ReplayTunnel implements AutoCloseable {
     }
 
     /** Origins in-process code asked for that nothing was recorded for, since the last call. */
-    List<String> takeRefused() {
+    synchronized List<String> takeRefused() {
         List<String> out = List.copyOf(refused);
-        refused.removeAll(out);
+        refused.clear();
         return out;
+    }
+
+    private synchronized void refusedFor(String origin) {
+        refused.add(origin);
     }
 
     private void accept() {
@@ -72,7 +75,7 @@ final class ReplayTunnel implements AutoCloseable {
             Origin origin = Origin.parse("https://" + request[1].toLowerCase(Locale.ROOT));
             Optional<Integer> port = replayPort.apply(origin);
             if (port.isEmpty()) {
-                refused.add(origin.toString());
+                refusedFor(origin.toString());
                 refuse(out, 403, "recordtls REPLAY: nothing was recorded for " + origin + ", and replaying never reaches the network");
                 return;
             }
@@ -88,12 +91,18 @@ final class ReplayTunnel implements AutoCloseable {
         }
     }
 
+    /** Copies until EOF or an error; either way the other side learns of it (or a client with no timeout would hang). */
     private static void pipe(Socket from, Socket to) {
         try {
             from.getInputStream().transferTo(to.getOutputStream());
             to.shutdownOutput();
         } catch (IOException e) {
-            // one side closed: the other follows
+            try {
+                to.close(); // a reset on one side is a close on the other
+                from.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
         }
     }
 

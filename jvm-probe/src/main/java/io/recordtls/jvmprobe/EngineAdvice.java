@@ -60,7 +60,10 @@ final class EngineAdvice {
         }
     }
 
-    /** {@code closeOutbound()}: the application is done with the connection. */
+    /**
+     * {@code closeInbound()}: no more plaintext can come in. Not closeOutbound: after a half
+     * close the peer's response still arrives, and would start a connection of its own.
+     */
     static final class Close {
         @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
         static void exit(@Advice.This Object engine) throws Throwable {

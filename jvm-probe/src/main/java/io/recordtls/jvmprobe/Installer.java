@@ -7,6 +7,9 @@ import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -24,8 +27,8 @@ final class Installer {
      * The classes instrumented, as the JVM names them to a transformer ({@link Weaver} has what
      * is woven into each). Here, not in Weaver: the transformer must not load a class to decide.
      */
-    static final Set<String> TARGETS = Set.of(SOCKET + "$AppInputStream", SOCKET + "$AppOutputStream", SOCKET, ENGINE,
-            "java/lang/ProcessBuilder");
+    static final Set<String> TARGETS = Collections.unmodifiableSet(new HashSet<>(Arrays.asList(
+            SOCKET + "$AppInputStream", SOCKET + "$AppOutputStream", SOCKET, ENGINE, "java/lang/ProcessBuilder")));
 
     private Installer() {}
 

@@ -11,7 +11,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class JsseConnection {
     static final int KIND_SOCKET = 0, KIND_ENGINE = 1;
     private static final int AF_INET = 2, AF_INET6 = 10;
-    private static final AtomicLong NEXT = new AtomicLong();
+    /**
+     * From a random start: the kernel keys connections by (process, number), and a JVM that
+     * gets the pid of one that ended in the same recording must not continue its streams.
+     */
+    private static final AtomicLong NEXT = new AtomicLong(new java.security.SecureRandom().nextLong() >>> 20);
 
     static final JsseConnection NONE = new JsseConnection(0, KIND_SOCKET, null, 0, null, 0);
 

@@ -112,15 +112,23 @@ public final class JsseTap {
     }
 
     /**
-     * The engine knows its peer by name: the client resolved that name a moment ago, so this is
-     * the JDK's address cache answering. A server-side engine has no peer name: no address.
+     * The engine knows its peer by name. Never a lookup here (on an I/O thread, through a proxy
+     * that resolves for the client, it could block every connection on that thread): an IP
+     * literal, or loopback for "localhost"; otherwise no address, and the HAR names the server
+     * from the request's Host or :authority.
      */
     private static InetAddress peer(String host) {
         if (host == null || host.isEmpty()) {
             return null;
         }
+        if (host.equalsIgnoreCase("localhost")) {
+            return InetAddress.getLoopbackAddress();
+        }
+        if (!host.matches("[0-9.]+|\\[?[0-9A-Fa-f:.]+]?")) {
+            return null;
+        }
         try {
-            return InetAddress.getByName(host);
+            return InetAddress.getByName(host); // a literal: parsed, not looked up
         } catch (Exception e) {
             return null;
         }

@@ -24,7 +24,22 @@ public final class JvmProbe {
         install(args, inst, "agentmain");
     }
 
+    /** JSSE as the probe knows it (SSLSocketImpl's app streams, SSLEngineImpl) is Java 11's and later's. */
+    static final int FIRST_SUPPORTED_JAVA = 11;
+
     private static synchronized void install(String args, Instrumentation inst, String how) {
+        if (javaVersion() < FIRST_SUPPORTED_JAVA) {
+            // This class is built for Java 8, so that an older JVM given the probe in
+            // JAVA_TOOL_OPTIONS still starts; it is told, and the recorder says so.
+            try {
+                FrameSink.open();
+                FrameSink.hello(UNSUPPORTED + "java " + System.getProperty("java.version")
+                        + ": JSSE before Java " + FIRST_SUPPORTED_JAVA + " is not instrumented");
+            } catch (Throwable t) {
+                // nothing to tell anyone with
+            }
+            return;
+        }
         if (System.getProperty(LOADED_PROPERTY) != null) {
             // JAVA_TOOL_OPTIONS and -javaagent both, or a recorder attaching to a JVM that had the
             // probe from its start (before that recorder ran): once is enough, but say hello again
@@ -36,6 +51,18 @@ public final class JvmProbe {
         } catch (Throwable t) {
             // Never take the JVM down: the recorder names JVMs that did not say hello.
             System.err.println("recordtls: the JVM probe could not be installed, this JVM's TLS is not recorded: " + t);
+        }
+    }
+
+    /** How a hello from a JVM the probe cannot record starts. */
+    static final String UNSUPPORTED = "not recording: ";
+
+    static int javaVersion() {
+        String v = System.getProperty("java.specification.version", "0");
+        try {
+            return Integer.parseInt(v.startsWith("1.") ? v.substring(2) : v);
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 

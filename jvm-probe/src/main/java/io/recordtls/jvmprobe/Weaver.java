@@ -15,6 +15,9 @@ import net.bytebuddy.pool.TypePool;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,19 +45,22 @@ final class Weaver {
         }
     }
 
-    private static final Map<String, List<Weave>> WEAVES = Map.of(
-            SOCKET + "$AppInputStream", List.of(new Weave(SocketAdvice.Read.class,
-                    named("read").and(takesArguments(byte[].class, int.class, int.class)))),
-            SOCKET + "$AppOutputStream", List.of(new Weave(SocketAdvice.Write.class,
-                    named("write").and(takesArguments(byte[].class, int.class, int.class)))),
-            SOCKET, List.of(new Weave(SocketAdvice.Close.class, named("close").and(takesArguments(0)))),
-            ENGINE, List.of(
-                    new Weave(EngineAdvice.Wrap.class, named("wrap").and(isPublic()).and(takesArguments(6))
-                            .and(takesArgument(0, ByteBuffer[].class)).and(takesArgument(3, ByteBuffer[].class))),
-                    new Weave(EngineAdvice.Unwrap.class, named("unwrap").and(isPublic()).and(takesArguments(6))
-                            .and(takesArgument(0, ByteBuffer[].class)).and(takesArgument(3, ByteBuffer[].class))),
-                    new Weave(EngineAdvice.Close.class, named("closeOutbound").and(takesArguments(0)))),
-            "java/lang/ProcessBuilder", List.of(new Weave(ProcessAdvice.Start.class, named("start"))));
+    private static final Map<String, List<Weave>> WEAVES = new HashMap<>();
+
+    static {
+        WEAVES.put(SOCKET + "$AppInputStream", Collections.singletonList(new Weave(SocketAdvice.Read.class,
+                named("read").and(takesArguments(byte[].class, int.class, int.class)))));
+        WEAVES.put(SOCKET + "$AppOutputStream", Collections.singletonList(new Weave(SocketAdvice.Write.class,
+                named("write").and(takesArguments(byte[].class, int.class, int.class)))));
+        WEAVES.put(SOCKET, Collections.singletonList(new Weave(SocketAdvice.Close.class, named("close").and(takesArguments(0)))));
+        WEAVES.put(ENGINE, Arrays.asList(
+                new Weave(EngineAdvice.Wrap.class, named("wrap").and(isPublic()).and(takesArguments(6))
+                        .and(takesArgument(0, ByteBuffer[].class)).and(takesArgument(3, ByteBuffer[].class))),
+                new Weave(EngineAdvice.Unwrap.class, named("unwrap").and(isPublic()).and(takesArguments(6))
+                        .and(takesArgument(0, ByteBuffer[].class)).and(takesArgument(3, ByteBuffer[].class))),
+                new Weave(EngineAdvice.Close.class, named("closeInbound").and(takesArguments(0)))));
+        WEAVES.put("java/lang/ProcessBuilder", Collections.singletonList(new Weave(ProcessAdvice.Start.class, named("start"))));
+    }
 
     private final ClassFileLocator ours;
     private final ByteBuddy byteBuddy = new ByteBuddy()

@@ -68,7 +68,8 @@ final class RecordingPipeline {
     private final Set<Integer> processesSeen = new TreeSet<>();
     private final List<Map<String, Object>> skipped = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
-    private final Map<Integer, Map<String, Object>> jvmProbes = new java.util.TreeMap<>();
+    /** Written by the pipeline thread, read when a segment ends (on the agent's thread). */
+    private final Map<Integer, Map<String, Object>> jvmProbes = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final Set<Integer> helloPids = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private int connections, nonHttp, entries, incomplete, truncated;
     private long lostBytes;
@@ -249,6 +250,9 @@ final class RecordingPipeline {
                 jvm.put("probe", h.text());
                 jvmProbes.put(h.pid(), jvm);
                 helloPids.add(h.pid());
+                if (h.text().startsWith("not recording: ")) { // an older JVM the probe only says hello in
+                    notes.add("JVM pid " + h.pid() + " (" + jvm.get("process") + "): " + h.text());
+                }
             }
             case CaptureEvent.Fork f -> processNames.put(f.pid(),
                     f.parentPid() != 0 ? processNames.getOrDefault(f.parentPid(), f.comm()) : f.comm());

@@ -6,15 +6,12 @@ import com.sun.tools.attach.VirtualMachine;
 import io.recordtls.recorder.scope.ProcFs;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,8 +24,9 @@ import java.util.function.IntPredicate;
  * Gets the JVM probe into every JVM in scope. A JVM started with the probe in
  * JAVA_TOOL_OPTIONS or on its command line has it from its first instruction and says hello by
  * itself; any other JVM (one already running, one a test started) gets it by HotSpot's attach
- * mechanism as soon as the JVM can take it, as the JVM's own user and in its own mount
- * namespace (the jar is copied into a container's /tmp). A JVM that never says hello is named,
+ * mechanism as soon as the JVM can take it (the recorder is root, which HotSpot accepts from any
+ * JVM's attach listener), in the JVM's own mount namespace: the jar is copied into a container's
+ * /tmp, owned by the JVM's user. A JVM that never says hello is named,
  * with the reason, in {@link #problems}.
  */
 public final class JvmTargets implements AutoCloseable {
@@ -44,7 +42,6 @@ public final class JvmTargets implements AutoCloseable {
     private final java.util.function.BiConsumer<Long, String> announce;
     private final Set<Long> handled = ConcurrentHashMap.newKeySet();
     private final Map<Long, String> problems = new ConcurrentHashMap<>();
-    private final List<Path> copies = Collections.synchronizedList(new ArrayList<>());
     private final Map<Long, Thread> workers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -106,11 +103,17 @@ public final class JvmTargets implements AutoCloseable {
         }
     }
 
-    /** The probe on its command line or in JAVA_TOOL_OPTIONS: it will say hello by itself. */
+    /**
+     * The probe as an agent on its command line or in JAVA_TOOL_OPTIONS: it says hello by
+     * itself. (The jar on a class path is no agent: the recorder depends on it.)
+     */
     private static boolean loadsProbeItself(long pid) {
-        return read(Path.of("/proc/" + pid + "/cmdline")).contains(JvmProbeJar.NAME_PART)
-                || read(Path.of("/proc/" + pid + "/environ")).contains(JvmProbeJar.NAME_PART);
+        return AGENT_OPTION.matcher(read(Path.of("/proc/" + pid + "/cmdline"))).find()
+                || AGENT_OPTION.matcher(read(Path.of("/proc/" + pid + "/environ"))).find();
     }
+
+    private static final java.util.regex.Pattern AGENT_OPTION =
+            java.util.regex.Pattern.compile("-javaagent:[^\\s\\x00=]*" + JvmProbeJar.NAME_PART);
 
     private boolean waitForHello(long pid, long ms) throws InterruptedException {
         long until = System.nanoTime() + ms * 1_000_000;
@@ -128,7 +131,13 @@ public final class JvmTargets implements AutoCloseable {
 
     /** Attaches the probe; returns why it could not, or null. */
     private String attach(long pid) throws InterruptedException {
-        String cmdline = read(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+        // what the JVM was started with: its command line, and the variables the JVM reads options from
+        String cmdline = read(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ') + " "
+                + javaOptionVariables(read(Path.of("/proc/" + pid + "/environ")));
+        if (read(Path.of("/proc/" + pid + "/maps")).contains("libj9vm")) {
+            // OpenJ9 answers SIGQUIT with a javacore file, and its JSSE is not HotSpot's layout
+            return "an OpenJ9 JVM: the probe is attached to HotSpot JVMs only; start it with -javaagent:" + jar.get();
+        }
         if (cmdline.contains("-XX:+DisableAttachMechanism")) {
             return "the JVM was started with -XX:+DisableAttachMechanism, so the probe cannot be attached;"
                     + " start it with -javaagent:" + jar.get() + " instead";
@@ -197,8 +206,10 @@ public final class JvmTargets implements AutoCloseable {
 
     /**
      * The jar's path as the JVM sees it. Same mount namespace and a readable jar: the jar
-     * itself. Otherwise a copy in the JVM's /tmp, created anew (never through a link or over
-     * an existing file), owned by the JVM's user, removed when the recording ends.
+     * itself. Otherwise a copy in the JVM's /tmp, named by its content, created anew with its
+     * mode (never through a link, never chmod'ed by path) and left there: the JVM, and JVMs it
+     * starts later with the probe in their JAVA_TOOL_OPTIONS, load it after this recording ends.
+     * A /tmp that is a link is refused: it would resolve against our root, not the container's.
      */
     private Path jarForTarget(long pid) throws IOException {
         Path ours = jar.get();
@@ -207,17 +218,43 @@ public final class JvmTargets implements AutoCloseable {
         if (sameMounts && worldReadable(ours)) {
             return ours;
         }
-        String name = "recordtls-jvm-probe-" + UUID.randomUUID() + ".jar";
-        Path copy = Path.of("/proc/" + pid + "/root/tmp").resolve(name);
-        try (InputStream in = Files.newInputStream(ours);
-             var out = Files.newOutputStream(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            in.transferTo(out);
+        Path tmp = Path.of("/proc/" + pid + "/root/tmp");
+        if (!Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("the JVM's /tmp is not a directory of its own (a link, or missing)");
         }
-        copies.add(copy);
-        Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("r--r--r--"));
+        byte[] bytes = Files.readAllBytes(ours);
+        String name = "recordtls-jvm-probe-" + sha256(bytes).substring(0, 16) + ".jar";
+        Path copy = tmp.resolve(name);
+        if (Files.isRegularFile(copy, LinkOption.NOFOLLOW_LINKS) && java.util.Arrays.equals(sha(copy), sha(bytes))) {
+            return Path.of("/tmp", name); // one made before, unchanged
+        }
+        if (Files.exists(copy, LinkOption.NOFOLLOW_LINKS)) {
+            name = "recordtls-jvm-probe-" + UUID.randomUUID() + ".jar"; // someone else's file there: not ours to use
+            copy = tmp.resolve(name);
+        }
+        try (var out = Files.newByteChannel(copy, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("r--r--r--")))) {
+            out.write(java.nio.ByteBuffer.wrap(bytes));
+        }
         Object uid = Files.getAttribute(Path.of("/proc/" + pid), "unix:uid");
         Files.setAttribute(copy, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
         return Path.of("/tmp", name);
+    }
+
+    private static byte[] sha(Path p) throws IOException {
+        return sha(Files.readAllBytes(p));
+    }
+
+    private static byte[] sha(byte[] b) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String sha256(byte[] b) {
+        return java.util.HexFormat.of().formatHex(sha(b));
     }
 
     private static boolean worldReadable(Path p) {
@@ -261,7 +298,7 @@ public final class JvmTargets implements AutoCloseable {
         }
     }
 
-    /** Waits a little for attaches under way, then removes the jar copies. Idempotent. */
+    /** Waits a little for attaches under way. Idempotent. */
     @Override
     public void close() {
         if (closed) {
@@ -276,13 +313,17 @@ public final class JvmTargets implements AutoCloseable {
                 break;
             }
         }
-        for (Path copy : List.copyOf(copies)) {
-            try {
-                Files.deleteIfExists(copy);
-            } catch (IOException ignored) {
-                // the container may be gone with its /tmp
+    }
+
+    /** JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS and _JAVA_OPTIONS from a /proc environ. */
+    private static String javaOptionVariables(String environ) {
+        StringBuilder b = new StringBuilder();
+        for (String kv : environ.split("\0")) {
+            if (kv.startsWith("JAVA_TOOL_OPTIONS=") || kv.startsWith("JDK_JAVA_OPTIONS=") || kv.startsWith("_JAVA_OPTIONS=")) {
+                b.append(kv.substring(kv.indexOf('=') + 1)).append(' ');
             }
         }
+        return b.toString();
     }
 
     private static String read(Path p) {
