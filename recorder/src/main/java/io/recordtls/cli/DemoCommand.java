@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Starts an HTTPS server on loopback, records real clients (curl, python3, node) talking to it,",
+        description = {"Starts an HTTPS server on loopback, records real clients (curl, python3, node, java) talking to it,",
                 "and writes the HAR: what recordtls does, in 10 seconds."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "recordings/demo.har", description = "HAR file to write (default: ${DEFAULT-VALUE})")
@@ -28,6 +28,26 @@ final class DemoCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     private record Client(String name, List<String> argv) {}
+
+    /** The Java client's source in a temporary file, when this JDK can run a source file (jdk.compiler) and the probe is here. */
+    private static Path javaClient() {
+        if (ModuleLayer.boot().findModule("jdk.compiler").isEmpty() || io.recordtls.recorder.jvm.JvmProbeJar.find().isEmpty()) {
+            return null;
+        }
+        try (var in = DemoCommand.class.getResourceAsStream("/io/recordtls/recorder/demo/DemoJavaClient.java")) {
+            if (in == null) {
+                return null;
+            }
+            Path dir = java.nio.file.Files.createTempDirectory("recordtls-demo");
+            Path file = dir.resolve("DemoJavaClient.java");
+            java.nio.file.Files.write(file, in.readAllBytes());
+            file.toFile().deleteOnExit();
+            dir.toFile().deleteOnExit();
+            return file;
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -66,6 +86,11 @@ final class DemoCommand implements Callable<Integer> {
                         List.of("node", "-e", "const https=require('https'),fs=require('fs');"
                                 + "https.get('" + base + "/chunked',{ca:fs.readFileSync('" + ca + "')},r=>{let b='';"
                                 + "r.on('data',d=>b+=d);r.on('end',()=>console.log(b.trim().split('\\n').join(' | ')))})")));
+            }
+            Path javaClient = javaClient();
+            if (javaClient != null) {
+                clients.add(new Client("java HttpClient: GET (Java's own TLS, through the JVM probe)",
+                        List.of(ProcessHandle.current().info().command().orElse("java"), javaClient.toString(), base, ca)));
             }
             for (Client c : clients) {
                 out.println();

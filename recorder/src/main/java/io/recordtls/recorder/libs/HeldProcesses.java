@@ -19,24 +19,28 @@ import java.util.stream.Collectors;
  */
 final class HeldProcesses implements AutoCloseable {
     /**
-     * Waits for the pipe from the recorder to close, then, for 5 s (probes outlive a killed
-     * recorder for about a second while the kernel tears them down, and may hold a process
-     * again), continues every stopped process of the recorded trees: the pids in the file and
-     * their descendants, found through /proc (awk and sh only).
+     * Waits for the pipe from the recorder to close, then continues every stopped process of the
+     * recorded trees (the pids in the file and their descendants, found through /proc: awk and sh
+     * only) until none has been found stopped for 5 s, 60 s at most: probes outlive a killed
+     * recorder while the kernel tears them down (about a second, several on a loaded machine) and
+     * may hold a process again meanwhile.
      */
     private static final String WATCHDOG = """
             read _
             i=0
-            while [ $i -lt 25 ]; do
-              awk -v roots="$(cat "$0" 2>/dev/null)" '
+            n=0
+            while [ $i -lt 25 ] && [ $n -lt 300 ]; do
+              i=$((i + 1))
+              n=$((n + 1))
+              stopped=$(awk -v roots="$(cat "$0" 2>/dev/null)" '
                 FNR == 1 { s = $0; sub(/.*\\) /, "", s); split(s, f, " "); n = split(FILENAME, p, "/");
                            pid[p[3]] = 1; st[p[3]] = f[1]; pp[p[3]] = f[2] }
                 END { k = split(roots, r, " "); for (j = 1; j <= k; j++) tree[r[j]] = 1
                       do { grew = 0; for (x in pid) if (!(x in tree) && (pp[x] in tree)) { tree[x] = 1; grew = 1 } } while (grew)
                       for (x in tree) if ((x in st) && st[x] == "T") print x }
-              ' /proc/[0-9]*/stat 2>/dev/null | while read -r p; do kill -CONT "$p" 2>/dev/null; done
+              ' /proc/[0-9]*/stat 2>/dev/null)
+              for p in $stopped; do kill -CONT "$p" 2>/dev/null; i=0; done
               sleep 0.2
-              i=$((i + 1))
             done
             rm -f "$0"
             """;

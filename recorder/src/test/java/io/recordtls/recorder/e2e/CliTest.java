@@ -326,6 +326,21 @@ class CliTest {
         return String.join(java.io.File.pathSeparator, out);
     }
 
+    /** The README's first command: every client it runs is in the HAR, the Java one through the JVM probe. */
+    @Test
+    void theDemoRecordsEachOfItsClients() throws Exception {
+        BpfRequirement.check();
+        Path har = tmp.resolve("demo.har");
+        Result r = run(cli("demo", "-o", har.toString()));
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        List<String> processes = new ArrayList<>();
+        for (JsonNode e : HarJson.mapper().readTree(har.toFile()).path("log").path("entries")) {
+            processes.add(e.path("_process").asText() + " " + e.path("_tlsLibrary").asText().replaceAll("\\..*", ""));
+        }
+        assertThat(processes).contains("curl libssl", "python3 libssl", "java JSSE");
+        assertThat(r.out()).contains("java HttpClient").contains("lost: nothing");
+    }
+
     @Test
     void doctorSaysThisMachineCanRecord() throws Exception {
         BpfRequirement.check();
