@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  * over a socket in a directory only that user can enter, and exits with this JVM.
  */
 final class AgentLauncher {
+    /** Read by the JVM probe's ProcessBuilder advice: "off" keeps it out of a child's JAVA_TOOL_OPTIONS. */
+    static final String JVM_PROBE_SWITCH = "RECORDTLS_JVM_PROBE";
     /** -Drecordtls.recorder or RECORDTLS_RECORDER: auto (default), local (this machine, or sudo), container. */
     static final String PLACEMENT_PROPERTY = "recordtls.recorder";
     static final String PLACEMENT_ENVIRONMENT = "RECORDTLS_RECORDER";
@@ -131,7 +133,10 @@ final class AgentLauncher {
                     "-cp", System.getProperty("java.class.path"), RecorderImage.AGENT_MAIN));
         }
         cmd.addAll(agentArgs);
-        Process agent = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessBuilder recorder = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        // a test JVM with the JVM probe passes it to what it starts: not to the recorder itself
+        recorder.environment().put(JVM_PROBE_SWITCH, "off");
+        Process agent = recorder.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
             try {

@@ -3,6 +3,8 @@ package io.recordtls.junit;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 
 import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocketFactory;
@@ -63,11 +65,31 @@ final class JvmReplayRouting {
         });
         try {
             this.context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {trust}, null);
+            context.init(jvmKeyManagers(), new TrustManager[] {trust}, null);
         } catch (GeneralSecurityException e) {
             throw new IOException("make the replay's SSLContext", e);
         }
         this.selector = new Selector();
+    }
+
+    /**
+     * The client certificate the JVM's default context would present (javax.net.ssl.keyStore),
+     * so that recording tests of a class that also replays keep it; null for none.
+     */
+    private static KeyManager[] jvmKeyManagers() throws IOException, GeneralSecurityException {
+        String path = System.getProperty("javax.net.ssl.keyStore");
+        if (path == null || path.isBlank() || path.equals("NONE")) {
+            return null;
+        }
+        String password = System.getProperty("javax.net.ssl.keyStorePassword");
+        char[] secret = password == null ? null : password.toCharArray();
+        KeyStore store = KeyStore.getInstance(System.getProperty("javax.net.ssl.keyStoreType", KeyStore.getDefaultType()));
+        try (InputStream in = Files.newInputStream(Path.of(path))) {
+            store.load(in, secret);
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, secret);
+        return kmf.getKeyManagers();
     }
 
     static synchronized JvmReplayRouting get() throws IOException {
@@ -130,6 +152,11 @@ final class JvmReplayRouting {
 
     SSLContext sslContext() {
         return context;
+    }
+
+    /** What the active test was refused so far. */
+    List<String> refusedSoFar() {
+        return tunnel.refused();
     }
 
     /** The system's trusted CAs (the JDK's default trust manager) and {@code cas} (PEM files), in one key store. */

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.junit.platform.commons.support.AnnotationSupport;
 import org.opentest4j.TestAbortedException;
 
@@ -33,7 +34,8 @@ import java.util.stream.Collectors;
  * The extension behind {@link RecordTls}; also usable with {@code @RegisterExtension} and
  * {@link #builder()} for configuration in code.
  */
-public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
+public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver,
+        TestExecutionExceptionHandler {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(RecordTlsExtension.class);
     /** -Drecordtls.skipWhenRecordingImpossible=true: skip (with the reason) every test that cannot record, in a whole run. */
     public static final String SKIP_PROPERTY = "recordtls.skipWhenRecordingImpossible";
@@ -338,10 +340,30 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
     /** In-process code asked for an origin nothing was recorded for: the tunnel refused it, the test fails. */
     private static void requireNothingRefused(List<String> refused, Path har) {
         if (!refused.isEmpty()) {
-            throw new AssertionError("Java code in this JVM called " + String.join(", ", refused) + ", for which " + har
-                    + " recorded nothing; replaying never reaches the network (re-record with -D" + RecordTlsMode.PROPERTY
-                    + "=RECORD if the service changed)");
+            throw refusal(refused, har, null);
         }
+    }
+
+    private static AssertionError refusal(List<String> refused, Path har, Throwable cause) {
+        return new AssertionError("Java code in this JVM called " + String.join(", ", refused) + ", for which " + har
+                + " recorded nothing; replaying never reaches the network (re-record with -D" + RecordTlsMode.PROPERTY
+                + "=RECORD if the service changed)", cause);
+    }
+
+    /**
+     * A test that failed because the replay refused a call (the client says only "Tunnel failed,
+     * got: 403") fails with why, the client's exception as the cause.
+     */
+    @Override
+    public void handleTestExecutionException(ExtensionContext ctx, Throwable thrown) throws Throwable {
+        TestRecording rec = ctx.getStore(NS).get(TestRecording.class, TestRecording.class);
+        if (rec instanceof TestRecording.Replay r) {
+            List<String> refused = r.routing().refusedSoFar();
+            if (!refused.isEmpty()) {
+                throw refusal(refused, r.harFile(), thrown);
+            }
+        }
+        throw thrown;
     }
 
     private static void requireAllMatched(List<UnmatchedRequest> unmatched, String recording) {

@@ -47,6 +47,11 @@ final class ReplayTunnel implements AutoCloseable {
         return out;
     }
 
+    /** The same, without taking them. */
+    synchronized List<String> refused() {
+        return List.copyOf(refused);
+    }
+
     private synchronized void refusedFor(String origin) {
         refused.add(origin);
     }

@@ -138,6 +138,17 @@ class RecordTlsExtensionTest {
         }
     }
 
+    /** The client's exception reaches the test: it must say why, not only "Tunnel failed, got: 403". */
+    static class LetsTheRefusalThrough {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings).build();
+
+        @Test
+        void callsIt(TlsRecording rec) throws Exception {
+            fetch("https://analytics.elsewhere.example/collect");
+        }
+    }
+
     static class LeavesARecordingUnused {
         @RegisterExtension
         static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings)
@@ -216,6 +227,13 @@ class RecordTlsExtensionTest {
         assertThat(message).contains("Java code in this JVM called https://analytics.elsewhere.example:443")
                 .contains("recorded nothing").contains("replaying never reaches the network");
         assertThat(lastBody.get()).contains("403");
+    }
+
+    @Test
+    void aRefusedCallThatThrowsFailsTheTestWithWhyAndTheClientsErrorAsCause() throws Exception {
+        har("LetsTheRefusalThrough", "callsIt", get("https://rates.api.example/v1/rate", 200, "0.94"));
+        String message = failure(run(LetsTheRefusalThrough.class));
+        assertThat(message).startsWith("Java code in this JVM called https://analytics.elsewhere.example:443");
     }
 
     @Test

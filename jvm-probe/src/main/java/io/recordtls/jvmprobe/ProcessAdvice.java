@@ -16,8 +16,9 @@ final class ProcessAdvice {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Advice.This ProcessBuilder builder) {
             String jar = System.getProperty(JvmProbe.JAR_PROPERTY);
-            if (jar != null && new java.io.File(jar).isFile()) {
-                java.util.Map<String, String> env = builder.environment();
+            java.util.Map<String, String> env = builder.environment();
+            // RECORDTLS_JVM_PROBE=off in the child's environment: not for this one (the recorder)
+            if (jar != null && !"off".equals(env.get("RECORDTLS_JVM_PROBE")) && new java.io.File(jar).isFile()) {
                 String options = env.get("JAVA_TOOL_OPTIONS");
                 String agent = "-javaagent:" + jar;
                 if (options == null || options.trim().isEmpty()) {

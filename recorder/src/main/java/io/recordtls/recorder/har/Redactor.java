@@ -64,6 +64,10 @@ public final class Redactor {
      * A recorded command line as it may be written down: header arguments ("Authorization: ...")
      * of redacted headers, the argument after -u/--user, and passwords in URLs are masked.
      */
+    /** An option that sets a secret: -Dx.password=..., --client-secret=..., -Dapi.key=... */
+    private static final java.util.regex.Pattern SECRET_OPTION = java.util.regex.Pattern.compile(
+            "(?i)-{1,2}[a-z0-9_.:-]*(pass(word|wd|phrase)?|secret|token|credentials?|api[_.-]?key|private[_.-]?key)[a-z0-9_.-]*=.+");
+
     public synchronized String commandLine(List<String> argv) {
         StringBuilder out = new StringBuilder();
         boolean maskNext = false;
@@ -75,6 +79,9 @@ public final class Redactor {
                     shown = MASK;
                 } else if (colon > 0 && redacts(arg.substring(0, colon).trim())) {
                     shown = arg.substring(0, colon) + ": " + MASK;
+                } else if (SECRET_OPTION.matcher(arg).matches()) {
+                    // -Djavax.net.ssl.keyStorePassword=..., -Dspring.datasource.password=..., --api-token=...
+                    shown = arg.substring(0, arg.indexOf('=') + 1) + MASK;
                 } else {
                     shown = arg.replaceAll("(?i)(\\b[a-z][a-z0-9+.-]*://)[^/@\\s:]+:[^/@\\s]+@", "$1" + MASK + "@");
                 }
