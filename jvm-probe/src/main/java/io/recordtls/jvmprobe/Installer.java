@@ -1,7 +1,9 @@
 package io.recordtls.jvmprobe;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
@@ -9,9 +11,13 @@ import java.security.ProtectionDomain;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 
 /**
  * Sets the probe up and registers a transformer that weaves the advice into the few JDK
@@ -41,7 +47,7 @@ final class Installer {
         FrameSink.open();
         JsseTap.publish();
 
-        inst.addTransformer(new NameFilter(jar), true);
+        inst.addTransformer(new NameFilter(adviceClasses(jar)), true);
         List<Class<?>> loaded = new ArrayList<>();
         for (Class<?> c : inst.getAllLoadedClasses()) {
             if (TARGETS.contains(c.getName().replace('.', '/'))) {
@@ -60,13 +66,38 @@ final class Installer {
         FrameSink.hello(JvmProbe.helloText(how));
     }
 
+    /**
+     * The advice classes' bytes, read now: the weaver may first be needed long after, when the jar
+     * may be gone (a rebuild, a copy removed), and a JVM must not lose its probe for that.
+     */
+    private static Map<String, byte[]> adviceClasses(File jar) throws IOException {
+        Map<String, byte[]> bytes = new HashMap<>();
+        try (JarFile j = new JarFile(jar)) {
+            for (java.util.Enumeration<JarEntry> e = j.entries(); e.hasMoreElements(); ) {
+                JarEntry entry = e.nextElement();
+                String name = entry.getName();
+                if (name.startsWith("io/recordtls/jvmprobe/") && name.contains("Advice") && name.endsWith(".class")) {
+                    try (InputStream in = j.getInputStream(entry)) {
+                        ByteArrayOutputStream out = new ByteArrayOutputStream();
+                        byte[] buf = new byte[8192];
+                        for (int n; (n = in.read(buf)) > 0; ) {
+                            out.write(buf, 0, n);
+                        }
+                        bytes.put(name.substring(0, name.length() - 6).replace('/', '.'), out.toByteArray());
+                    }
+                }
+            }
+        }
+        return bytes;
+    }
+
     /** Passes the instrumented classes to the weaver, by name; every other class untouched. */
     private static final class NameFilter implements ClassFileTransformer {
-        private final File jar;
+        private final Map<String, byte[]> advice;
         private Weaver weaver;
 
-        NameFilter(File jar) {
-            this.jar = jar;
+        NameFilter(Map<String, byte[]> advice) {
+            this.advice = advice;
         }
 
         @Override
@@ -82,9 +113,9 @@ final class Installer {
             }
         }
 
-        private synchronized Weaver weaver() throws IOException {
+        private synchronized Weaver weaver() {
             if (weaver == null) {
-                weaver = new Weaver(jar);
+                weaver = new Weaver(advice);
             }
             return weaver;
         }

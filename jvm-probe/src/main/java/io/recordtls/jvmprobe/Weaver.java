@@ -12,8 +12,6 @@ import net.bytebuddy.implementation.Implementation;
 import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.pool.TypePool;
 
-import java.io.File;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Collections;
@@ -68,8 +66,9 @@ final class Weaver {
             .with(Implementation.Context.Disabled.Factory.INSTANCE)
             .with(MethodGraph.Compiler.ForDeclaredMethods.INSTANCE);
 
-    Weaver(File jar) throws IOException {
-        this.ours = ClassFileLocator.ForJarFile.of(jar); // the advice's byte code
+    /** {@code advice}: the advice classes' byte code, by binary name. */
+    Weaver(Map<String, byte[]> advice) {
+        this.ours = new ClassFileLocator.Simple(advice);
     }
 
     synchronized byte[] weave(ClassLoader loader, String name, byte[] bytes) {
