@@ -116,6 +116,9 @@ public final class Recorder implements AutoCloseable {
 
     private void onEvent(CaptureEvent e) {
         if (e instanceof CaptureEvent.FileLoaded f) {
+            if (f.exec()) {
+                pipeline.noteContainer(f.pid()); // while it surely lives: it may be held right now
+            }
             libraries.onFileLoaded(f); // the process may be waiting on this: right now, on this thread
         }
         pipeline.submit(e);

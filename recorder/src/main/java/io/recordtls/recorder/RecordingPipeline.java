@@ -64,7 +64,8 @@ final class RecordingPipeline {
     private final Thread thread;
     private final Map<Long, Conn> conns = new HashMap<>();
     private final Map<Integer, String> processNames = new HashMap<>();
-    private final Map<Integer, java.util.Optional<String>> containers = new HashMap<>();
+    /** Container ids by pid: read from /proc when a process is first seen, which a one-shot process may not outlive. */
+    private final Map<Integer, java.util.Optional<String>> containers = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<Integer> processesSeen = new TreeSet<>();
     private final List<Map<String, Object>> skipped = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
@@ -98,6 +99,15 @@ final class RecordingPipeline {
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * From the ring-buffer thread, as a process in scope execs (it is alive then, often held):
+     * which container it runs in, before a short-lived one is gone by the time its connection
+     * is processed.
+     */
+    void noteContainer(int pid) {
+        containers.computeIfAbsent(pid, io.recordtls.recorder.scope.Cgroups::containerId);
     }
 
     void nameProcess(int pid, String name) {
