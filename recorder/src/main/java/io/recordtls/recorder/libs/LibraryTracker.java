@@ -49,6 +49,33 @@ public final class LibraryTracker implements AutoCloseable {
         return path.getFileName() != null && path.getFileName().toString().equals("libjvm.so");
     }
 
+    /**
+     * TLS libraries no probe decodes, by file name: a process that maps one is named, so that an
+     * empty recording is never silent. Never marked as looked at either: each process is named.
+     */
+    private static final java.util.regex.Pattern UNPROBED_TLS = java.util.regex.Pattern.compile(
+            "(libgnutls)\\.so.*|(libnss3)\\.so.*|(libwolfssl)\\.so.*|(libmbedtls)\\.so.*");
+    private static final Map<String, String> STACKS = Map.of("libgnutls", "GnuTLS", "libnss3", "NSS",
+            "libwolfssl", "wolfSSL", "libmbedtls", "Mbed TLS");
+    private final java.util.Set<String> named = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Names the process if the file is a TLS library recordtls does not probe; true if it is one. */
+    private boolean unprobedTls(long pid, Path path) {
+        if (path.getFileName() == null) {
+            return false;
+        }
+        java.util.regex.Matcher m = UNPROBED_TLS.matcher(path.getFileName().toString());
+        if (!m.matches()) {
+            return false;
+        }
+        String lib = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3) != null ? m.group(3) : m.group(4);
+        if (named.add(pid + " " + path.getFileName())) {
+            problems.add("pid " + pid + " (" + ProcFs.comm(pid).orElse("?") + ") uses " + STACKS.get(lib) + " (" + path.getFileName()
+                    + "), a TLS library recordtls does not probe: its HTTPS is not recorded");
+        }
+        return true;
+    }
+
     public void attachSystemLibraries() {
         for (TlsLibrary lib : TlsLibraryInspector.systemLibraries()) {
             attach(lib, lib.path().toString());
@@ -68,6 +95,9 @@ public final class LibraryTracker implements AutoCloseable {
                 onJvm.onJvm(pid, false);
                 continue;
             }
+            if (unprobedTls(pid, Path.of(m.path()))) {
+                continue;
+            }
             lookAt(path);
             probes.markInspected(m.kernelDev(), m.inode());
         }
@@ -78,16 +108,19 @@ public final class LibraryTracker implements AutoCloseable {
         if (e.stopped()) {
             held.hold(e.pid());
         }
-        boolean jvm = false;
+        boolean watched = false; // reported for every process that maps it: never marked as looked at
         try {
             if (TEST_DELAY_MS > 0) {
                 Thread.sleep(TEST_DELAY_MS);
             }
             Path path = e.exec() ? Path.of("/proc/" + e.pid() + "/exe") : Path.of("/proc/" + e.pid() + "/fd/" + e.fd());
             Path resolved = resolve(e.pid(), path);
-            if (resolved != null && !e.exec() && isJvm(linkTarget(path, resolved))) {
-                jvm = true;
+            Path name = resolved == null || e.exec() ? null : linkTarget(path, resolved);
+            if (name != null && isJvm(name)) {
+                watched = true;
                 onJvm.onJvm(e.pid(), true);
+            } else if (name != null && unprobedTls(e.pid(), name)) {
+                watched = true;
             } else if (resolved != null) {
                 lookAt(resolved);
             }
@@ -96,7 +129,7 @@ public final class LibraryTracker implements AutoCloseable {
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         } finally {
-            if (!jvm) {
+            if (!watched) {
                 probes.markInspected(e.dev(), e.inode());
             }
             if (e.stopped()) {

@@ -83,6 +83,16 @@ class RecorderEndToEndTest extends EndToEndTestBase {
         assertThat(rec.log().at("/capture/droppedEvents").asLong()).isZero();
     }
 
+    /** wget is GnuTLS, which no probe decodes: the recording is empty, and says why, naming the process. */
+    @Test
+    void aProgramOnAnUnprobedTlsLibraryIsNamedNotSilentlyMissed() throws IOException {
+        Recording rec = record("wget", "-q", "--ca-certificate=" + ca, "-O", "/dev/null", base + "/json");
+        assertThat(rec.entries()).isEmpty();
+        assertThat(rec.summary().describe()).containsPattern("pid \\d+ \\(wget\\) uses GnuTLS \\(libgnutls\\.so[.0-9]*\\), a TLS library"
+                + " recordtls does not probe: its HTTPS is not recorded");
+        assertThat(rec.log().path("notes").toString()).contains("(wget) uses GnuTLS");
+    }
+
     @Test
     void theHarIsValidForAStrictHarReader() throws Exception {
         Recording rec = record("curl", "-sS", "--cacert", ca, "-H", "Content-Type: application/json", "-d", "{}", base + "/echo", base + "/bytes?n=10");
