@@ -270,7 +270,8 @@ static __always_inline void fill_addresses(int fd, struct rt_conn_event *ev)
 	}
 }
 
-static __always_inline void emit_conn(__u32 tgid, __u64 ssl, struct rt_conn *conn, __u16 lib_id)
+/* Addresses from the socket behind the fd, or, for the JVM probe's connections (no fd), from its frame. */
+static __always_inline void emit_conn(__u32 tgid, __u64 ssl, struct rt_conn *conn, __u16 lib_id, struct rt_jvm_frame *frame)
 {
 	struct rt_conn_event ev = {};
 	ev.type = RT_EV_CONN;
@@ -280,8 +281,15 @@ static __always_inline void emit_conn(__u32 tgid, __u64 ssl, struct rt_conn *con
 	ev.ts = bpf_ktime_get_ns();
 	ev.fd = conn->fd;
 	ev.lib_id = lib_id;
-	if (conn->fd >= 0)
+	if (conn->fd >= 0) {
 		fill_addresses(conn->fd, &ev);
+	} else if (frame && (frame->family == AF_INET || frame->family == AF_INET6)) {
+		ev.family = frame->family;
+		ev.sport = frame->sport;
+		ev.dport = frame->dport;
+		__builtin_memcpy(ev.saddr, frame->saddr, 16);
+		__builtin_memcpy(ev.daddr, frame->daddr, 16);
+	}
 	emit(&ev, sizeof(ev), 0, conn->conn_id, RT_DIR_IN, 0);
 }
 
@@ -453,7 +461,7 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 	if (!conn)
 		return 0;
 	if (created && c.fd < 0)
-		emit_conn(tgid, c.ssl, conn, lib_id);
+		emit_conn(tgid, c.ssl, conn, lib_id, NULL);
 	if (c.fd >= 0 && c.fd != conn->fd) {
 		if (conn->fd >= 0) {
 			/* Same SSL* on another socket: the object was freed and reused. */
@@ -464,7 +472,7 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 		conn->fd = c.fd;
 		struct rt_fd_key fk = { .tgid = tgid, .fd = c.fd };
 		bpf_map_update_elem(&fd_conns, &fk, &c.ssl, BPF_ANY);
-		emit_conn(tgid, c.ssl, conn, lib_id);
+		emit_conn(tgid, c.ssl, conn, lib_id, NULL);
 	}
 
 	struct emit_ctx ec = {
@@ -552,26 +560,6 @@ static __always_inline void jvm_hello(__u32 tgid, __u64 buf, struct rt_jvm_frame
 	emit(&ev, sizeof(ev), 0, 0, 0, 0);
 }
 
-static __always_inline void jvm_conn(__u32 tgid, __u64 key_ssl, struct rt_conn *conn, struct rt_jvm_frame *h)
-{
-	struct rt_conn_event ev = {};
-	ev.type = RT_EV_CONN;
-	ev.tgid = tgid;
-	ev.conn_id = conn->conn_id;
-	ev.ssl = key_ssl;
-	ev.ts = bpf_ktime_get_ns();
-	ev.fd = -1;
-	ev.lib_id = RT_LIB_JSSE;
-	if (h->family == AF_INET || h->family == AF_INET6) {
-		ev.family = h->family;
-		ev.sport = h->sport;
-		ev.dport = h->dport;
-		__builtin_memcpy(ev.saddr, h->saddr, 16);
-		__builtin_memcpy(ev.daddr, h->daddr, 16);
-	}
-	emit(&ev, sizeof(ev), 0, conn->conn_id, RT_DIR_IN, 0);
-}
-
 /*
  * A write by a process in scope that starts with the probe's magic and goes to a character
  * device (the probe writes to /dev/null) is a frame: the same connections, stream offsets,
@@ -610,7 +598,7 @@ static __always_inline void jvm_frame(int fd, __u64 buf, __u64 count)
 	if (!conn)
 		return;
 	if (created)
-		jvm_conn(tgid, key.ssl, conn, &h);
+		emit_conn(tgid, key.ssl, conn, RT_LIB_JSSE, &h);
 	__u64 now = bpf_ktime_get_ns();
 	__u8 out = h.op == RT_JVM_OUT;
 	struct emit_ctx ec = {

@@ -134,7 +134,7 @@ public final class JvmTargets implements AutoCloseable {
         // what the JVM was started with: its command line, and the variables the JVM reads options from
         String cmdline = read(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ') + " "
                 + javaOptionVariables(read(Path.of("/proc/" + pid + "/environ")));
-        if (read(Path.of("/proc/" + pid + "/maps")).contains("libj9vm")) {
+        if (ProcFs.executableMappings(pid).stream().anyMatch(m -> m.path().contains("libj9vm"))) {
             // OpenJ9 answers SIGQUIT with a javacore file, and its JSSE is not HotSpot's layout
             return "an OpenJ9 JVM: the probe is attached to HotSpot JVMs only; start it with -javaagent:" + jar.get();
         }
