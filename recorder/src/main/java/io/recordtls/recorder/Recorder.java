@@ -295,6 +295,10 @@ public final class Recorder implements AutoCloseable {
         if (!libraries.problems().isEmpty()) {
             x.put("libraryProblems", libraries.problems()); // in the whole run: what could not be probed
         }
+        List<String> unprobed = libraries.unprobed(pipeline::hadConnection);
+        if (!unprobed.isEmpty()) {
+            x.put("unprobedTls", unprobed); // in the whole run: processes on TLS stacks no probe decodes
+        }
         if (!jvms.problems().isEmpty()) {
             x.put("jvmProblems", jvms.problems()); // in the whole run: JVMs whose TLS was not recorded
         }
@@ -329,6 +333,7 @@ public final class Recorder implements AutoCloseable {
         CaptureStats stats = probes.stats();
         Map<Long, io.recordtls.recorder.capture.ConnectionLoss> losses = probes.losses();
         List<String> notes = new ArrayList<>(libraries.problems());
+        notes.addAll(libraries.unprobed(pipeline::hadConnection));
         notes.addAll(jvms.problems());
         notes.addAll(pipeline.notes());
         List<String> libNames = probes.libraries().stream().map(TlsLibrary::toString).toList();

@@ -66,7 +66,8 @@ final class RecordingPipeline {
     private final Map<Integer, String> processNames = new HashMap<>();
     /** Container ids by pid: read from /proc when a process is first seen, which a one-shot process may not outlive. */
     private final Map<Integer, java.util.Optional<String>> containers = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Set<Integer> processesSeen = new TreeSet<>();
+    /** Pids that had a TLS connection; read from other threads (what was not recorded). */
+    private final Set<Integer> processesSeen = new java.util.concurrent.ConcurrentSkipListSet<>();
     private final List<Map<String, Object>> skipped = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     /** Written by the pipeline thread, read when a segment ends (on the agent's thread). */
@@ -353,6 +354,7 @@ final class RecordingPipeline {
     int truncated() { return truncated; }
     long lostBytes() { return lostBytes; }
     int processes() { return processesSeen.size(); }
+    boolean hadConnection(int pid) { return processesSeen.contains(pid); }
     List<Map<String, Object>> skipped() { return skipped; }
     List<String> notes() { return notes; }
     /** JVMs whose probe said hello: pid, process, how it was loaded. */

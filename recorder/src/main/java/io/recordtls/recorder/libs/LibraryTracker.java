@@ -70,10 +70,26 @@ public final class LibraryTracker implements AutoCloseable {
         }
         String lib = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3) != null ? m.group(3) : m.group(4);
         if (named.add(pid + " " + path.getFileName())) {
-            problems.add("pid " + pid + " (" + ProcFs.comm(pid).orElse("?") + ") uses " + STACKS.get(lib) + " (" + path.getFileName()
-                    + "), a TLS library recordtls does not probe: its HTTPS is not recorded");
+            unprobed.add(new Unprobed(pid, ProcFs.comm(pid).orElse("?"), STACKS.get(lib), path.getFileName().toString()));
         }
         return true;
+    }
+
+    /** A process that mapped a TLS library no probe decodes (curl maps GnuTLS through libldap and still uses OpenSSL). */
+    public record Unprobed(long pid, String process, String stack, String file) {
+        public String describe() {
+            return "pid " + pid + " (" + process + ") uses " + stack + " (" + file
+                    + "), a TLS library recordtls does not probe, and none of its TLS was recorded: its HTTPS, if any, is not in the HAR";
+        }
+    }
+
+    private final List<Unprobed> unprobed = Collections.synchronizedList(new ArrayList<>());
+
+    /** Processes that mapped an unprobed TLS library and had no connection decoded ({@code recorded}: pids that had one). */
+    public List<String> unprobed(java.util.function.IntPredicate recorded) {
+        synchronized (unprobed) {
+            return unprobed.stream().filter(u -> !recorded.test((int) u.pid())).map(Unprobed::describe).toList();
+        }
     }
 
     public void attachSystemLibraries() {
@@ -114,8 +130,9 @@ public final class LibraryTracker implements AutoCloseable {
                 Thread.sleep(TEST_DELAY_MS);
             }
             Path path = e.exec() ? Path.of("/proc/" + e.pid() + "/exe") : Path.of("/proc/" + e.pid() + "/fd/" + e.fd());
-            Path resolved = resolve(e.pid(), path);
-            Path name = resolved == null || e.exec() ? null : linkTarget(path, resolved);
+            Path target = linkTarget(path); // null: the process is gone
+            Path resolved = target == null ? null : reachable(e.pid(), path, target);
+            Path name = e.exec() ? null : target;
             if (name != null && isJvm(name)) {
                 watched = true;
                 onJvm.onJvm(e.pid(), true);
@@ -139,24 +156,19 @@ public final class LibraryTracker implements AutoCloseable {
         }
     }
 
-    /** The name the /proc link points to (the file's path in the process's namespace). */
-    private static Path linkTarget(Path procLink, Path resolved) {
+    /** The name a /proc link points to (the file's path in the process's namespace), or null when it is gone. */
+    private static Path linkTarget(Path procLink) {
         try {
             return Files.readSymbolicLink(procLink);
         } catch (IOException ex) {
-            return resolved;
+            return null;
         }
     }
 
     /** The file's path in our namespace when it is the same file, else the /proc link itself. */
-    private static Path resolve(long pid, Path procLink) {
-        try {
-            Path target = Files.readSymbolicLink(procLink);
-            Path reachable = ProcFs.reachable(pid, target.toString());
-            return Files.exists(reachable) ? reachable : procLink;
-        } catch (IOException ex) {
-            return null; // the process is gone
-        }
+    private static Path reachable(long pid, Path procLink, Path target) {
+        Path reachable = ProcFs.reachable(pid, target.toString());
+        return Files.exists(reachable) ? reachable : procLink;
     }
 
     private void lookAt(Path path) {

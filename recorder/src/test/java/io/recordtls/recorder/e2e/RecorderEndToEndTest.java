@@ -89,7 +89,7 @@ class RecorderEndToEndTest extends EndToEndTestBase {
         Recording rec = record("wget", "-q", "--ca-certificate=" + ca, "-O", "/dev/null", base + "/json");
         assertThat(rec.entries()).isEmpty();
         assertThat(rec.summary().describe()).containsPattern("pid \\d+ \\(wget\\) uses GnuTLS \\(libgnutls\\.so[.0-9]*\\), a TLS library"
-                + " recordtls does not probe: its HTTPS is not recorded");
+                + " recordtls does not probe, and none of its TLS was recorded");
         assertThat(rec.log().path("notes").toString()).contains("(wget) uses GnuTLS");
     }
 
