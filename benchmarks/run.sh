@@ -17,9 +17,9 @@ DUR=${BENCH_SECONDS:-15}
 work=$(mktemp -d /tmp/recordtls-bench.XXXXXX)
 chmod 755 "$work"   # nginx's workers (www-data) read the files served
 trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-CP="$top/replayer/target/recordtls.jar:$(ls "$top"/replayer/target/lib/*.jar | tr '\n' ':')"
+CP="$top/cli/target/recordtls.jar:$(ls "$top"/cli/target/lib/*.jar | tr '\n' ':')"
 JAVA_RUN=("$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP")
-RT=("$JAVA" --enable-native-access=ALL-UNNAMED -jar "$top/replayer/target/recordtls.jar")
+RT=("$JAVA" --enable-native-access=ALL-UNNAMED -jar "$top/cli/target/recordtls.jar")
 results=()
 row() { results+=("| $1 | $2 | $3 | \`$4\` |"); printf '%-58s %s\n' "$1" "$2 ${3:+($3)}"; }
 
@@ -194,7 +194,7 @@ fi
 # JVM's start (premain: Byte Buddy and the retransformation of the JSSE classes).
 echo "8. JVM clients"
 N=5000
-probe=$(ls "$top"/replayer/target/lib/recordtls-jvm-probe-*.jar)
+probe=$(ls "$top"/cli/target/lib/recordtls-jvm-probe-*.jar)
 for client in httpclient urlconnection; do
   jd=$("$JAVA" "$here/JdkLoop.java" $client "$URL/item.json" "$work/cert.pem" $N 2>/dev/null)
   # the probe loaded and writing its frames, with no recorder reading them: what the probe costs the JVM itself

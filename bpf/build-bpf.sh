@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Compiles the eBPF programs for the Maven build: vmlinux.h from this
 # machine's BTF (CO-RE relocates it on the target), then clang -target bpf.
-# Usage: build-bpf.sh SRC_DIR OUT_DIR
+# Usage: build-bpf.sh SRC_DIR OUT_DIR GEN_DIR (vmlinux.h goes to GEN_DIR, not into the jar)
 set -euo pipefail
 src=$1 out=$2
-gen=$(dirname "$out")/bpf-gen
+gen=${3:?usage: build-bpf.sh SRC_DIR OUT_DIR GEN_DIR}
 mkdir -p "$out" "$gen"
 for tool in clang bpftool; do
   command -v "$tool" >/dev/null || { echo "build-bpf: '$tool' is missing: apt-get install clang llvm libbpf-dev bpftool" >&2; exit 1; }

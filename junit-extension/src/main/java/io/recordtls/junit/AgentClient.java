@@ -1,8 +1,8 @@
 package io.recordtls.junit;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.recordtls.agent.AgentReply;
+import io.recordtls.agent.AgentRequest;
+import io.recordtls.agent.AgentWire;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 
 /** This JVM's end of the agent's socket. One request at a time. */
 final class AgentClient implements AutoCloseable {
-    private final ObjectMapper json = new ObjectMapper();
     private final SocketChannel channel;
     private final BufferedReader in;
     private final Writer out;
@@ -42,59 +41,57 @@ final class AgentClient implements AutoCloseable {
         return new AgentClient(ch, agent, dir);
     }
 
-    synchronized JsonNode call(ObjectNode request) throws IOException {
+    synchronized AgentReply call(AgentRequest request) throws IOException {
         if (!agent.isAlive()) {
             throw new IOException("the privileged recorder has exited (status " + agent.exitValue() + ")");
         }
-        out.write(json.writeValueAsString(request) + "\n");
+        out.write(AgentWire.line(request) + "\n");
         out.flush();
         String line = in.readLine();
         if (line == null) {
             throw new IOException("the privileged recorder closed the connection");
         }
-        JsonNode reply = json.readTree(line);
-        if (!reply.path("ok").asBoolean()) {
-            throw new IOException("the recorder says: " + reply.path("error").asText());
+        AgentReply reply = AgentWire.reply(line);
+        if (!reply.ok()) {
+            throw new IOException("the recorder says: " + reply.error());
         }
         return reply;
     }
 
     void begin(String segment, List<Long> pids) throws IOException {
-        ObjectNode r = json.createObjectNode().put("op", "begin").put("segment", segment);
-        pids.forEach(r.putArray("pids")::add);
-        call(r);
+        call(new AgentRequest.Begin(segment, pids));
     }
 
     void add(long pid) throws IOException {
-        call(json.createObjectNode().put("op", "add").put("pid", pid));
+        call(new AgentRequest.Add(pid));
     }
 
     /** Writes the segment so far to {@code har}, which must be in {@link #scratch()}. */
     void snapshot(String segment, Path har) throws IOException {
-        call(json.createObjectNode().put("op", "snapshot").put("segment", segment).put("har", har.toAbsolutePath().toString()));
+        call(new AgentRequest.Snapshot(segment, har.toAbsolutePath().toString()));
     }
 
     /**
      * Ends the segment; its HAR goes to {@code har}. The agent writes it into the scratch
      * directory (the one place an agent in a container sees too), then it is copied here.
      */
-    JsonNode end(String segment, Path har) throws IOException {
+    AgentReply.SegmentSummary end(String segment, Path har) throws IOException {
         Path written = dir.resolve("segment-" + java.util.UUID.randomUUID() + ".har");
-        JsonNode reply = call(json.createObjectNode().put("op", "end").put("segment", segment).put("har", written.toString()));
+        AgentReply reply = call(new AgentRequest.End(segment, written.toString()));
         // copied, not moved: the copy is this user's own file, group included
         Files.copy(written, har, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.delete(written);
-        return reply;
+        return reply.segment();
     }
 
     /** A parent cgroup under which Docker starts containers to record from their first instruction. */
     String containerParent(String cgroupDriver) throws IOException {
-        return call(json.createObjectNode().put("op", "containerParent").put("driver", cgroupDriver)).path("cgroupParent").asText();
+        return call(new AgentRequest.ContainerParent(cgroupDriver)).cgroupParent();
     }
 
     /** Records a running container from now on: every process in its cgroup. */
     void addContainer(String containerId) throws IOException {
-        call(json.createObjectNode().put("op", "container").put("id", containerId));
+        call(new AgentRequest.Container(containerId));
     }
 
     /** Where the agent may write files that this user then owns. */
@@ -105,7 +102,7 @@ final class AgentClient implements AutoCloseable {
     @Override
     public void close() {
         try {
-            call(json.createObjectNode().put("op", "shutdown"));
+            call(new AgentRequest.Shutdown());
         } catch (IOException ignored) {
             // stopping anyway
         }

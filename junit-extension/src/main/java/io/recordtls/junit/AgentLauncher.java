@@ -1,7 +1,7 @@
 package io.recordtls.junit;
 
-import io.recordtls.recorder.agent.AgentProtocol;
-import io.recordtls.recorder.bpf.Privileges;
+import io.recordtls.agent.AgentWire;
+import io.recordtls.agent.Privileges;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -65,6 +65,10 @@ final class AgentLauncher {
         if (!Files.isDirectory(Path.of("/sys/bus/event_source/devices/uprobe"))) {
             return new Decision(null, "the kernel has no uprobes (CONFIG_UPROBE_EVENTS)");
         }
+        String notRunnable = RecorderRuntime.whyNotRunnable();
+        if (notRunnable != null) {
+            return new Decision(null, notRunnable);
+        }
         Placement configured = configuredPlacement();
         Placement where = switch (configured) {
             case LOCAL -> mayRecordLocally() ? Placement.LOCAL : null;
@@ -110,7 +114,7 @@ final class AgentLauncher {
         Path dir = Files.createTempDirectory("recordtls-agent", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path socket = dir.resolve("agent.sock");
         long uid = ((Number) Files.getAttribute(dir, "unix:uid")).longValue();
-        List<String> agentArgs = List.of("agent", "--socket", socket.toString(), "--owner-uid", Long.toString(uid),
+        List<String> agentArgs = List.of("--socket", socket.toString(), "--owner-uid", Long.toString(uid),
                 "--parent-pid", Long.toString(ProcessHandle.current().pid()));
         List<String> cmd = new ArrayList<>();
         if (decision.where() == Placement.CONTAINER) {
@@ -129,8 +133,8 @@ final class AgentLauncher {
             if (!Privileges.sufficient()) {
                 cmd.addAll(List.of("sudo", "-n", "--"));
             }
-            cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
-                    "-cp", System.getProperty("java.class.path"), RecorderImage.AGENT_MAIN));
+            cmd.addAll(List.of(RecorderRuntime.java().java().toString(), "--enable-native-access=ALL-UNNAMED",
+                    "-jar", RecorderRuntime.recorderJar().path().toString()));
         }
         cmd.addAll(agentArgs);
         ProcessBuilder recorder = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -142,7 +146,7 @@ final class AgentLauncher {
             try {
                 String line;
                 while ((line = out.readLine()) != null) {
-                    if (line.equals(AgentProtocol.READY)) {
+                    if (line.equals(AgentWire.READY)) {
                         return line;
                     }
                 }
@@ -168,7 +172,7 @@ final class AgentLauncher {
             throw new IOException(e.getCause());
         }
         // keep reading its stdout so it never blocks on a full pipe
-        Thread.ofPlatform().daemon().start(() -> {
+        DaemonThreads.start("recordtls-agent-stdout", () -> {
             try {
                 while (out.readLine() != null) {
                     // nothing else is printed there

@@ -1,7 +1,7 @@
 package io.recordtls.junit;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.recordtls.replayer.har.RecordedExchange;
+import io.recordtls.agent.AgentReply;
+import io.recordtls.har.RecordedExchange;
 import org.testcontainers.containers.GenericContainer;
 
 import java.io.IOException;
@@ -72,7 +72,7 @@ final class ContainerRun implements AutoCloseable {
     }
 
     static ContainerRun replaying(List<Path> dirs, RecordTlsExtension.Settings settings) throws IOException {
-        Path classDir = dirs.getFirst();
+        Path classDir = dirs.get(0);
         Set<Origin> origins = new LinkedHashSet<>();
         for (Path har : hars(dirs)) {
             RecordTlsExtension.readRecording(har).forEach(x -> origins.add(Origin.of(x.url())));
@@ -100,13 +100,13 @@ final class ContainerRun implements AutoCloseable {
     }
 
     /** Prepares each container once, before it starts. */
-    void prepare(List<GenericContainer<?>> containers) {
+    void prepare(List<GenericContainer<?>> containers) throws IOException {
         for (GenericContainer<?> c : containers) {
             if (!prepared.add(c)) {
                 continue;
             }
             if (mode == RecordTlsMode.RECORD) {
-                ContainerTargets.prepareForRecording(c, cgroupParent);
+                ContainerTargets.prepareForRecording(c, cgroupParent, agent.scratch());
             } else {
                 ContainerTargets.prepareForReplay(c, caBundle, trustStore, origins);
             }
@@ -122,9 +122,9 @@ final class ContainerRun implements AutoCloseable {
         classSegment = null;
         Path har = classDir.resolve(BEFORE_ALL);
         Files.createDirectories(classDir);
-        JsonNode result = agent.end(segment, har);
+        AgentReply.SegmentSummary result = agent.end(segment, har);
         RecordTlsExtension.requireNoDrops(result, har, "while the containers started");
-        if (result.path("entries").asInt() == 0) {
+        if (result.entries() == 0) {
             Files.deleteIfExists(har); // nothing happened before the tests: no file to commit
         }
     }

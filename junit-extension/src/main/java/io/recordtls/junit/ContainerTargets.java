@@ -8,6 +8,7 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.utility.MountableFile;
 
+import java.io.IOException;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,12 +80,12 @@ final class ContainerTargets {
      * Recording: the container starts under the recorder's parent cgroup, so the kernel side
      * records its processes from their first instruction. Must happen before it starts.
      */
-    static void prepareForRecording(GenericContainer<?> c, String cgroupParent) {
+    static void prepareForRecording(GenericContainer<?> c, String cgroupParent, Path scratch) throws IOException {
         requireNotStarted(c, "recorded from its start");
         c.withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withCgroupParent(cgroupParent));
         // A JVM in the container loads the JVM probe from its first instruction (others ignore
         // the variable). Without the jar here, the recorder attaches it once the JVM runs.
-        io.recordtls.recorder.jvm.JvmProbeJar.find().ifPresent(jar -> {
+        RecorderRuntime.jvmProbeJar(scratch).ifPresent(jar -> {
             c.withCopyFileToContainer(MountableFile.forHostPath(jar, 0644), JVM_PROBE_IN_CONTAINER);
             appendJavaToolOptions(c, "-javaagent:" + JVM_PROBE_IN_CONTAINER);
         });

@@ -1,6 +1,6 @@
 package io.recordtls.junit;
 
-import io.recordtls.replayer.har.RecordedExchange;
+import io.recordtls.har.RecordedExchange;
 
 import java.net.URI;
 import java.util.Locale;

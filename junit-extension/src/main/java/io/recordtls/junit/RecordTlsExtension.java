@@ -1,9 +1,9 @@
 package io.recordtls.junit;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.recordtls.replayer.har.HarFile;
-import io.recordtls.replayer.har.HarProblem;
-import io.recordtls.replayer.har.RecordedExchange;
+import io.recordtls.agent.AgentReply;
+import io.recordtls.har.HarFile;
+import io.recordtls.har.HarProblem;
+import io.recordtls.har.RecordedExchange;
 import io.recordtls.replayer.server.UnmatchedRequest;
 import io.recordtls.replayer.stubs.StubOptions;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -307,7 +307,7 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         TestRecording rec = ctx.getStore(NS).remove(TestRecording.class, TestRecording.class);
         if (rec instanceof TestRecording.Recording r) {
             Files.createDirectories(r.harFile().toAbsolutePath().getParent()); // ours, not root's
-            JsonNode result = r.agent().end(r.segment(), r.harFile());
+            AgentReply.SegmentSummary result = r.agent().end(r.segment(), r.harFile());
             requireNoDrops(result, r.harFile(), "while this test ran");
         } else if (rec instanceof TestRecording.Replay r) {
             try {
@@ -329,8 +329,8 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
     }
 
     /** A segment the agent ended: ring-buffer drops while it was open fail the test (the HAR is kept, marked). */
-    static void requireNoDrops(JsonNode endReply, Path har, String when) {
-        long dropped = endReply.path("droppedEvents").asLong();
+    static void requireNoDrops(AgentReply.SegmentSummary ended, Path har, String when) {
+        long dropped = ended.droppedEvents();
         if (dropped > 0) {
             throw new AssertionError("the recording " + har + " lost " + dropped + " ring-buffer events " + when
                     + ": it is written, marked, and should be recorded again");

@@ -33,7 +33,7 @@ final class ReplayTunnel implements AutoCloseable {
     ReplayTunnel(Function<Origin, Optional<Integer>> replayPort) throws IOException {
         this.replayPort = replayPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        this.acceptor = Thread.ofPlatform().daemon().name("recordtls-replay-tunnel").start(this::accept);
+        this.acceptor = DaemonThreads.start("recordtls-replay-tunnel", this::accept);
     }
 
     InetSocketAddress address() {
@@ -60,7 +60,7 @@ final class ReplayTunnel implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
-                Thread.ofVirtual().name("recordtls-replay-tunnel-conn").start(() -> serve(client));
+                DaemonThreads.start("recordtls-replay-tunnel-conn", () -> serve(client));
             } catch (IOException closed) {
                 return;
             }
@@ -87,7 +87,7 @@ final class ReplayTunnel implements AutoCloseable {
             try (Socket upstream = new Socket(InetAddress.getLoopbackAddress(), port.get())) {
                 out.write("HTTP/1.1 200 Connection Established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                Thread back = Thread.ofVirtual().start(() -> pipe(upstream, client));
+                Thread back = DaemonThreads.start("recordtls-replay-tunnel-back", () -> pipe(upstream, client));
                 pipe(client, upstream);
                 back.join();
             }

@@ -1,7 +1,7 @@
 package io.recordtls.junit;
 
-import io.recordtls.replayer.har.HarFile;
-import io.recordtls.replayer.har.RecordedExchange;
+import io.recordtls.har.HarFile;
+import io.recordtls.har.RecordedExchange;
 
 import javax.net.ssl.SSLContext;
 import java.io.IOException;

@@ -9,7 +9,7 @@ import io.recordtls.recorder.capture.TlsProbes;
 import io.recordtls.recorder.har.HarEntryFactory;
 import io.recordtls.recorder.har.HarFileWriter;
 import io.recordtls.recorder.har.MonotonicClock;
-import io.recordtls.recorder.har.Redactor;
+import io.recordtls.har.Redactor;
 import io.recordtls.recorder.http.Exchange;
 import io.recordtls.recorder.jvm.JvmProbeJar;
 import io.recordtls.recorder.jvm.JvmTargets;

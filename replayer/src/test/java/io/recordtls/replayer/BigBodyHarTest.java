@@ -5,7 +5,7 @@ import de.sstoehr.harreader.model.HarEntry;
 import de.sstoehr.harreader.model.HarRequest;
 import de.sstoehr.harreader.model.HarResponse;
 import io.recordtls.recorder.har.HarFileWriter;
-import io.recordtls.replayer.har.HarFile;
+import io.recordtls.har.HarFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

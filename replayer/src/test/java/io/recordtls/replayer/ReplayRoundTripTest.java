@@ -110,25 +110,16 @@ class ReplayRoundTripTest extends EndToEndTestBase {
         try (ReplayServer replay = ReplayServer.start(stubs, ReplayOptions.defaults(), null)) {
             String ca = replay.caCertificate().toString();
             int https = replay.httpsPort();
-            String cart = curl("--cacert", ca, "--connect-to", "shop.example.com:443:127.0.0.1:" + https, "https://shop.example.com/api/cart?currency=EUR");
+            String cart = Recording.curl("--cacert", ca, "--connect-to", "shop.example.com:443:127.0.0.1:" + https, "https://shop.example.com/api/cart?currency=EUR");
             assertThat(cart).isEqualTo("{\"items\":[{\"sku\":\"A1\",\"qty\":2}],\"n\":1}");
-            String token = curl("--cacert", ca, "--connect-to", "auth.example.org:8443:127.0.0.1:" + https,
+            String token = Recording.curl("--cacert", ca, "--connect-to", "auth.example.org:8443:127.0.0.1:" + https,
                     "-d", "grant_type=client_credentials&scope=read", "https://auth.example.org:8443/oauth/token");
             assertThat(token).contains("\"access_token\":\"t0k3n\"");
             // the same path on the wrong host is not a match
-            String wrongHost = curl("--cacert", ca, "-o", "/dev/null", "-w", "%{http_code}", "--connect-to", "auth.example.org:443:127.0.0.1:" + https,
+            String wrongHost = Recording.curl("--cacert", ca, "-o", "/dev/null", "-w", "%{http_code}", "--connect-to", "auth.example.org:443:127.0.0.1:" + https,
                     "https://auth.example.org/api/cart?currency=EUR");
             assertThat(wrongHost).isEqualTo("404");
             assertThat(replay.unmatched()).singleElement().satisfies(u -> assertThat(u.closest()).contains("shop.example.com/api/cart"));
         }
-    }
-
-    static String curl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("curl", "-sS"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return out;
     }
 }

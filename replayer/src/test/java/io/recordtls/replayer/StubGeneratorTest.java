@@ -1,7 +1,7 @@
 package io.recordtls.replayer;
 
 import com.github.tomakehurst.wiremock.common.Json;
-import io.recordtls.replayer.har.HarFile;
+import io.recordtls.har.HarFile;
 import io.recordtls.replayer.server.ReplayOptions;
 import io.recordtls.replayer.server.ReplayServer;
 import io.recordtls.replayer.stubs.StubGenerator;

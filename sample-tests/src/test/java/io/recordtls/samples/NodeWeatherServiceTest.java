@@ -2,7 +2,7 @@ package io.recordtls.samples;
 
 import io.recordtls.junit.RecordTls;
 import io.recordtls.junit.TlsRecording;
-import io.recordtls.replayer.har.RecordedExchange;
+import io.recordtls.har.RecordedExchange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,9 @@
 package io.recordtls.recorder.agent;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.recordtls.agent.AgentReply;
+import io.recordtls.agent.AgentRequest;
+import io.recordtls.agent.AgentWire;
 import io.recordtls.recorder.Recorder;
 import io.recordtls.recorder.RecorderOptions;
 import io.recordtls.recorder.scope.Cgroups;
@@ -34,7 +35,6 @@ import java.util.concurrent.CountDownLatch;
  * process is gone, or on SIGTERM.
  */
 public final class RecordingAgent implements AutoCloseable {
-    private final ObjectMapper json = new ObjectMapper();
     private final Recorder recorder;
     private final Path socket;
     private final int ownerUid;
@@ -86,7 +86,7 @@ public final class RecordingAgent implements AutoCloseable {
                 // closing anyway
             }
         });
-        out.println(AgentProtocol.READY);
+        out.println(AgentWire.READY);
         out.flush();
         while (done.getCount() > 0) {
             try {
@@ -104,19 +104,18 @@ public final class RecordingAgent implements AutoCloseable {
              Writer out = new OutputStreamWriter(Channels.newOutputStream(client), StandardCharsets.UTF_8)) {
             String line;
             while ((line = in.readLine()) != null) {
-                ObjectNode reply = json.createObjectNode();
+                AgentReply reply;
                 try {
-                    handle(json.readTree(line), reply);
-                    reply.put("ok", true);
+                    reply = handle(AgentWire.request(line));
+                } catch (JsonProcessingException e) {
+                    reply = AgentReply.failed("not a request: " + e.getOriginalMessage());
                 } catch (Exception e) {
-                    reply.removeAll();
-                    reply.put("ok", false);
-                    reply.put("error", describe(e));
+                    reply = AgentReply.failed(describe(e));
                     if (!(e instanceof IllegalArgumentException)) {
                         e.printStackTrace(); // a bug, not a bad request: the whole story on the agent's stderr
                     }
                 }
-                out.write(json.writeValueAsString(reply) + "\n");
+                out.write(AgentWire.line(reply) + "\n");
                 out.flush();
                 if (done.getCount() == 0) {
                     break;
@@ -127,39 +126,44 @@ public final class RecordingAgent implements AutoCloseable {
         }
     }
 
-    private void handle(JsonNode req, ObjectNode reply) throws IOException {
-        String op = req.path("op").asText();
-        switch (op) {
-            case "begin" -> {
-                for (JsonNode pid : req.path("pids")) {
-                    add(pid.asLong());
+    private AgentReply handle(AgentRequest request) throws IOException {
+        switch (request) {
+            case AgentRequest.Begin begin -> {
+                for (long pid : begin.pids()) {
+                    add(pid);
                 }
-                recorder.beginSegment(req.path("segment").asText());
+                recorder.beginSegment(begin.segment());
+                return AgentReply.done();
             }
-            case "add" -> add(req.path("pid").asLong());
-            case "containerParent" -> reply.put("cgroupParent", containerParent(req.path("driver").asText("cgroupfs")).dockerName());
-            case "container" -> {
-                String id = req.path("id").asText();
-                Path cgroup = Cgroups.ofContainer(id).orElseThrow(() -> new IllegalArgumentException(
-                        "no cgroup of a running container " + id + " in " + Cgroups.requireV2Root()));
+            case AgentRequest.Add add -> {
+                add(add.pid());
+                return AgentReply.done();
+            }
+            case AgentRequest.ContainerParent parent -> {
+                return AgentReply.cgroupParent(containerParent(parent.driver() == null ? "cgroupfs" : parent.driver()).dockerName());
+            }
+            case AgentRequest.Container container -> {
+                Path cgroup = Cgroups.ofContainer(container.id()).orElseThrow(() -> new IllegalArgumentException(
+                        "no cgroup of a running container " + container.id() + " in " + Cgroups.requireV2Root()));
                 recorder.addCgroup(cgroup);
-                reply.put("cgroup", cgroup.toString());
+                return AgentReply.container(cgroup.toString());
             }
-            case "snapshot" -> {
-                Path har = Path.of(req.path("har").asText());
-                recorder.snapshotSegment(req.path("segment").asText(), har);
+            case AgentRequest.Snapshot snapshot -> {
+                Path har = Path.of(snapshot.har());
+                recorder.snapshotSegment(snapshot.segment(), har);
                 giveTo(har, ownerUid);
+                return AgentReply.done();
             }
-            case "end" -> {
-                Path har = Path.of(req.path("har").asText());
-                Recorder.SegmentSummary s = recorder.endSegment(req.path("segment").asText(), har);
+            case AgentRequest.End end -> {
+                Path har = Path.of(end.har());
+                Recorder.SegmentSummary s = recorder.endSegment(end.segment(), har);
                 giveTo(har, ownerUid);
-                reply.put("entries", s.entries());
-                reply.put("incompleteEntries", s.incompleteEntries());
-                reply.put("droppedEvents", s.droppedEvents());
+                return AgentReply.ended(new AgentReply.SegmentSummary(s.entries(), s.incompleteEntries(), s.droppedEvents()));
             }
-            case "shutdown" -> done.countDown();
-            default -> throw new IllegalArgumentException("unknown op \"" + op + "\"");
+            case AgentRequest.Shutdown shutdown -> {
+                done.countDown();
+                return AgentReply.done();
+            }
         }
     }
 

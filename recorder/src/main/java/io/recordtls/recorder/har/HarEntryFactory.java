@@ -1,5 +1,9 @@
 package io.recordtls.recorder.har;
 
+import io.recordtls.har.BodyText;
+import io.recordtls.har.ContentDecoder;
+import io.recordtls.har.QueryString;
+import io.recordtls.har.Redactor;
 import de.sstoehr.harreader.model.HarCache;
 import de.sstoehr.harreader.model.HarContent;
 import de.sstoehr.harreader.model.HarCookie;
@@ -188,8 +192,8 @@ public final class HarEntryFactory {
 
     private List<HarHeader> harHeaders(List<Header> headers) {
         List<HarHeader> out = new ArrayList<>();
-        for (Header h : redactor.headers(headers)) {
-            out.add(HarHeader.builder().name(h.name()).value(h.value()).build());
+        for (Header h : headers) {
+            out.add(HarHeader.builder().name(h.name()).value(redactor.headerValue(h.name(), h.value())).build());
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package io.recordtls.recorder.har;
 
+import io.recordtls.har.HarJson;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,8 +29,8 @@ public final class HarFileWriter implements AutoCloseable {
     private record Spooled(long startNanos, long seq, long offset, int length) {}
 
     /** Entries are spooled compact: pretty-printing happens once, when the HAR is written. */
-    private final ObjectMapper compact = HarJson.mapper().disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
-    private final ObjectMapper pretty = HarJson.mapper();
+    private final ObjectMapper compact = HarJson.mapper().registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule()).disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+    private final ObjectMapper pretty = HarJson.mapper().registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule());
     private final Path spoolPath;
     private final RandomAccessFile spool;
     /** Appends go through a buffer: two syscalls per entry showed at ten thousand entries a second. */

@@ -1,6 +1,6 @@
 package io.recordtls.recorder.scope;
 
-import io.recordtls.recorder.FileTrees;
+import io.recordtls.har.FileTrees;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package io.recordtls.recorder.e2e;
 
 import io.recordtls.recorder.bpf.BpfSupport;
-import io.recordtls.recorder.bpf.Privileges;
+import io.recordtls.agent.Privileges;
 import io.recordtls.recorder.capture.TlsProbes;
 import org.junit.jupiter.api.Assumptions;
 

@@ -3,7 +3,7 @@ package io.recordtls.recorder.e2e;
 import io.recordtls.recorder.Recorder;
 import io.recordtls.recorder.RecorderOptions;
 import io.recordtls.recorder.RecordingSummary;
-import io.recordtls.recorder.har.HarJson;
+import io.recordtls.har.HarJson;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 

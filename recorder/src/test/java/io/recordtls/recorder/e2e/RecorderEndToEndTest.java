@@ -5,7 +5,7 @@ import io.recordtls.recorder.Recorder;
 import io.recordtls.recorder.RecorderOptions;
 import io.recordtls.recorder.RecordingSummary;
 import io.recordtls.recorder.demo.DemoHttpsServer;
-import io.recordtls.recorder.har.HarJson;
+import io.recordtls.har.HarJson;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;

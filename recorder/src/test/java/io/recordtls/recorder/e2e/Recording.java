@@ -43,4 +43,17 @@ public record Recording(Path har, JsonNode json, String text, RecordingSummary s
         }
         return null;
     }
+
+    /** Runs curl -sS with these arguments and returns what it printed (its errors go to the test's stderr). */
+    public static String curl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("curl did not finish within 30 s: " + cmd);
+        }
+        return out;
+    }
 }

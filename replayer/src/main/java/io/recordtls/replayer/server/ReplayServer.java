@@ -141,8 +141,8 @@ public final class ReplayServer implements AutoCloseable {
         String closest = null, diff = null;
         try {
             List<NearMiss> misses = server.findTopNearMissesFor(LoggedRequest.createFrom(request)).getNearMisses();
-            if (!misses.isEmpty() && misses.getFirst().getStubMapping() != null) {
-                NearMiss m = misses.getFirst();
+            if (!misses.isEmpty() && misses.get(0).getStubMapping() != null) {
+                NearMiss m = misses.get(0);
                 closest = m.getStubMapping().getName() != null ? m.getStubMapping().getName() : m.getStubMapping().getRequest().toString();
                 diff = new PlainTextDiffRenderer(java.util.Map.of(), 100).render(m.getDiff()).strip();
             }
@@ -221,7 +221,7 @@ public final class ReplayServer implements AutoCloseable {
             server.stop();
         }
         if (tempDir != null) {
-            io.recordtls.recorder.FileTrees.deleteQuietly(tempDir);
+            io.recordtls.har.FileTrees.deleteQuietly(tempDir);
         }
     }
 }

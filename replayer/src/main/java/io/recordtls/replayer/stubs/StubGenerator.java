@@ -10,14 +10,14 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
-import io.recordtls.recorder.har.BodyText;
-import io.recordtls.recorder.har.ContentDecoder;
-import io.recordtls.recorder.har.QueryString;
-import io.recordtls.recorder.har.Redactor;
-import io.recordtls.replayer.har.HarFile;
-import io.recordtls.replayer.har.HarProblem;
-import io.recordtls.replayer.har.RecordedExchange;
-import io.recordtls.replayer.har.RecordedExchange.NameValue;
+import io.recordtls.har.BodyText;
+import io.recordtls.har.ContentDecoder;
+import io.recordtls.har.QueryString;
+import io.recordtls.har.Redactor;
+import io.recordtls.har.HarFile;
+import io.recordtls.har.HarProblem;
+import io.recordtls.har.RecordedExchange;
+import io.recordtls.har.RecordedExchange.NameValue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -80,7 +80,7 @@ public final class StubGenerator {
         for (var group : byRequest.entrySet()) {
             String key = group.getKey();
             List<RecordedExchange> recorded = collapseIdenticalResponses(group.getValue());
-            String base = baseName(recorded.getFirst(), key);
+            String base = baseName(recorded.get(0), key);
             String scenario = recorded.size() > 1 ? "recordtls " + base : null;
             for (int i = 0; i < recorded.size(); i++) {
                 RecordedExchange x = recorded.get(i);
@@ -112,7 +112,7 @@ public final class StubGenerator {
 
     /** A request always answered the same way needs no scenario: one stub serves every repeat. */
     private static List<RecordedExchange> collapseIdenticalResponses(List<RecordedExchange> xs) {
-        return xs.stream().allMatch(x -> sameResponse(xs.getFirst(), x)) ? List.of(xs.getLast()) : xs;
+        return xs.stream().allMatch(x -> sameResponse(xs.get(0), x)) ? List.of(xs.get(xs.size() - 1)) : xs;
     }
 
     private static boolean sameResponse(RecordedExchange a, RecordedExchange b) {

@@ -2,7 +2,7 @@ package io.recordtls.replayer.stubs;
 
 import com.github.tomakehurst.wiremock.common.Json;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
-import io.recordtls.replayer.har.HarProblem;
+import io.recordtls.har.HarProblem;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

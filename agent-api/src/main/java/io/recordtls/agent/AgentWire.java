@@ -1,0 +1,50 @@
+package io.recordtls.agent;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * How requests and replies travel: one JSON object per line over a Unix domain socket the
+ * agent creates in a directory only the test run's user can enter. The agent prints
+ * {@link #READY} on its standard output once it listens.
+ */
+public final class AgentWire {
+    public static final String READY = "recordtls agent: ready";
+    /**
+     * Where the recorder's runnable jar carries the JVM probe's jar: the extension copies it into
+     * containers it records, the recorder hands it to the JVMs it attaches to.
+     */
+    public static final String JVM_PROBE_ENTRY = "io/recordtls/recorder/jvm/recordtls-jvm-probe.jar";
+
+    // Both ends are the same version (the test run starts the agent from its own recordtls), but a
+    // field one side does not know yet must not break the other.
+    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private AgentWire() {}
+
+    public static String line(AgentRequest request) {
+        return write(request);
+    }
+
+    public static String line(AgentReply reply) {
+        return write(reply);
+    }
+
+    /** A request line; a line that is none says why in the exception's message. */
+    public static AgentRequest request(String line) throws JsonProcessingException {
+        return JSON.readValue(line, AgentRequest.class);
+    }
+
+    public static AgentReply reply(String line) throws JsonProcessingException {
+        return JSON.readValue(line, AgentReply.class);
+    }
+
+    private static String write(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("records of plain values always serialise", e);
+        }
+    }
+}

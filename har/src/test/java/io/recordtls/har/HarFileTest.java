@@ -1,0 +1,91 @@
+package io.recordtls.har;
+
+import io.recordtls.har.HarFile;
+import io.recordtls.har.RecordedExchange;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class HarFileTest {
+    static HarFile.Contents read(String json) throws IOException {
+        return HarFile.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "test.har");
+    }
+
+    static String entry(String method, String url, int status, String body) {
+        return "{\"request\":{\"method\":\"" + method + "\",\"url\":\"" + url + "\",\"headers\":[]},"
+                + "\"response\":{\"status\":" + status + ",\"headers\":[],\"content\":{\"mimeType\":\"text/plain\",\"text\":\"" + body + "\"}}}";
+    }
+
+    @Test
+    void chromeDevToolsExportIsRead() throws IOException {
+        HarFile.Contents c = HarFile.read(Path.of("src/test/resources/har/chrome-devtools.har"));
+        assertThat(c.problems()).isEmpty();
+        assertThat(c.exchanges()).hasSize(3);
+        RecordedExchange cart = c.exchanges().get(0);
+        assertThat(cart.url().getHost()).isEqualTo("shop.example.com");
+        assertThat(cart.port()).isEqualTo(443);
+        assertThat(cart.requestHeaders()).as("pseudo-headers are not headers").noneMatch(h -> h.name().startsWith(":"));
+        assertThat(c.exchanges().get(1).responseBody()).startsWith(0x89, 'P', 'N', 'G');
+        assertThat(new String(c.exchanges().get(2).requestBody(), StandardCharsets.UTF_8)).isEqualTo("{\"sku\":\"B2\",\"qty\":1}");
+    }
+
+    @Test
+    void mitmproxyExportIsRead() throws IOException {
+        HarFile.Contents c = HarFile.read(Path.of("src/test/resources/har/mitmproxy.har"));
+        assertThat(c.problems()).isEmpty();
+        assertThat(c.exchanges()).extracting(RecordedExchange::port).containsExactly(8443, 8443);
+        assertThat(c.exchanges().get(1).responseBody()).containsExactly(0, 1, 2, 3, 0xfe, 0xff);
+    }
+
+    @Test
+    void aTruncatedFileKeepsEveryEntryBeforeTheCut() throws IOException {
+        String json = "{\"log\":{\"version\":\"1.2\",\"entries\":[" + entry("GET", "https://a.test/1", 200, "one") + ","
+                + entry("GET", "https://a.test/2", 200, "two") + ",{\"request\":{\"method\":\"GE";
+        HarFile.Contents c = read(json);
+        assertThat(c.exchanges()).hasSize(2);
+        assertThat(c.problems()).singleElement().satisfies(p -> {
+            assertThat(p.entry()).isEqualTo(-1);
+            assertThat(p.message()).contains("malformed or truncated JSON at line 1").contains("after 2 entries");
+        });
+    }
+
+    @Test
+    void badEntriesAreReportedByIndexAndTheOthersKept() throws IOException {
+        String json = "{\"log\":{\"version\":\"1.2\",\"entries\":["
+                + entry("GET", "https://a.test/ok", 200, "fine") + ","
+                + "{\"request\":{\"method\":\"GET\",\"url\":\"https://a.test/x\"}},"
+                + "{\"request\":{\"method\":\"GET\",\"url\":\"https://a.test/y\"},\"response\":{\"status\":200,\"content\":{\"text\":\"%%%\",\"encoding\":\"base64\"}}},"
+                + entry("GET", "/relative", 200, "") + ","
+                + entry("GET", "https://a.test/failed", 0, "") + ","
+                + entry("DELETE", "https://a.test/ok2", 204, "")
+                + "]}}";
+        HarFile.Contents c = read(json);
+        assertThat(c.exchanges()).extracting(x -> x.url().getPath()).containsExactly("/ok", "/ok2");
+        assertThat(c.problems()).extracting(p -> p.entry() + ": " + p.message()).containsExactly(
+                "1: no response",
+                "2: response.content.text is not valid base64: Illegal base64 character 25",
+                "3: request.url is not an absolute http(s) URL: \"/relative\"",
+                "4: no response was received (status 0)");
+        assertThat(c.problems().get(0).toString()).isEqualTo("test.har: entry 1: no response");
+    }
+
+    @Test
+    void anUnknownVersionIsSaidAndTheEntriesStillRead() throws IOException {
+        HarFile.Contents c = read("{\"log\":{\"version\":\"7.0\",\"entries\":[" + entry("GET", "https://a.test/", 200, "x") + "]}}");
+        assertThat(c.exchanges()).hasSize(1);
+        assertThat(c.problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("unknown HAR version \"7.0\""));
+    }
+
+    @Test
+    void somethingThatIsNoHarSaysSo() throws IOException {
+        assertThat(read("[1,2,3]").problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("not a HAR file"));
+        assertThat(read("{\"foo\":1}").problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("no \"log\" object"));
+        assertThat(read("{\"log\":{\"version\":\"1.2\"}}").problems()).singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("no \"entries\" array"));
+    }
+}
