@@ -10,6 +10,9 @@ here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 
 rt_ensure_packages $RECORDTLS_BUILD_PACKAGES
 command -v node >/dev/null || rt_ensure_packages nodejs
+# the Java 17 user project (sample-tests/src/it/java17-quotes) runs on a JDK 17
+jdk17=$(ls -d /usr/lib/jvm/java-17-openjdk-* 2>/dev/null | head -1 || true)
+if [ -z "$jdk17" ]; then rt_ensure_packages openjdk-17-jdk-headless; jdk17=$(ls -d /usr/lib/jvm/java-17-openjdk-* | head -1); fi
 rt_find_java
 rt_utf8_jvm
 # (Testcontainers' settings for these engines, nothing pulled, are in pom.xml's surefire setup.)
@@ -18,4 +21,4 @@ if rt_ensure_docker; then
   RECORDTLS_TEST_IMAGE=$("$here/scripts/test-images.sh") && export RECORDTLS_TEST_IMAGE RECORDTLS_RECORDER_BASE_IMAGE=$RECORDTLS_TEST_IMAGE
 fi
 cd "$here"
-exec mvn -B -ntp verify "$@"
+exec mvn -B -ntp verify -Djdk17.home="$jdk17" "$@"

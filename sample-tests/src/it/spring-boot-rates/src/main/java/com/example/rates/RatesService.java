@@ -12,8 +12,8 @@ import java.util.Map;
 public class RatesService {
     private final RestClient rates;
 
-    public RatesService(RestClient.Builder builder, @Value("${rates.api}") String api, @Value("${rates.token}") String token) {
-        this.rates = builder.baseUrl(api).defaultHeader("Authorization", "Bearer " + token).build();
+    public RatesService(@Value("${rates.api}") String api, @Value("${rates.token}") String token) {
+        this.rates = RestClient.builder().baseUrl(api).defaultHeader("Authorization", "Bearer " + token).build();
     }
 
     public String convert(int amount, String from, String to) {
