@@ -288,7 +288,8 @@ public final class Recorder implements AutoCloseable {
         capture.put("unprocessedEvents", pipeline.failedEvents()); // in the whole run: the first is on stderr
         capture.put("maxBody", options.maxBody());
         x.put("capture", capture);
-        x.put("tlsLibraries", probes.libraries().stream().map(TlsLibrary::toString).toList());
+        // the stacks this segment's exchanges went through, by name: stable from one recording to the next
+        x.put("tlsLibraries", List.copyOf(s.tlsLibraries));
         if (!pipeline.jvmProbes().isEmpty()) {
             x.put("jvmProbes", pipeline.jvmProbes());
         }

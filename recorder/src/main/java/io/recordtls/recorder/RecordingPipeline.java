@@ -38,6 +38,8 @@ final class RecordingPipeline {
         long tsEnd = -1;
         final HarFileWriter writer = new HarFileWriter();
         int entries, incomplete;
+        /** The TLS stacks its entries went through, by stable name: what its HAR lists. */
+        final java.util.Set<String> tlsLibraries = new java.util.TreeSet<>();
 
         Segment(String id, long tsStart) {
             this.id = id;
@@ -331,6 +333,9 @@ final class RecordingPipeline {
             if (s.covers(x.request().tsStart)) {
                 s.writer.add(x.request().tsStart, entry);
                 s.entries++;
+                if (entry.additional().get("_tlsLibrary") instanceof String library) {
+                    s.tlsLibraries.add(library);
+                }
                 if (isIncomplete) {
                     s.incomplete++;
                 }

@@ -70,7 +70,23 @@ public final class TlsLibraryInspector {
                 break; // absolute in the file's own namespace: its name is all we can trust
             }
         }
-        return p.getFileName().toString();
+        return stableName(p.getFileName().toString());
+    }
+
+    /**
+     * The random number File.createTempFile puts in the name of the copy a loader extracts (netty:
+     * libnetty_tcnative_linux_x86_64 + 4183...112 + .so), after an architecture's "64" if any.
+     */
+    private static final java.util.regex.Pattern EXTRACTED_COPY = java.util.regex.Pattern.compile(
+            "^(lib[\\w.+-]*?(?:(?:x86|aarch|ppcle|s390|riscv)_64|[A-Za-z_]))\\d{12,}(\\.so(\\.[\\d.]+)?)$");
+
+    /**
+     * The name a HAR shows for a library: what it is, the same from one recording to the next (a
+     * committed HAR must not change because a loader drew another temporary file name).
+     */
+    static String stableName(String fileName) {
+        java.util.regex.Matcher m = EXTRACTED_COPY.matcher(fileName);
+        return m.matches() ? m.group(1) + m.group(2) : fileName;
     }
 
     public static TlsLibrary.FileId fileId(Path file) throws IOException {
