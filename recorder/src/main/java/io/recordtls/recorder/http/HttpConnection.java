@@ -164,6 +164,12 @@ public final class HttpConnection {
         } else if (Boolean.TRUE.equals(inIsRequest) && out.length == 0 || Boolean.TRUE.equals(inIsRequest) && Boolean.FALSE.equals(outIsRequest)) {
             protocol = Protocol.HTTP1;
             clientSide = false;
+        } else if (startsWith(in, HTTP1_RESPONSE) && out.length == 0 || startsWith(out, HTTP1_RESPONSE) && in.length == 0) {
+            // Joined between a request and its response (a probe attached, a recording started
+            // on a live keep-alive connection): the side sending a status line is the server.
+            // That response is reported as unpaired; the next request is decoded whole.
+            protocol = Protocol.HTTP1;
+            clientSide = startsWith(in, HTTP1_RESPONSE);
         } else if (Boolean.FALSE.equals(outIsRequest) || (out.length == 0 && Boolean.FALSE.equals(inIsRequest)) || force) {
             protocol = Protocol.OTHER;
             byte[] first = out.length > 0 ? out : in;
@@ -194,6 +200,8 @@ public final class HttpConnection {
             }
         }
     }
+
+    private static final byte[] HTTP1_RESPONSE = "HTTP/1.".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** TRUE for "METHOD target", FALSE for anything else, null when there are not enough bytes yet. */
     static Boolean looksLikeRequest(byte[] b) {

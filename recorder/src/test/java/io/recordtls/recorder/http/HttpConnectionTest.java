@@ -171,6 +171,37 @@ class HttpConnectionTest {
     }
 
     @Test
+    void aKeepAliveConnectionJoinedBetweenARequestAndItsResponseIsDecodedFromTheNextRequest() {
+        // the JVM probe attached (or the recording began) after GET /0 went out: its response comes first
+        receive("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nzero");
+        send("GET /1 HTTP/1.1\r\nHost: api.test\r\n\r\n");
+        receive("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none");
+        conn.end("closed");
+
+        assertThat(exchanges).singleElement().satisfies(x -> {
+            assertThat(x.request().target).isEqualTo("/1");
+            assertThat(body(x.response())).isEqualTo("one");
+        });
+        assertThat(conn.notes()).containsExactly("a 200 response arrived with no request seen (recording started mid-connection?)");
+    }
+
+    @Test
+    void aServerJoinedWhileItWritesAResponseIsDecodedFromTheNextRequest() {
+        HttpConnection server = new HttpConnection(() -> info, 1 << 20, exchanges::add);
+        DirectionStream sOut = new DirectionStream(server.out, Long.MAX_VALUE), sIn = new DirectionStream(server.in, Long.MAX_VALUE);
+        byte[] answer = "HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] next = "GET /next HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1);
+        sOut.accept(0, answer.length, 0, answer, 1, 2);
+        sIn.accept(0, next.length, 0, next, 3, 4);
+        sOut.accept(answer.length, reply.length, 0, reply, 5, 6);
+        server.end("closed");
+
+        assertThat(server.clientSide()).isFalse();
+        assertThat(exchanges).singleElement().satisfies(x -> assertThat(x.request().target).isEqualTo("/next"));
+    }
+
+    @Test
     void tlsTrafficThatIsNotHttpIsSkippedWithANote() {
         receive("220 mail.example ESMTP ready\r\n");
         send("EHLO client\r\n");
