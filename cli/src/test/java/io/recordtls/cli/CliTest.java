@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.recordtls.recorder.bpf.LibC;
 import io.recordtls.recorder.e2e.BpfRequirement;
 import io.recordtls.recorder.e2e.ContainerRequirement;
+import io.recordtls.recorder.e2e.TestResources;
 import io.recordtls.recorder.demo.DemoHttpsServer;
 import io.recordtls.har.HarJson;
 import org.junit.jupiter.api.AfterAll;
@@ -107,10 +108,7 @@ class CliTest {
     @Test
     void recordsAJvmAlreadyRunningInAContainerByAttach() throws Exception {
         BpfRequirement.check();
-        Path client = tmp.resolve("JdkTlsClient.java"); // a resource of the recorder's test jar
-        try (var in = CliTest.class.getResourceAsStream("/jvm/JdkTlsClient.java")) {
-            Files.write(client, in.readAllBytes());
-        }
+        Path client = TestResources.copy(TestResources.JDK_TLS_CLIENT);
         String id = startContainer("-v", System.getProperty("java.home") + ":/opt/jdk:ro", "-v", client + ":/srv/JdkTlsClient.java:ro",
                 "IMAGE", "/opt/jdk/bin/java", "/srv/JdkTlsClient.java", "loop", "/ca.pem", server.baseUrl() + "/json", "16", "500");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

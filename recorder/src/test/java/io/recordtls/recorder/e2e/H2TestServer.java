@@ -3,7 +3,6 @@ package io.recordtls.recorder.e2e;
 import io.recordtls.recorder.demo.DemoHttpsServer;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -19,10 +18,7 @@ final class H2TestServer implements AutoCloseable {
     }
 
     static H2TestServer start(DemoHttpsServer tls) throws IOException, InterruptedException {
-        Path script = Files.createTempFile("h2server", ".js");
-        try (InputStream in = H2TestServer.class.getResourceAsStream("/h2server.js")) {
-            Files.write(script, in.readAllBytes());
-        }
+        Path script = TestResources.copy("/h2server.js");
         Path portFile = Files.createTempFile("h2server", ".port");
         Files.delete(portFile);
         Process p = new ProcessBuilder("node", script.toString(), tls.keyStore().toString(), DemoHttpsServer.KEYSTORE_PASSWORD,

@@ -13,7 +13,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,10 +41,7 @@ class JvmEndToEndTest extends EndToEndTestBase {
     @BeforeAll
     static void start() throws Exception {
         server = DemoHttpsServer.start();
-        client = Files.createTempDirectory("recordtls-jvm").resolve("JdkTlsClient.java");
-        try (InputStream in = JvmEndToEndTest.class.getResourceAsStream("/jvm/JdkTlsClient.java")) {
-            Files.write(client, in.readAllBytes());
-        }
+        client = TestResources.copy(TestResources.JDK_TLS_CLIENT);
         h2server = H2TestServer.start(server);
         h2base = h2server.base;
     }
