@@ -57,8 +57,14 @@ final class AgentLauncher {
     /** Where the agent runs here, or why it cannot run anywhere (then {@code where} is null). */
     private record Decision(Placement where, String whyNot) {}
 
-    /** Looks once: the checks start processes ('sudo -n true', 'docker info'). */
+    private static final java.util.Map<Placement, Decision> DECIDED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Looks once per JVM (and placement asked for): the checks start processes ('sudo -n true', 'docker info'). */
     private static Decision decide() {
+        return DECIDED.computeIfAbsent(configuredPlacement(), AgentLauncher::decide);
+    }
+
+    private static Decision decide(Placement configured) {
         if (!Files.isReadable(Path.of("/sys/kernel/btf/vmlinux"))) {
             return new Decision(null, "the kernel has no BTF (/sys/kernel/btf/vmlinux): recording needs a kernel built with CONFIG_DEBUG_INFO_BTF");
         }
@@ -69,7 +75,6 @@ final class AgentLauncher {
         if (notRunnable != null) {
             return new Decision(null, notRunnable);
         }
-        Placement configured = configuredPlacement();
         Placement where = switch (configured) {
             case LOCAL -> mayRecordLocally() ? Placement.LOCAL : null;
             case CONTAINER -> Docker.available() ? Placement.CONTAINER : null;

@@ -46,6 +46,7 @@ final class RecorderRuntime {
     record RecorderJar(Path path, String digest) {}
 
     private static RecorderJar jar;
+    private static JavaHome recorderJava;
 
     private RecorderRuntime() {}
 
@@ -129,7 +130,14 @@ final class RecorderRuntime {
      * A Java 22+ for the recorder: the one configured, this JVM when it is one, else the newest
      * found where JDKs are installed. None: what to install, in the exception's message.
      */
-    static JavaHome java() throws IOException {
+    static synchronized JavaHome java() throws IOException {
+        if (recorderJava == null) {
+            recorderJava = findJava();
+        }
+        return recorderJava;
+    }
+
+    private static JavaHome findJava() throws IOException {
         String configured = setting(JAVA_PROPERTY, JAVA_ENVIRONMENT);
         if (configured != null) {
             Path p = Path.of(configured).toAbsolutePath();
