@@ -201,16 +201,7 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         } catch (ExtensionConfigurationException misuse) {
             return false; // each test says what is wrong
         }
-        if (mode != RecordTlsMode.AUTO) {
-            return mode == RecordTlsMode.REPLAY;
-        }
-        Path dir = classDir(settings(classCtx), classCtx);
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        try (var files = Files.list(dir)) {
-            return files.anyMatch(f -> f.toString().endsWith(".har"));
-        }
+        return ContainerRun.classMode(mode, List.of(classDir(settings(classCtx), classCtx))) == RecordTlsMode.REPLAY;
     }
 
     /**
