@@ -131,7 +131,8 @@ public final class Recorder implements AutoCloseable {
         }
         libraries.root(pid);
         long self = ProcessHandle.current().pid(); // a test JVM's recorder is its child: never ourselves
-        for (long p : ProcFs.withDescendants(pid)) {
+        java.util.Set<Long> tree = ProcFs.withDescendants(pid);
+        for (long p : tree) {
             if (p == self) {
                 continue;
             }
@@ -140,7 +141,7 @@ public final class Recorder implements AutoCloseable {
             ProcFs.comm(p).ifPresent(name -> pipeline.nameProcess((int) p, name));
             libraries.scan(p);
         }
-        for (long p : ProcFs.withDescendants(pid)) {
+        for (long p : tree) {
             jvms.awaitProbe(p); // a running JVM records from here on, like any other process
         }
         roots.add(pid);

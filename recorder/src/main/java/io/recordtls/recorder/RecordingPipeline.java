@@ -74,7 +74,6 @@ final class RecordingPipeline {
     private final List<String> notes = new ArrayList<>();
     /** Written by the pipeline thread, read when a segment ends (on the agent's thread). */
     private final Map<Integer, Map<String, Object>> jvmProbes = new java.util.concurrent.ConcurrentSkipListMap<>();
-    private final Set<Integer> helloPids = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private int connections, nonHttp, entries, incomplete, truncated;
     private long lostBytes;
     private volatile Throwable failure;
@@ -262,7 +261,6 @@ final class RecordingPipeline {
                 jvm.put("process", processNames.computeIfAbsent(h.pid(), p -> io.recordtls.recorder.scope.ProcFs.comm(p).orElse("pid " + p)));
                 jvm.put("probe", h.text());
                 jvmProbes.put(h.pid(), jvm);
-                helloPids.add(h.pid());
                 if (h.text().startsWith("not recording: ")) { // an older JVM the probe only says hello in
                     notes.add("JVM pid " + h.pid() + " (" + jvm.get("process") + "): " + h.text());
                 }
@@ -365,7 +363,7 @@ final class RecordingPipeline {
     /** JVMs whose probe said hello: pid, process, how it was loaded. */
     List<Map<String, Object>> jvmProbes() { return List.copyOf(jvmProbes.values()); }
     /** From any thread: has the JVM probe in this process said hello? */
-    boolean jvmProbeLoaded(int pid) { return helloPids.contains(pid); }
+    boolean jvmProbeLoaded(int pid) { return jvmProbes.containsKey(pid); }
 
     private final class Conn {
         final long connId;

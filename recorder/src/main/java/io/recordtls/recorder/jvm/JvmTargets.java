@@ -223,9 +223,10 @@ public final class JvmTargets implements AutoCloseable {
             throw new IOException("the JVM's /tmp is not a directory of its own (a link, or missing)");
         }
         byte[] bytes = Files.readAllBytes(ours);
-        String name = "recordtls-jvm-probe-" + sha256(bytes).substring(0, 16) + ".jar";
+        byte[] digest = sha(bytes);
+        String name = "recordtls-jvm-probe-" + java.util.HexFormat.of().formatHex(digest, 0, 8) + ".jar";
         Path copy = tmp.resolve(name);
-        if (Files.isRegularFile(copy, LinkOption.NOFOLLOW_LINKS) && java.util.Arrays.equals(sha(copy), sha(bytes))) {
+        if (Files.isRegularFile(copy, LinkOption.NOFOLLOW_LINKS) && java.util.Arrays.equals(sha(Files.readAllBytes(copy)), digest)) {
             return Path.of("/tmp", name); // one made before, unchanged
         }
         if (Files.exists(copy, LinkOption.NOFOLLOW_LINKS)) {
@@ -241,20 +242,12 @@ public final class JvmTargets implements AutoCloseable {
         return Path.of("/tmp", name);
     }
 
-    private static byte[] sha(Path p) throws IOException {
-        return sha(Files.readAllBytes(p));
-    }
-
     private static byte[] sha(byte[] b) {
         try {
             return java.security.MessageDigest.getInstance("SHA-256").digest(b);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String sha256(byte[] b) {
-        return java.util.HexFormat.of().formatHex(sha(b));
     }
 
     private static boolean worldReadable(Path p) {

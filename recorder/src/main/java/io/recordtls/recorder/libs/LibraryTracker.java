@@ -54,7 +54,7 @@ public final class LibraryTracker implements AutoCloseable {
      * empty recording is never silent. Never marked as looked at either: each process is named.
      */
     private static final java.util.regex.Pattern UNPROBED_TLS = java.util.regex.Pattern.compile(
-            "(libgnutls)\\.so.*|(libnss3)\\.so.*|(libwolfssl)\\.so.*|(libmbedtls)\\.so.*");
+            "(libgnutls|libnss3|libwolfssl|libmbedtls)\\.so.*");
     private static final Map<String, String> STACKS = Map.of("libgnutls", "GnuTLS", "libnss3", "NSS",
             "libwolfssl", "wolfSSL", "libmbedtls", "Mbed TLS");
     private final java.util.Set<String> named = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -68,9 +68,8 @@ public final class LibraryTracker implements AutoCloseable {
         if (!m.matches()) {
             return false;
         }
-        String lib = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3) != null ? m.group(3) : m.group(4);
         if (named.add(pid + " " + path.getFileName())) {
-            unprobed.add(new Unprobed(pid, ProcFs.comm(pid).orElse("?"), STACKS.get(lib), path.getFileName().toString()));
+            unprobed.add(new Unprobed(pid, ProcFs.comm(pid).orElse("?"), STACKS.get(m.group(1)), path.getFileName().toString()));
         }
         return true;
     }
