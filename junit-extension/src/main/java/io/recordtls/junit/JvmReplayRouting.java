@@ -1,7 +1,5 @@
 package io.recordtls.junit;
 
-import org.junit.jupiter.api.extension.ExtensionConfigurationException;
-
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -132,12 +130,7 @@ final class JvmReplayRouting {
 
     /** A test replays from this session now: its replay servers' CAs are trusted, its origins routed. */
     synchronized void activate(ReplaySession session) throws IOException {
-        if (active != null && active != session) {
-            // one JVM-wide default: two tests replaying at once would route each other's calls
-            throw new ExtensionConfigurationException("two @RecordTls tests replay at the same time in this JVM, and Java code in"
-                    + " it reaches the replay through JVM-wide defaults: run them one at a time (@ResourceLock(\"recordtls\")"
-                    + " on the classes, or no parallel execution for them)");
-        }
+        // one test at a time (OneTestAtATime): one JVM-wide default never serves two
         trust.trust(session.caCertificates());
         active = session;
         tunnel.takeRefused(); // what came between tests is not this test's

@@ -1,6 +1,7 @@
 package io.recordtls.junit;
 
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -28,6 +29,8 @@ import java.lang.annotation.Target;
 @Documented
 @Inherited
 @ExtendWith(RecordTlsExtension.class)
+// one @RecordTls test at a time (OneTestAtATime): under parallel execution JUnit runs the rest beside them
+@ResourceLock(OneTestAtATime.LOCK)
 public @interface RecordTls {
     /** Overridden for a whole run by -Drecordtls.mode or RECORDTLS_MODE. */
     RecordTlsMode mode() default RecordTlsMode.AUTO;

@@ -264,6 +264,8 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
             }
         }
         ExtensionContext.Store store = ctx.getStore(NS);
+        // released when the test's context closes, however far this method got
+        store.put(OneTestAtATime.class, new Closeable<>(OneTestAtATime.enter(ctx.getUniqueId())));
         if (mode == RecordTlsMode.RECORD) {
             AgentClient agent = agent(ctx, s);
             if (containers != null) {

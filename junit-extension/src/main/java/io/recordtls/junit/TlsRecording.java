@@ -1,5 +1,8 @@
 package io.recordtls.junit;
 
+import com.github.tomakehurst.wiremock.client.CountMatchingStrategy;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import io.recordtls.har.RecordedExchange;
 
 import javax.net.ssl.SSLContext;
@@ -33,6 +36,30 @@ public interface TlsRecording {
      * replaying (with their original URLs), so assertions on what the service sent hold in both.
      */
     List<RecordedExchange> exchanges();
+
+    /**
+     * The exchanges whose request matches {@code pattern}, written with WireMock's DSL as for its
+     * {@code verify}: {@code tls.findAll(postRequestedFor(urlPathEqualTo("/v1/orders")).withRequestBody(containing("ACME")))}.
+     * The same in both modes; URLs and hosts are the recorded ones.
+     */
+    default List<RecordedExchange> findAll(RequestPatternBuilder pattern) {
+        return ExchangeMatching.findAll(exchanges(), pattern);
+    }
+
+    /** Fails the test (WireMock's VerificationException, an AssertionError) unless at least one exchange matches. */
+    default void verify(RequestPatternBuilder pattern) {
+        verify(WireMock.moreThanOrExactly(1), pattern);
+    }
+
+    /** Fails the test unless exactly {@code count} exchanges match: {@code tls.verify(2, getRequestedFor(urlPathEqualTo("/v1/rates")))}. */
+    default void verify(int count, RequestPatternBuilder pattern) {
+        verify(WireMock.exactly(count), pattern);
+    }
+
+    /** Fails the test unless the number of exchanges that match satisfies {@code count} ({@code lessThan(3)}, {@code moreThan(0)}...). */
+    default void verify(CountMatchingStrategy count, RequestPatternBuilder pattern) {
+        ExchangeMatching.verify(exchanges(), count, pattern);
+    }
 
     /**
      * Where the service should send requests meant for {@code origin} ("https://api.example.com"):

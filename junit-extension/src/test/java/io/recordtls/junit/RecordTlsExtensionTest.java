@@ -1,5 +1,6 @@
 package io.recordtls.junit;
 
+import com.github.tomakehurst.wiremock.client.WireMock;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -24,6 +25,19 @@ class RecordTlsExtensionTest {
     static Path recordings;
 
     static final AtomicReference<String> lastBody = new AtomicReference<>();
+
+    static Events runInParallel(Class<?>... testClasses) {
+        var kit = EngineTestKit.engine("junit-jupiter").configurationParameter("junit.jupiter.conditions.deactivate", "org.junit.*DisabledCondition")
+                .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.default", "concurrent")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
+                .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
+                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", "4");
+        for (Class<?> c : testClasses) {
+            kit = kit.selectors(selectClass(c));
+        }
+        return kit.execute().testEvents();
+    }
 
     static Events run(Class<?> testClass) {
         return EngineTestKit.engine("junit-jupiter").configurationParameter("junit.jupiter.conditions.deactivate", "org.junit.*DisabledCondition")
@@ -181,6 +195,101 @@ class RecordTlsExtensionTest {
     }
 
     // --- the assertions ----------------------------------------------------------------------
+
+    /** Two tests that overlap in time when JUnit runs them in parallel (each waits for the other to start). */
+    static final java.util.concurrent.CyclicBarrier overlap = new java.util.concurrent.CyclicBarrier(2);
+
+    static void overlapOrGoOn() throws Exception {
+        try {
+            overlap.await(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.BrokenBarrierException serialised) {
+            // the other one is not running beside this one: as it should be
+        }
+    }
+
+    static final String PARALLEL_DIR = "target/recordtls-parallel-test";
+
+    @RecordTls(mode = RecordTlsMode.REPLAY, directory = PARALLEL_DIR)
+    static class AnnotatedOne {
+        @Test
+        void asksTheApi(TlsRecording rec) throws Exception {
+            overlapOrGoOn();
+            assertThat(fetch(rec.baseUrl("http://api.example.test:8080") + "/one")).isEqualTo("200 one");
+        }
+    }
+
+    @RecordTls(mode = RecordTlsMode.REPLAY, directory = PARALLEL_DIR)
+    static class AnnotatedTwo {
+        @Test
+        void asksTheApi(TlsRecording rec) throws Exception {
+            overlapOrGoOn();
+            assertThat(fetch(rec.baseUrl("http://api.example.test:8080") + "/two")).isEqualTo("200 two");
+        }
+    }
+
+    static class RegisteredInCodeWithNoLock {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(Path.of(PARALLEL_DIR)).build();
+
+        @Test
+        void first(TlsRecording rec) throws Exception {
+            Thread.sleep(1500); // the other test starts meanwhile
+        }
+
+        @Test
+        void second(TlsRecording rec) throws Exception {
+            Thread.sleep(1500);
+        }
+    }
+
+    static void parallelHar(String cls, String method, String entries) throws Exception {
+        Path f = Path.of(PARALLEL_DIR, cls, method + ".har");
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"t\",\"version\":\"1\"},\"entries\":[" + entries + "]}}");
+    }
+
+    @Test
+    void recordTlsClassesRunOneAtATimeWhileJUnitRunsTestsInParallel() throws Exception {
+        parallelHar("AnnotatedOne", "asksTheApi", get("http://api.example.test:8080/one", 200, "one"));
+        parallelHar("AnnotatedTwo", "asksTheApi", get("http://api.example.test:8080/two", 200, "two"));
+        overlap.reset();
+        runInParallel(AnnotatedOne.class, AnnotatedTwo.class).assertStatistics(s -> s.succeeded(2).failed(0));
+    }
+
+    @Test
+    void twoRecordTlsTestsAtOnceAreRefusedSayingWhatToDoNeverMixed() throws Exception {
+        parallelHar("RegisteredInCodeWithNoLock", "first", get("http://api.example.test:8080/a", 200, "a"));
+        parallelHar("RegisteredInCodeWithNoLock", "second", get("http://api.example.test:8080/b", 200, "b"));
+        Events events = runInParallel(RegisteredInCodeWithNoLock.class);
+        events.assertStatistics(s -> s.succeeded(1).failed(1));
+        assertThat(failure(events)).contains("two @RecordTls tests run at the same time in this JVM")
+                .contains("@ResourceLock(\"io.recordtls\")");
+    }
+
+    static class VerifiesWhatWasExchanged {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings).build();
+
+        @Test
+        void asksTwiceAndVerifiesThreeTimes(TlsRecording rec) throws Exception {
+            String base = rec.baseUrl("http://api.example.test:8080");
+            fetch(base + "/status?v=1");
+            fetch(base + "/status?v=1");
+            rec.verify(2, WireMock.getRequestedFor(WireMock.urlPathEqualTo("/status")).withQueryParam("v", WireMock.equalTo("1"))
+                    .withHost(WireMock.equalTo("api.example.test")).withPort(8080));
+            rec.verify(WireMock.getRequestedFor(WireMock.urlEqualTo("/status?v=1")));
+            assertThat(rec.findAll(WireMock.postRequestedFor(WireMock.anyUrl()))).isEmpty();
+            rec.verify(3, WireMock.getRequestedFor(WireMock.urlPathEqualTo("/status"))); // fails: 2 matched
+        }
+    }
+
+    @Test
+    void verifyCountsExchangesWithWireMocksPatternsAndSaysWhatThereWasWhenItFails() throws Exception {
+        har("VerifiesWhatWasExchanged", "asksTwiceAndVerifiesThreeTimes", get("http://api.example.test:8080/status?v=1", 200, "ok"));
+        String message = failure(run(VerifiesWhatWasExchanged.class));
+        assertThat(message).startsWith("expected exactly 3 exchanges matching").contains("but 2 matched, of these 2:")
+                .contains("GET http://api.example.test:8080/status?v=1 -> 200");
+    }
 
     @Test
     void replayServesTheRecordedResponseAndReportsWhatTheServiceSent() throws Exception {

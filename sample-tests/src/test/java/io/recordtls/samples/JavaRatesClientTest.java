@@ -9,7 +9,12 @@ import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.SSLContext;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.matching;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -54,5 +59,10 @@ class JavaRatesClientTest {
         if (tls.isRecording()) {
             assertThat(call.requestHeader("Authorization")).as("redacted in the recording").doesNotContain("s3cret");
         }
+        // WireMock's verification DSL over what was exchanged, in both modes
+        tls.verify(1, getRequestedFor(urlPathEqualTo("/v1/rates")).withQueryParam("to", equalTo("CHF"))
+                .withHost(equalTo("localhost")).withHeader("Authorization", matching("Bearer .+|REDACTED")));
+        tls.verify(0, postRequestedFor(urlPathEqualTo("/v1/rates")));
+        assertThat(tls.findAll(getRequestedFor(urlPathEqualTo("/v1/rates")).withQueryParam("from", equalTo("USD")))).isEmpty();
     }
 }
