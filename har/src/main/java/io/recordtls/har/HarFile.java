@@ -5,6 +5,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import de.sstoehr.harreader.HarReaderMode;
+import de.sstoehr.harreader.jackson.DefaultMapperFactory;
+import de.sstoehr.harreader.model.HarContent;
+import de.sstoehr.harreader.model.HarEntry;
+import de.sstoehr.harreader.model.HarHeader;
+import de.sstoehr.harreader.model.HarPostData;
+import de.sstoehr.harreader.model.HarPostDataParam;
+import de.sstoehr.harreader.model.HarRequest;
+import de.sstoehr.harreader.model.HarResponse;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +35,9 @@ import java.util.Set;
  */
 public final class HarFile {
     private static final Set<String> KNOWN_VERSIONS = Set.of("1.1", "1.2", "1.3");
-    private static final ObjectMapper MAPPER = new ObjectMapper(io.recordtls.har.HarJson.factory());
+    private static final ObjectMapper MAPPER = new ObjectMapper(HarJson.factory());
+    /** har-reader's lenient mapper (dates and numbers other tools get wrong are left out, not fatal). */
+    private static final ObjectMapper MODEL = new DefaultMapperFactory().instance(HarReaderMode.LAX);
 
     /** The entries that could be read, and what was wrong with the rest. */
     public record Contents(List<RecordedExchange> exchanges, List<HarProblem> problems) {}
@@ -110,109 +121,125 @@ public final class HarFile {
         }
     }
 
+    /**
+     * One entry: read into har-reader's model (the one the recorder writes with), leniently as
+     * har-reader reads other tools' files; then checked and decoded. A few checks look at the
+     * JSON first, where the model would hide what is wrong (it fills in a missing request or
+     * response, and turns a number into a string).
+     */
     private static RecordedExchange exchange(String source, int index, JsonNode e) throws InvalidEntry {
-        JsonNode req = e.path("request");
-        JsonNode res = e.path("response");
-        if (!req.isObject()) {
+        if (!e.path("request").isObject()) {
             throw new InvalidEntry("no request");
         }
-        if (!res.isObject()) {
+        if (!e.path("response").isObject()) {
             throw new InvalidEntry("no response");
         }
-        String method = req.path("method").asText("");
+        requireText(e.path("request").path("postData").path("text"), "request.postData.text");
+        requireText(e.path("response").path("content").path("text"), "response.content.text");
+        HarEntry entry;
+        try {
+            entry = MODEL.treeToValue(e, HarEntry.class);
+        } catch (com.fasterxml.jackson.databind.JsonMappingException ex) {
+            throw new InvalidEntry("not a HAR 1.2 entry: " + ex.getOriginalMessage() + " (at " + ex.getPathReference() + ")");
+        } catch (JsonProcessingException ex) {
+            throw new InvalidEntry("not a HAR 1.2 entry: " + ex.getOriginalMessage());
+        }
+        HarRequest req = entry.request();
+        HarResponse res = entry.response();
+        String method = req.method() == null ? "" : req.method();
         if (method.isBlank()) {
             throw new InvalidEntry("request.method is missing");
         }
         URI url;
         try {
-            url = new URI(req.path("url").asText(""));
+            url = new URI(req.url() == null ? "" : req.url());
         } catch (URISyntaxException ex) {
             throw new InvalidEntry("request.url is not a URL: " + ex.getMessage());
         }
         if (url.getHost() == null || url.getScheme() == null) {
-            throw new InvalidEntry("request.url is not an absolute http(s) URL: \"" + req.path("url").asText("") + "\"");
+            throw new InvalidEntry("request.url is not an absolute http(s) URL: \"" + (req.url() == null ? "" : req.url()) + "\"");
         }
-        if (!res.path("status").canConvertToInt()) {
+        if (!e.path("response").path("status").canConvertToInt()) {
             throw new InvalidEntry("response.status is missing or not a number");
         }
-        int status = res.path("status").asInt();
+        int status = res.status();
         if (status == 0) {
             throw new InvalidEntry("no response was received (status 0)");
         }
         if (status < 100 || status > 599) {
             throw new InvalidEntry("response.status " + status + " is not an HTTP status");
         }
-        List<RecordedExchange.NameValue> reqHeaders = headers(req);
-        List<RecordedExchange.NameValue> resHeaders = headers(res);
-        byte[] requestBody = requestBody(req.path("postData"));
-        JsonNode content = res.path("content");
-        byte[] responseBody = decode(content.path("text"), content.path("encoding").asText(""), "response.content.text");
-        String reqType = req.path("postData").path("mimeType").asText(null);
-        String resType = content.path("mimeType").asText(null);
-        boolean incomplete = e.path("_incomplete").asBoolean(false);
+        List<HarHeader> reqHeaders = headers(req.headers());
+        List<HarHeader> resHeaders = headers(res.headers());
+        HarPostData postData = e.path("request").has("postData") ? req.postData() : null;
+        byte[] requestBody = requestBody(postData);
+        HarContent content = res.content();
+        byte[] responseBody = decode(content.text(), content.encoding(), "response.content.text");
+        String reqType = postData == null ? null : postData.mimeType();
+        String resType = content.mimeType();
+        boolean incomplete = Boolean.TRUE.equals(entry.additional().get("_incomplete"));
         return new RecordedExchange(source, index, method.toUpperCase(java.util.Locale.ROOT), url, reqHeaders, requestBody,
                 reqType == null || reqType.isBlank() ? first(reqHeaders, "Content-Type") : reqType, status,
-                res.path("statusText").asText(""), resHeaders, responseBody,
+                res.statusText() == null ? "" : res.statusText(), resHeaders, responseBody,
                 resType == null || resType.isBlank() ? first(resHeaders, "Content-Type") : resType, incomplete);
     }
 
-    private static String first(List<RecordedExchange.NameValue> headers, String name) {
-        return headers.stream().filter(h -> h.name().equalsIgnoreCase(name)).map(RecordedExchange.NameValue::value).findFirst().orElse(null);
+    private static void requireText(JsonNode text, String where) throws InvalidEntry {
+        if (!text.isMissingNode() && !text.isNull() && !text.isTextual()) {
+            throw new InvalidEntry(where + " is not a string");
+        }
     }
 
-    private static List<RecordedExchange.NameValue> headers(JsonNode message) throws InvalidEntry {
-        List<RecordedExchange.NameValue> out = new ArrayList<>();
-        JsonNode headers = message.path("headers");
-        if (!headers.isMissingNode() && !headers.isArray()) {
-            throw new InvalidEntry("headers is not an array");
-        }
-        for (JsonNode h : headers) {
-            String n = h.path("name").asText("");
-            if (!n.isEmpty() && !n.startsWith(":")) { // HTTP/2 pseudo-headers as DevTools writes them
-                out.add(new RecordedExchange.NameValue(n, h.path("value").asText("")));
+    private static String first(List<HarHeader> headers, String name) {
+        return headers.stream().filter(h -> name.equalsIgnoreCase(h.name())).map(HarHeader::value).findFirst().orElse(null);
+    }
+
+    /** Named headers, without the HTTP/2 pseudo-headers DevTools writes among them. */
+    private static List<HarHeader> headers(List<HarHeader> in) {
+        List<HarHeader> out = new ArrayList<>();
+        for (HarHeader h : in == null ? List.<HarHeader>of() : in) {
+            if (h != null && h.name() != null && !h.name().isEmpty() && !h.name().startsWith(":")) {
+                out.add(h.value() == null ? h.toBuilder().value("").build() : h);
             }
         }
         return out;
     }
 
-    private static byte[] requestBody(JsonNode postData) throws InvalidEntry {
-        if (postData.isMissingNode() || postData.isNull()) {
+    private static byte[] requestBody(HarPostData postData) throws InvalidEntry {
+        if (postData == null) {
             return new byte[0];
         }
-        JsonNode text = postData.path("text");
-        String encoding = postData.path("encoding").asText(postData.path("_encoding").asText(""));
-        if (!text.isMissingNode() && !text.isNull()) {
-            return decode(text, encoding, "request.postData.text");
+        Object encoding = postData.additional().getOrDefault("encoding", postData.additional().get("_encoding"));
+        if (postData.text() != null) {
+            return decode(postData.text(), encoding == null ? "" : encoding.toString(), "request.postData.text");
         }
         // Some tools give form fields only: rebuild the urlencoded body from them.
         StringBuilder form = new StringBuilder();
-        for (JsonNode param : postData.path("params")) {
-            if (!form.isEmpty()) {
+        for (HarPostDataParam param : postData.params() == null ? List.<HarPostDataParam>of() : postData.params()) {
+            if (form.length() > 0) {
                 form.append('&');
             }
-            form.append(URLEncoder.encode(param.path("name").asText(""), StandardCharsets.UTF_8)).append('=')
-                    .append(URLEncoder.encode(param.path("value").asText(""), StandardCharsets.UTF_8));
+            form.append(URLEncoder.encode(param.name() == null ? "" : param.name(), StandardCharsets.UTF_8)).append('=')
+                    .append(URLEncoder.encode(param.value() == null ? "" : param.value(), StandardCharsets.UTF_8));
         }
         return form.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static byte[] decode(JsonNode text, String encoding, String where) throws InvalidEntry {
-        if (text.isMissingNode() || text.isNull()) {
+    private static byte[] decode(String text, String encoding, String where) throws InvalidEntry {
+        if (text == null) {
             return new byte[0];
         }
-        if (!text.isTextual()) {
-            throw new InvalidEntry(where + " is not a string");
-        }
-        if ("base64".equalsIgnoreCase(encoding)) {
+        String coding = encoding == null ? "" : encoding;
+        if ("base64".equalsIgnoreCase(coding)) {
             try {
-                return Base64.getDecoder().decode(text.asText().replaceAll("\\s", ""));
+                return Base64.getDecoder().decode(text.replaceAll("\\s", ""));
             } catch (IllegalArgumentException e) {
                 throw new InvalidEntry(where + " is not valid base64: " + e.getMessage());
             }
         }
-        if (!encoding.isEmpty()) {
-            throw new InvalidEntry(where + " has an unknown encoding \"" + encoding + "\"");
+        if (!coding.isEmpty()) {
+            throw new InvalidEntry(where + " has an unknown encoding \"" + coding + "\"");
         }
-        return text.asText().getBytes(StandardCharsets.UTF_8);
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 }

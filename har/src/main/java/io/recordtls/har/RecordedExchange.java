@@ -1,18 +1,19 @@
 package io.recordtls.har;
 
+import de.sstoehr.harreader.model.HarHeader;
+
 import java.net.URI;
 import java.util.List;
 
 /**
- * One HAR entry, checked and decoded: what the replayer needs of it. Bodies are the decoded
- * bytes (HAR's content.text after base64 where the entry says so).
+ * One HAR entry, checked and decoded: what the replayer needs of it. Headers are har-reader's
+ * (the model the recorder writes); bodies are the decoded bytes (HAR's content.text after
+ * base64 where the entry says so).
  */
-public record RecordedExchange(String source, int index, String method, URI url, List<NameValue> requestHeaders,
+public record RecordedExchange(String source, int index, String method, URI url, List<HarHeader> requestHeaders,
                                byte[] requestBody, String requestContentType, int status, String statusText,
-                               List<NameValue> responseHeaders, byte[] responseBody, String responseContentType,
+                               List<HarHeader> responseHeaders, byte[] responseBody, String responseContentType,
                                boolean incomplete) {
-    public record NameValue(String name, String value) {}
-
     public String requestHeader(String name) {
         return first(requestHeaders, name);
     }
@@ -21,8 +22,8 @@ public record RecordedExchange(String source, int index, String method, URI url,
         return first(responseHeaders, name);
     }
 
-    private static String first(List<NameValue> headers, String name) {
-        for (NameValue h : headers) {
+    private static String first(List<HarHeader> headers, String name) {
+        for (HarHeader h : headers) {
             if (h.name().equalsIgnoreCase(name)) {
                 return h.value();
             }

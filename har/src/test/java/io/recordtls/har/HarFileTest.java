@@ -75,6 +75,27 @@ class HarFileTest {
     }
 
     @Test
+    void anEntryThatDoesNotFitTheModelIsReportedWhereAndTheOthersKept() throws IOException {
+        String json = "{\"log\":{\"version\":\"1.2\",\"entries\":["
+                + "{\"request\":{\"method\":\"GET\",\"url\":\"https://a.test/h\",\"headers\":{\"Accept\":\"*/*\"}},\"response\":{\"status\":200}},"
+                + "{\"startedDateTime\":\"yesterday\",\"time\":12.5,\"_priority\":\"High\",\"request\":{\"method\":\"get\",\"url\":\"https://a.test/ok\","
+                + "\"headers\":[{\"name\":\":authority\",\"value\":\"a.test\"},{\"name\":\"Accept\",\"value\":\"*/*\"}]},"
+                + "\"response\":{\"status\":200,\"headers\":[],\"content\":{\"text\":\"fine\"}}}"
+                + "]}}";
+        HarFile.Contents c = read(json);
+        assertThat(c.problems()).singleElement().satisfies(p -> {
+            assertThat(p.entry()).isZero();
+            assertThat(p.message()).startsWith("not a HAR 1.2 entry: ").contains("headers");
+        });
+        // what other tools get wrong or add (a date that is none, a fractional time, their own fields) is no problem
+        assertThat(c.exchanges()).singleElement().satisfies(x -> {
+            assertThat(x.method()).isEqualTo("GET");
+            assertThat(x.requestHeaders()).extracting(h -> h.name()).containsExactly("Accept");
+            assertThat(new String(x.responseBody(), StandardCharsets.UTF_8)).isEqualTo("fine");
+        });
+    }
+
+    @Test
     void anUnknownVersionIsSaidAndTheEntriesStillRead() throws IOException {
         HarFile.Contents c = read("{\"log\":{\"version\":\"7.0\",\"entries\":[" + entry("GET", "https://a.test/", 200, "x") + "]}}");
         assertThat(c.exchanges()).hasSize(1);

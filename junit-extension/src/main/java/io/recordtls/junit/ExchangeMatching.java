@@ -7,6 +7,7 @@ import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.http.RequestMethod;
 import com.github.tomakehurst.wiremock.matching.RequestPattern;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
+import de.sstoehr.harreader.model.HarHeader;
 import io.recordtls.har.RecordedExchange;
 
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ final class ExchangeMatching {
         ImmutableRequest.Builder b = ImmutableRequest.create().withAbsoluteUrl(x.url().toString())
                 .withMethod(RequestMethod.fromString(x.method())).withProtocol("HTTP/1.1").withBody(x.requestBody());
         Map<String, List<String>> headers = new LinkedHashMap<>();
-        for (RecordedExchange.NameValue h : x.requestHeaders()) {
+        for (HarHeader h : x.requestHeaders()) {
             headers.computeIfAbsent(h.name(), n -> new ArrayList<>()).add(h.value());
         }
         headers.forEach(b::withHeader);

@@ -4,6 +4,7 @@ import com.github.tomakehurst.wiremock.http.HttpHeader;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import io.recordtls.har.FileTrees;
+import de.sstoehr.harreader.model.HarHeader;
 import io.recordtls.har.RecordedExchange;
 import io.recordtls.replayer.server.ReplayOptions;
 import io.recordtls.replayer.server.ReplayServer;
@@ -187,12 +188,12 @@ final class ReplaySession implements AutoCloseable {
         return out;
     }
 
-    private static List<RecordedExchange.NameValue> headers(com.github.tomakehurst.wiremock.http.HttpHeaders headers) {
-        List<RecordedExchange.NameValue> out = new ArrayList<>();
+    private static List<HarHeader> headers(com.github.tomakehurst.wiremock.http.HttpHeaders headers) {
+        List<HarHeader> out = new ArrayList<>();
         if (headers != null) {
             for (HttpHeader h : headers.all()) {
                 for (String v : h.values()) {
-                    out.add(new RecordedExchange.NameValue(h.key(), v));
+                    out.add(HarHeader.builder().name(h.key()).value(v).build());
                 }
             }
         }

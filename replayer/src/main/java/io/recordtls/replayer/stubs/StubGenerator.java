@@ -16,8 +16,8 @@ import io.recordtls.har.QueryString;
 import io.recordtls.har.Redactor;
 import io.recordtls.har.HarFile;
 import io.recordtls.har.HarProblem;
+import de.sstoehr.harreader.model.HarHeader;
 import io.recordtls.har.RecordedExchange;
-import io.recordtls.har.RecordedExchange.NameValue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -179,7 +179,7 @@ public final class StubGenerator {
                 reencoded = true;
             }
         }
-        for (NameValue h : x.responseHeaders()) {
+        for (HarHeader h : x.responseHeaders()) {
             String n = h.name().toLowerCase(Locale.ROOT);
             if (h.value().equals(Redactor.MASK) || (NOT_REPLAYED.contains(n) && !(reencoded && n.equals("content-encoding")))) {
                 continue;
