@@ -5,7 +5,7 @@ import io.recordtls.agent.Privileges;
 import io.recordtls.recorder.capture.TlsProbes;
 import io.recordtls.recorder.capture.TraceFs;
 import io.recordtls.recorder.jvm.JvmProbeJar;
-import io.recordtls.recorder.libs.TlsLibrary;
+import io.recordtls.recorder.capture.TlsLibrary;
 import io.recordtls.recorder.libs.TlsLibraryInspector;
 import io.recordtls.recorder.scope.Cgroups;
 import picocli.CommandLine;

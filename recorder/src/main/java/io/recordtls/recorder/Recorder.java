@@ -14,7 +14,7 @@ import io.recordtls.recorder.http.Exchange;
 import io.recordtls.recorder.jvm.JvmProbeJar;
 import io.recordtls.recorder.jvm.JvmTargets;
 import io.recordtls.recorder.libs.LibraryTracker;
-import io.recordtls.recorder.libs.TlsLibrary;
+import io.recordtls.recorder.capture.TlsLibrary;
 import io.recordtls.recorder.scope.Cgroups;
 import io.recordtls.recorder.scope.ProcFs;
 

@@ -1,4 +1,4 @@
-package io.recordtls.recorder.libs;
+package io.recordtls.recorder.capture;
 
 import io.recordtls.recorder.capture.CaptureEvent.TlsFunction;
 

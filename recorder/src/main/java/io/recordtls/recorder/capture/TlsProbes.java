@@ -6,7 +6,6 @@ import io.recordtls.recorder.bpf.BpfMap;
 import io.recordtls.recorder.bpf.BpfObject;
 import io.recordtls.recorder.bpf.BpfSupport;
 import io.recordtls.recorder.bpf.BpfUnavailableException;
-import io.recordtls.recorder.libs.TlsLibrary;
 
 import java.io.IOException;
 import java.io.InputStream;

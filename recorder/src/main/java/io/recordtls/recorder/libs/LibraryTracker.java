@@ -1,5 +1,6 @@
 package io.recordtls.recorder.libs;
 
+import io.recordtls.recorder.capture.TlsLibrary;
 import io.recordtls.recorder.bpf.BpfException;
 import io.recordtls.recorder.bpf.LibC;
 import io.recordtls.recorder.capture.CaptureEvent;

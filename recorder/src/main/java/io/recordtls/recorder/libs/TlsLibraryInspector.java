@@ -1,5 +1,6 @@
 package io.recordtls.recorder.libs;
 
+import io.recordtls.recorder.capture.TlsLibrary;
 import io.recordtls.recorder.capture.CaptureEvent.TlsFunction;
 
 import java.io.IOException;
