@@ -58,6 +58,10 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
     }
 
     private final Settings explicit;
+    /** The class a registered instance serves, from its beforeAll: what {@link #baseUrl} answers for. */
+    private volatile ExtensionContext classContext;
+    /** The class store's key for a mode fixed for the whole class (its base URLs were handed out before its tests). */
+    private static final String CLASS_MODE = "classMode";
 
     /** Used through {@link RecordTls}. */
     public RecordTlsExtension() {
@@ -70,6 +74,66 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Where the code under test should send requests meant for {@code origin}, for what is set up
+     * once per class before its tests (a Spring context):
+     * {@code registry.add("rates.api", () -> tls.baseUrl("https://rates.api.example"))} in a
+     * {@code @DynamicPropertySource}, with this extension in a static {@code @RegisterExtension}
+     * field. The origin itself when the class records, the class's replay server for it when it
+     * replays (each test's recording is served there in turn). Asking fixes the mode for the
+     * whole class, as AUTO decides for a class: replay when its folder has recordings.
+     */
+    public String baseUrl(String origin) {
+        Origin o = Origin.parse(origin);
+        ExtensionContext cls = requireClassContext("baseUrl");
+        if (classWideMode(cls) == RecordTlsMode.RECORD) {
+            return origin;
+        }
+        try {
+            return classSession(cls, explicit).baseUrl(o);
+        } catch (IOException e) {
+            throw new UncheckedIOException("start a replay server for " + origin, e);
+        }
+    }
+
+    /**
+     * With {@link #baseUrl}: the CA bundle (the system's CAs and the class's replay servers') for
+     * clients that build their own trust (Netty's), once every origin's base URL was asked for;
+     * empty when the class records.
+     */
+    public Optional<Path> caCertificate() {
+        ExtensionContext cls = requireClassContext("caCertificate");
+        if (classWideMode(cls) == RecordTlsMode.RECORD) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(classSession(cls, explicit).caBundle());
+        } catch (IOException e) {
+            throw new UncheckedIOException("write the replay's CA bundle", e);
+        }
+    }
+
+    private ExtensionContext requireClassContext(String what) {
+        ExtensionContext cls = classContext;
+        if (explicit == null || cls == null) {
+            throw new ExtensionConfigurationException("RecordTlsExtension." + what + "() answers for a class from its beforeAll on"
+                    + " (a @DynamicPropertySource is evaluated then), on the instance in its static @RegisterExtension field;"
+                    + " inside a test, use the injected TlsRecording");
+        }
+        return cls;
+    }
+
+    /** The class's mode, fixed the first time a class-level base URL is asked for. */
+    private RecordTlsMode classWideMode(ExtensionContext cls) {
+        return cls.getStore(NS).getOrComputeIfAbsent(CLASS_MODE, k -> {
+            try {
+                return ContainerRun.classMode(configuredMode(explicit.mode()), List.of(classDir(explicit, cls)));
+            } catch (IOException e) {
+                throw new UncheckedIOException("look for the class's recordings", e);
+            }
+        }, RecordTlsMode.class);
     }
 
     /** Configuration in code, for {@code @RegisterExtension static RecordTlsExtension tls = RecordTlsExtension.builder()...build();} */
@@ -169,6 +233,9 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
      */
     @Override
     public void beforeAll(ExtensionContext ctx) throws Exception {
+        if (explicit != null) {
+            classContext = ctx;
+        }
         Class<?> testClass = ctx.getRequiredTestClass();
         if (mayReplay(ctx)) {
             jvmRouting(ctx); // before any Spring context (or other client) of the class is built
@@ -254,7 +321,9 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         Settings s = settings(ctx);
         Path har = harFile(s, ctx);
         ContainerRun containers = containerRun(ctx);
-        RecordTlsMode mode = containers != null ? containers.mode() : configuredMode(s.mode());
+        ExtensionContext classCtx = ctx.getParent().orElse(ctx);
+        RecordTlsMode fixedForClass = classCtx.getStore(NS).get(CLASS_MODE, RecordTlsMode.class);
+        RecordTlsMode mode = containers != null ? containers.mode() : fixedForClass != null ? fixedForClass : configuredMode(s.mode());
         if (mode == RecordTlsMode.AUTO) {
             mode = Files.exists(har) ? RecordTlsMode.REPLAY : RecordTlsMode.RECORD;
         }
@@ -279,10 +348,13 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
                 throw new ExtensionConfigurationException("no recording at " + har.toAbsolutePath() + " to replay: record it once with -D"
                         + RecordTlsMode.PROPERTY + "=RECORD" + (containers != null
                         ? " (a class with containers records or replays as a whole: AUTO replays it because its folder has recordings)"
-                        : " (or AUTO)") + " where the upstream is reachable");
+                        : fixedForClass != null ? " (the class's base URLs were taken before its tests, so it records or replays as a"
+                        + " whole: AUTO replays it because its folder has recordings)" : " (or AUTO)") + " where the upstream is reachable");
             }
             List<RecordedExchange> recorded = readRecording(har);
-            ReplaySession session = containers != null ? containers.session() : replaySession(ctx, s);
+            boolean classSession = s.replayServerPerClass() || fixedForClass != null;
+            ReplaySession session = containers != null ? containers.session()
+                    : classSession ? classSession(classCtx, s) : new ReplaySession(s.stubOptions());
             if (containers != null) {
                 // what the containers asked for between tests (at start: before the first one)
                 requireAllMatched(session.unmatched(), classDir(s, ctx).resolve(ContainerRun.BEFORE_ALL) + " (or the previous test's recording)");
@@ -290,7 +362,7 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
             session.load(recorded);
             JvmReplayRouting routing = jvmRouting(ctx.getParent().orElse(ctx));
             routing.activate(session);
-            store.put(TestRecording.class, new TestRecording.Replay(har, session, containers == null, routing));
+            store.put(TestRecording.class, new TestRecording.Replay(har, session, containers == null && !classSession, routing));
         }
     }
 
@@ -314,7 +386,7 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
                     }
                 }
             } finally {
-                if (!s.replayServerPerClass() && r.ownsSession()) {
+                if (r.ownsSession()) {
                     r.session().close();
                 }
             }
@@ -406,11 +478,8 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         return c.value();
     }
 
-    private static ReplaySession replaySession(ExtensionContext ctx, Settings s) throws IOException {
-        if (!s.replayServerPerClass()) {
-            return new ReplaySession(s.stubOptions());
-        }
-        ExtensionContext classCtx = ctx.getParent().orElse(ctx);
+    /** The class's replay session (replayServerPerClass, or class-level base URLs): its servers outlive each test. */
+    private static ReplaySession classSession(ExtensionContext classCtx, Settings s) throws IOException {
         @SuppressWarnings("unchecked")
         Closeable<ReplaySession> c = (Closeable<ReplaySession>) classCtx.getStore(NS).getOrComputeIfAbsent("replay", k -> {
             try {

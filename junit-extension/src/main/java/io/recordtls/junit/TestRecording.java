@@ -81,8 +81,8 @@ sealed interface TestRecording extends TlsRecording {
     }
 
     /**
-     * {@code ownsSession}: false when the session belongs to the class (its containers outlive
-     * the test). {@code routing}: the JVM-wide trust and routing for Java code in this JVM.
+     * {@code ownsSession}: false when the session belongs to the class (its containers, its
+     * replayServerPerClass or class-level base URLs outlive the test). {@code routing}: the JVM-wide trust and routing for Java code in this JVM.
      */
     record Replay(Path harFile, ReplaySession session, boolean ownsSession, JvmReplayRouting routing) implements TestRecording {
         @Override

@@ -50,7 +50,11 @@ class RecordTlsExtensionTest {
     }
 
     static void har(String cls, String method, String entries) throws Exception {
-        Path f = recordings.resolve(cls).resolve(method + ".har");
+        har(recordings, cls, method, entries);
+    }
+
+    static void har(Path dir, String cls, String method, String entries) throws Exception {
+        Path f = dir.resolve(cls).resolve(method + ".har");
         Files.createDirectories(f.getParent());
         Files.writeString(f, "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"t\",\"version\":\"1\"},\"entries\":[" + entries + "]}}");
     }
@@ -242,24 +246,18 @@ class RecordTlsExtensionTest {
         }
     }
 
-    static void parallelHar(String cls, String method, String entries) throws Exception {
-        Path f = Path.of(PARALLEL_DIR, cls, method + ".har");
-        Files.createDirectories(f.getParent());
-        Files.writeString(f, "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"t\",\"version\":\"1\"},\"entries\":[" + entries + "]}}");
-    }
-
     @Test
     void recordTlsClassesRunOneAtATimeWhileJUnitRunsTestsInParallel() throws Exception {
-        parallelHar("AnnotatedOne", "asksTheApi", get("http://api.example.test:8080/one", 200, "one"));
-        parallelHar("AnnotatedTwo", "asksTheApi", get("http://api.example.test:8080/two", 200, "two"));
+        har(Path.of(PARALLEL_DIR), "AnnotatedOne", "asksTheApi", get("http://api.example.test:8080/one", 200, "one"));
+        har(Path.of(PARALLEL_DIR), "AnnotatedTwo", "asksTheApi", get("http://api.example.test:8080/two", 200, "two"));
         overlap.reset();
         runInParallel(AnnotatedOne.class, AnnotatedTwo.class).assertStatistics(s -> s.succeeded(2).failed(0));
     }
 
     @Test
     void twoRecordTlsTestsAtOnceAreRefusedSayingWhatToDoNeverMixed() throws Exception {
-        parallelHar("RegisteredInCodeWithNoLock", "first", get("http://api.example.test:8080/a", 200, "a"));
-        parallelHar("RegisteredInCodeWithNoLock", "second", get("http://api.example.test:8080/b", 200, "b"));
+        har(Path.of(PARALLEL_DIR), "RegisteredInCodeWithNoLock", "first", get("http://api.example.test:8080/a", 200, "a"));
+        har(Path.of(PARALLEL_DIR), "RegisteredInCodeWithNoLock", "second", get("http://api.example.test:8080/b", 200, "b"));
         Events events = runInParallel(RegisteredInCodeWithNoLock.class);
         events.assertStatistics(s -> s.succeeded(1).failed(1));
         assertThat(failure(events)).contains("two @RecordTls tests run at the same time in this JVM")
@@ -289,6 +287,66 @@ class RecordTlsExtensionTest {
         String message = failure(run(VerifiesWhatWasExchanged.class));
         assertThat(message).startsWith("expected exactly 3 exchanges matching").contains("but 2 matched, of these 2:")
                 .contains("GET http://api.example.test:8080/status?v=1 -> 200");
+    }
+
+    /** What a Spring context does with @DynamicPropertySource: the base URL taken once, before the tests. */
+    static class TakesItsBaseUrlBeforeItsTests {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.AUTO).directory(recordings).build();
+        static String api;
+
+        @BeforeAll
+        static void configureTheApplication() {
+            api = tls.baseUrl("http://api.example.test:8080");
+        }
+
+        @Test
+        void first(TlsRecording rec) throws Exception {
+            assertThat(rec.isReplaying()).isTrue();
+            assertThat(fetch(api + "/one")).isEqualTo("200 first");
+        }
+
+        @Test
+        void second(TlsRecording rec) throws Exception {
+            assertThat(fetch(api + "/two")).isEqualTo("200 second");
+            assertThat(rec.baseUrl("http://api.example.test:8080")).isEqualTo(api);
+        }
+
+        @Test
+        void third(TlsRecording rec) throws Exception {
+            fetch(api + "/three");
+        }
+    }
+
+    static class AsksForItsBaseUrlTooEarly {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings).build();
+        static RuntimeException refused;
+
+        static {
+            try {
+                tls.baseUrl("http://api.example.test:8080");
+            } catch (RuntimeException e) {
+                refused = e;
+            }
+        }
+
+        @Test
+        void anything() {
+            assertThat(refused).hasMessageContaining("answers for a class from its beforeAll on");
+        }
+    }
+
+    @Test
+    void aBaseUrlTakenBeforeTheTestsServesEachTestsRecordingAndTheClassReplaysAsAWhole() throws Exception {
+        har("TakesItsBaseUrlBeforeItsTests", "first", get("http://api.example.test:8080/one", 200, "first"));
+        har("TakesItsBaseUrlBeforeItsTests", "second", get("http://api.example.test:8080/two", 200, "second"));
+        // no recording for "third": AUTO would record it alone, but the application already points at the replay
+        Events events = run(TakesItsBaseUrlBeforeItsTests.class);
+        events.assertStatistics(s -> s.succeeded(2).failed(1));
+        assertThat(failure(events)).contains("third.har to replay").contains("the class's base URLs were taken before its tests");
+        har("AsksForItsBaseUrlTooEarly", "anything", get("http://api.example.test:8080/x", 200, "x"));
+        run(AsksForItsBaseUrlTooEarly.class).assertStatistics(s -> s.succeeded(1));
     }
 
     @Test

@@ -1,14 +1,17 @@
 package com.example.rates;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import io.recordtls.junit.RecordTls;
+import io.recordtls.junit.RecordTlsExtension;
 import io.recordtls.junit.TlsRecording;
 import io.recordtls.replayer.server.ReplayCertificates;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -25,13 +28,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The Spring Boot service in the test JVM, its RestClient unchanged: recorded through the JVM
- * probe, replayed with no upstream. What is fake here is only the upstream while recording (a
- * local HTTPS API with a CA of its own, which the JVM is made to trust as it trusts a real API's).
+ * probe, replayed with no upstream. The API's base URL comes from recordtls before the context
+ * starts (@DynamicPropertySource), as a client that ignores the JVM's proxy settings needs it.
+ * What is fake here is only the upstream while recording (a local HTTPS API with a CA of its
+ * own, which the JVM is made to trust as it trusts a real API's).
  */
-@RecordTls
 @SpringBootTest
 class RatesServiceTest {
+    @RegisterExtension
+    static RecordTlsExtension tls = RecordTlsExtension.builder().build();
     static WireMockServer upstream;
+
+    @DynamicPropertySource
+    static void ratesApi(DynamicPropertyRegistry registry) {
+        registry.add("rates.api", () -> tls.baseUrl("https://localhost:18449"));
+    }
 
     @Autowired
     RatesService rates;
