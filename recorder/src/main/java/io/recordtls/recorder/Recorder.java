@@ -292,7 +292,7 @@ public final class Recorder implements AutoCloseable {
         // the stacks this segment's exchanges went through, by name: stable from one recording to the next
         x.put("tlsLibraries", List.copyOf(s.tlsLibraries));
         if (!pipeline.jvmProbes().isEmpty()) {
-            x.put("jvmProbes", pipeline.jvmProbes());
+            x.put("jvmProbes", pipeline.jvmProbesWithoutPids());
         }
         if (!libraries.problems().isEmpty()) {
             x.put("libraryProblems", libraries.problems()); // in the whole run: what could not be probed

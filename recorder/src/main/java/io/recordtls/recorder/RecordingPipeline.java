@@ -327,9 +327,13 @@ final class RecordingPipeline {
         if (writer != null) {
             writer.add(x.request().tsStart, entry);
         }
+        HarEntry committed = null;
         for (Segment s : segments.values()) {
             if (s.covers(x.request().tsStart)) {
-                s.writer.add(x.request().tsStart, entry);
+                if (committed == null) {
+                    committed = withoutRunDetails(entry);
+                }
+                s.writer.add(x.request().tsStart, committed);
                 s.entries++;
                 if (entry.additional().get("_tlsLibrary") instanceof String library) {
                     s.tlsLibraries.add(library);
@@ -354,6 +358,16 @@ final class RecordingPipeline {
     int nonHttp() { return nonHttp; }
     int entries() { return entries; }
     int incomplete() { return incomplete; }
+    /**
+     * A segment's HAR is committed with its test and recorded again and again: it leaves out what
+     * changes with every run and tells a reviewer nothing (the process id; its name stays).
+     */
+    private static HarEntry withoutRunDetails(HarEntry entry) {
+        Map<String, Object> additional = new LinkedHashMap<>(entry.additional());
+        additional.remove("_pid");
+        return entry.toBuilder().additional(additional).build();
+    }
+
     int truncated() { return truncated; }
     long lostBytes() { return lostBytes; }
     int processes() { return processesSeen.size(); }
@@ -362,6 +376,14 @@ final class RecordingPipeline {
     List<String> notes() { return notes; }
     /** JVMs whose probe said hello: pid, process, how it was loaded. */
     List<Map<String, Object>> jvmProbes() { return List.copyOf(jvmProbes.values()); }
+    /** The same without the pids: for a segment's HAR, committed and recorded again (the pid changes each run). */
+    List<Map<String, Object>> jvmProbesWithoutPids() {
+        return jvmProbes.values().stream().map(m -> {
+            Map<String, Object> copy = new LinkedHashMap<>(m);
+            copy.remove("pid");
+            return copy;
+        }).distinct().toList();
+    }
     /** From any thread: has the JVM probe in this process said hello? */
     boolean jvmProbeLoaded(int pid) { return jvmProbes.containsKey(pid); }
 

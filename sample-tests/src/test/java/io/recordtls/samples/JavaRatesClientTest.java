@@ -3,11 +3,15 @@ package io.recordtls.samples;
 import io.recordtls.junit.RecordTls;
 import io.recordtls.junit.TlsRecording;
 import io.recordtls.har.RecordedExchange;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.recordtls.har.HarJson;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.SSLContext;
+import java.nio.file.Path;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -45,6 +49,22 @@ class JavaRatesClientTest {
             SSLContext.setDefault(jvmDefault);
             upstream.close();
         }
+    }
+
+    /**
+     * The HAR just recorded is what gets committed: nothing in it may change from one recording
+     * to the next without the exchange changing (no pid, no temporary library path).
+     */
+    @AfterAll
+    static void theRecordingHoldsNothingThatChangesFromRunToRun() throws Exception {
+        if (!"RECORD".equals(System.getProperty("recordtls.mode"))) {
+            return;
+        }
+        Path har = Path.of(System.getProperty("recordtls.dir"), "JavaRatesClientTest", "convertsEurosToFrancs.har");
+        JsonNode log = HarJson.mapper().readTree(har.toFile()).path("log");
+        assertThat(log.path("entries")).isNotEmpty().allSatisfy(e -> assertThat(e.has("_pid")).as("_pid in %s", e).isFalse());
+        assertThat(log.path("_recordtls").path("tlsLibraries").toString()).isEqualTo("[\"JSSE\"]");
+        assertThat(log.path("_recordtls").path("jvmProbes").toString()).doesNotContain("\"pid\"");
     }
 
     @Test
