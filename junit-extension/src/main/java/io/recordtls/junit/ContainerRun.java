@@ -71,14 +71,14 @@ final class ContainerRun implements AutoCloseable {
         return new ContainerRun(RecordTlsMode.RECORD, classDir, agent, parent, classSegment, null, List.of(), null, null);
     }
 
-    static ContainerRun replaying(List<Path> dirs, RecordTlsExtension.Settings settings) throws IOException {
+    static ContainerRun replaying(List<Path> dirs, RecordTlsSettings settings) throws IOException {
         Path classDir = dirs.get(0);
         Set<Origin> origins = new LinkedHashSet<>();
         for (Path har : hars(dirs)) {
-            RecordTlsExtension.readRecording(har).forEach(x -> origins.add(Origin.of(x.url())));
+            ReplaySession.readRecording(har).forEach(x -> origins.add(Origin.of(x.url())));
         }
         Path before = classDir.resolve(BEFORE_ALL);
-        List<RecordedExchange> beforeAll = Files.exists(before) ? RecordTlsExtension.readRecording(before) : List.of();
+        List<RecordedExchange> beforeAll = Files.exists(before) ? ReplaySession.readRecording(before) : List.of();
         ReplaySession session = new ReplaySession(settings.stubOptions(), true);
         try {
             session.serve(origins);
@@ -123,7 +123,7 @@ final class ContainerRun implements AutoCloseable {
         Path har = classDir.resolve(BEFORE_ALL);
         Files.createDirectories(classDir);
         AgentReply.SegmentSummary result = agent.end(segment, har);
-        RecordTlsExtension.requireNoDrops(result, har, "while the containers started");
+        TestVerdicts.requireNoDrops(result, har, "while the containers started");
         if (result.entries() == 0) {
             Files.deleteIfExists(har); // nothing happened before the tests: no file to commit
         }

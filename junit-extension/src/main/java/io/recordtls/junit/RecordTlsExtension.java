@@ -1,11 +1,7 @@
 package io.recordtls.junit;
 
 import io.recordtls.agent.AgentReply;
-import io.recordtls.har.HarFile;
-import io.recordtls.har.HarProblem;
 import io.recordtls.har.RecordedExchange;
-import io.recordtls.replayer.server.UnmatchedRequest;
-import io.recordtls.replayer.stubs.StubOptions;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -23,12 +19,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * The extension behind {@link RecordTls}; also usable with {@code @RegisterExtension} and
@@ -40,24 +33,8 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
     /** -Drecordtls.skipWhenRecordingImpossible=true: skip (with the reason) every test that cannot record, in a whole run. */
     public static final String SKIP_PROPERTY = "recordtls.skipWhenRecordingImpossible";
 
-    /** Settings, from the annotation or the builder. */
-    record Settings(RecordTlsMode mode, String directory, Set<String> matchHeaders, Set<String> ignoreQuery,
-                    List<String> ignoreJson, boolean failOnUnusedRecordings, boolean replayServerPerClass,
-                    boolean skipWhenRecordingImpossible) {
-        static Settings of(RecordTls a) {
-            return new Settings(a.mode(), a.directory(), Set.of(a.matchHeaders()), Set.of(a.ignoreQuery()),
-                    List.of(a.ignoreJson()), a.failOnUnusedRecordings(), a.replayServerPerClass(), a.skipWhenRecordingImpossible());
-        }
 
-        StubOptions stubOptions() {
-            Set<String> headers = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-            headers.add("Content-Type");
-            headers.addAll(matchHeaders);
-            return StubOptions.defaults().withMatchHeaders(headers).withIgnored(ignoreQuery, ignoreJson);
-        }
-    }
-
-    private final Settings explicit;
+    private final RecordTlsSettings explicit;
     /** The class a registered instance serves, from its beforeAll: what {@link #baseUrl} answers for. */
     private volatile ExtensionContext classContext;
     /** The class store's key for a mode fixed for the whole class (its base URLs were handed out before its tests). */
@@ -68,7 +45,7 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         this(null);
     }
 
-    private RecordTlsExtension(Settings explicit) {
+    private RecordTlsExtension(RecordTlsSettings explicit) {
         this.explicit = explicit;
     }
 
@@ -129,7 +106,7 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
     private RecordTlsMode classWideMode(ExtensionContext cls) {
         return cls.getStore(NS).getOrComputeIfAbsent(CLASS_MODE, k -> {
             try {
-                return ContainerRun.classMode(configuredMode(explicit.mode()), List.of(classDir(explicit, cls)));
+                return ContainerRun.classMode(RecordTlsSettings.configuredMode(explicit.mode()), List.of(explicit.classDir(cls)));
             } catch (IOException e) {
                 throw new UncheckedIOException("look for the class's recordings", e);
             }
@@ -155,75 +132,12 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         public Builder skipWhenRecordingImpossible(boolean on) { this.skip = on; return this; }
 
         public RecordTlsExtension build() {
-            return new RecordTlsExtension(new Settings(mode, directory, matchHeaders, ignoreQuery, ignoreJson, failOnUnused, perClass, skip));
+            return new RecordTlsExtension(new RecordTlsSettings(mode, directory, matchHeaders, ignoreQuery, ignoreJson, failOnUnused, perClass, skip));
         }
     }
 
-    private Settings settings(ExtensionContext ctx) {
-        if (explicit != null) {
-            return explicit;
-        }
-        Optional<RecordTls> a = ctx.getTestMethod().flatMap(m -> AnnotationSupport.findAnnotation(m, RecordTls.class))
-                .or(() -> ctx.getTestClass().flatMap(RecordTlsExtension::annotationOf));
-        return a.map(Settings::of).orElseThrow(() -> new ExtensionConfigurationException(
-                "RecordTlsExtension needs @RecordTls on the test, or registration through RecordTlsExtension.builder()"));
-    }
-
-    /** On the class, or on a class enclosing it: a @Nested class's tests belong to the annotated one. */
-    private static Optional<RecordTls> annotationOf(Class<?> testClass) {
-        for (Class<?> c = testClass; c != null; c = c.getEnclosingClass()) {
-            Optional<RecordTls> a = AnnotationSupport.findAnnotation(c, RecordTls.class);
-            if (a.isPresent()) {
-                return a;
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** -Drecordtls.mode, then RECORDTLS_MODE, then the annotation. */
-    static RecordTlsMode configuredMode(RecordTlsMode annotated) {
-        String override = System.getProperty(RecordTlsMode.PROPERTY);
-        String source = "-D" + RecordTlsMode.PROPERTY;
-        if (override == null || override.isBlank()) {
-            override = System.getenv(RecordTlsMode.ENVIRONMENT);
-            source = RecordTlsMode.ENVIRONMENT;
-        }
-        if (override == null || override.isBlank()) {
-            return annotated;
-        }
-        try {
-            return RecordTlsMode.valueOf(override.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ExtensionConfigurationException(source + "=" + override + " is not a mode: use one of "
-                    + Arrays.toString(RecordTlsMode.values()));
-        }
-    }
-
-    /** Where a class's recordings are: DIR/TestClass. */
-    static Path classDir(Settings s, ExtensionContext ctx) {
-        String dir = !s.directory().isBlank() ? s.directory()
-                : System.getProperty("recordtls.dir", "src/test/resources/recordtls");
-        return Path.of(dir, ctx.getRequiredTestClass().getSimpleName());
-    }
-
-    static Path harFile(Settings s, ExtensionContext ctx) {
-        String method = ctx.getRequiredTestMethod().getName();
-        String unique = ctx.getUniqueId();
-        int inv = unique.lastIndexOf("-invocation:#");
-        if (inv >= 0) { // a parameterized or repeated test: one HAR per invocation
-            method += "-" + unique.substring(inv + 13).replaceAll("\\D", "");
-        }
-        return classDir(s, ctx).resolve(method + ".har");
-    }
-
-    /** A recording to replay, or a clear error naming each problem. */
-    static List<RecordedExchange> readRecording(Path har) throws IOException {
-        HarFile.Contents contents = HarFile.read(har);
-        if (!contents.problems().isEmpty()) {
-            throw new ExtensionConfigurationException("the recording " + har + " cannot be replayed as is:\n  "
-                    + contents.problems().stream().map(HarProblem::toString).collect(Collectors.joining("\n  ")));
-        }
-        return contents.exchanges();
+    private RecordTlsSettings settings(ExtensionContext ctx) {
+        return RecordTlsSettings.of(ctx, explicit);
     }
 
     /**
@@ -248,11 +162,11 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
             enclosing.prepare(ContainerTargets.of(testClass, null));
             return;
         }
-        Settings s = settings(ctx);
-        Path classDir = classDir(s, ctx);
+        RecordTlsSettings s = settings(ctx);
+        Path classDir = s.classDir(ctx);
         List<Path> dirs = new ArrayList<>(List.of(classDir));
         nestedClasses(testClass).forEach(n -> dirs.add(classDir.resolveSibling(n.getSimpleName())));
-        RecordTlsMode mode = ContainerRun.classMode(configuredMode(s.mode()), dirs);
+        RecordTlsMode mode = ContainerRun.classMode(RecordTlsSettings.configuredMode(s.mode()), dirs);
         ContainerRun run = mode == RecordTlsMode.RECORD
                 ? ContainerRun.recording(classDir, agent(ctx, s), ctx.getUniqueId() + "/beforeAll")
                 : ContainerRun.replaying(dirs, s);
@@ -264,11 +178,11 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
     private boolean mayReplay(ExtensionContext classCtx) throws IOException {
         RecordTlsMode mode;
         try {
-            mode = configuredMode(settings(classCtx).mode());
+            mode = RecordTlsSettings.configuredMode(settings(classCtx).mode());
         } catch (ExtensionConfigurationException misuse) {
             return false; // each test says what is wrong
         }
-        return ContainerRun.classMode(mode, List.of(classDir(settings(classCtx), classCtx))) == RecordTlsMode.REPLAY;
+        return ContainerRun.classMode(mode, List.of(settings(classCtx).classDir(classCtx))) == RecordTlsMode.REPLAY;
     }
 
     /**
@@ -318,12 +232,12 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
 
     @Override
     public void beforeEach(ExtensionContext ctx) throws Exception {
-        Settings s = settings(ctx);
-        Path har = harFile(s, ctx);
+        RecordTlsSettings s = settings(ctx);
+        Path har = s.harFile(ctx);
         ContainerRun containers = containerRun(ctx);
         ExtensionContext classCtx = ctx.getParent().orElse(ctx);
         RecordTlsMode fixedForClass = classCtx.getStore(NS).get(CLASS_MODE, RecordTlsMode.class);
-        RecordTlsMode mode = containers != null ? containers.mode() : fixedForClass != null ? fixedForClass : configuredMode(s.mode());
+        RecordTlsMode mode = containers != null ? containers.mode() : fixedForClass != null ? fixedForClass : RecordTlsSettings.configuredMode(s.mode());
         if (mode == RecordTlsMode.AUTO) {
             mode = Files.exists(har) ? RecordTlsMode.REPLAY : RecordTlsMode.RECORD;
         }
@@ -351,13 +265,13 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
                         : fixedForClass != null ? " (the class's base URLs were taken before its tests, so it records or replays as a"
                         + " whole: AUTO replays it because its folder has recordings)" : " (or AUTO)") + " where the upstream is reachable");
             }
-            List<RecordedExchange> recorded = readRecording(har);
+            List<RecordedExchange> recorded = ReplaySession.readRecording(har);
             boolean classSession = s.replayServerPerClass() || fixedForClass != null;
             ReplaySession session = containers != null ? containers.session()
                     : classSession ? classSession(classCtx, s) : new ReplaySession(s.stubOptions());
             if (containers != null) {
                 // what the containers asked for between tests (at start: before the first one)
-                requireAllMatched(session.unmatched(), classDir(s, ctx).resolve(ContainerRun.BEFORE_ALL) + " (or the previous test's recording)");
+                TestVerdicts.requireAllMatched(session.unmatched(), s.classDir(ctx).resolve(ContainerRun.BEFORE_ALL) + " (or the previous test's recording)");
             }
             session.load(recorded);
             JvmReplayRouting routing = jvmRouting(ctx.getParent().orElse(ctx));
@@ -368,16 +282,16 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
 
     @Override
     public void afterEach(ExtensionContext ctx) throws Exception {
-        Settings s = settings(ctx);
+        RecordTlsSettings s = settings(ctx);
         TestRecording rec = ctx.getStore(NS).remove(TestRecording.class, TestRecording.class);
         if (rec instanceof TestRecording.Recording r) {
             Files.createDirectories(r.harFile().toAbsolutePath().getParent()); // ours, not root's
             AgentReply.SegmentSummary result = r.agent().end(r.segment(), r.harFile());
-            requireNoDrops(result, r.harFile(), "while this test ran");
+            TestVerdicts.requireNoDrops(result, r.harFile(), "while this test ran");
         } else if (rec instanceof TestRecording.Replay r) {
             try {
-                requireNothingRefused(r.routing().deactivate(), r.harFile());
-                requireAllMatched(r.session().unmatched(), r.harFile().toString());
+                TestVerdicts.requireNothingRefused(r.routing().deactivate(), r.harFile());
+                TestVerdicts.requireAllMatched(r.session().unmatched(), r.harFile().toString());
                 if (s.failOnUnusedRecordings()) {
                     var unused = r.session().unused();
                     if (!unused.isEmpty()) {
@@ -393,27 +307,7 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         }
     }
 
-    /** A segment the agent ended: ring-buffer drops while it was open fail the test (the HAR is kept, marked). */
-    static void requireNoDrops(AgentReply.SegmentSummary ended, Path har, String when) {
-        long dropped = ended.droppedEvents();
-        if (dropped > 0) {
-            throw new AssertionError("the recording " + har + " lost " + dropped + " ring-buffer events " + when
-                    + ": it is written, marked, and should be recorded again");
-        }
-    }
 
-    /** In-process code asked for an origin nothing was recorded for: the tunnel refused it, the test fails. */
-    private static void requireNothingRefused(List<String> refused, Path har) {
-        if (!refused.isEmpty()) {
-            throw refusal(refused, har, null);
-        }
-    }
-
-    private static AssertionError refusal(List<String> refused, Path har, Throwable cause) {
-        return new AssertionError("Java code in this JVM called " + String.join(", ", refused) + ", for which " + har
-                + " recorded nothing; replaying never reaches the network (re-record with -D" + RecordTlsMode.PROPERTY
-                + "=RECORD if the service changed)", cause);
-    }
 
     /**
      * A test that failed because the replay refused a call (the client says only "Tunnel failed,
@@ -425,20 +319,12 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         if (rec instanceof TestRecording.Replay r) {
             List<String> refused = r.routing().refusedSoFar();
             if (!refused.isEmpty()) {
-                throw refusal(refused, r.harFile(), thrown);
+                throw TestVerdicts.refusal(refused, r.harFile(), thrown);
             }
         }
         throw thrown;
     }
 
-    private static void requireAllMatched(List<UnmatchedRequest> unmatched, String recording) {
-        if (!unmatched.isEmpty()) {
-            throw new AssertionError(unmatched.size() + " request" + (unmatched.size() == 1 ? "" : "s")
-                    + " matched nothing recorded in " + recording + " (re-record with -D" + RecordTlsMode.PROPERTY
-                    + "=RECORD if the service changed):\n" + unmatched.stream().map(u -> "  " + u.toString().replace("\n", "\n    "))
-                    .collect(Collectors.joining("\n")));
-        }
-    }
 
     @Override
     public boolean supportsParameter(ParameterContext p, ExtensionContext ctx) {
@@ -455,7 +341,7 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
     }
 
     /** One agent per test run, shared by every test class, stopped when the run ends. */
-    private static AgentClient agent(ExtensionContext ctx, Settings s) {
+    private static AgentClient agent(ExtensionContext ctx, RecordTlsSettings s) {
         ExtensionContext.Store root = ctx.getRoot().getStore(NS);
         Object held = root.getOrComputeIfAbsent("agent", k -> {
             try {
@@ -479,7 +365,7 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
     }
 
     /** The class's replay session (replayServerPerClass, or class-level base URLs): its servers outlive each test. */
-    private static ReplaySession classSession(ExtensionContext classCtx, Settings s) throws IOException {
+    private static ReplaySession classSession(ExtensionContext classCtx, RecordTlsSettings s) throws IOException {
         @SuppressWarnings("unchecked")
         Closeable<ReplaySession> c = (Closeable<ReplaySession>) classCtx.getStore(NS).getOrComputeIfAbsent("replay", k -> {
             try {

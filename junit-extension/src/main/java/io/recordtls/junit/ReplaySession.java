@@ -5,7 +5,10 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import io.recordtls.har.FileTrees;
 import de.sstoehr.harreader.model.HarHeader;
+import io.recordtls.har.HarFile;
+import io.recordtls.har.HarProblem;
 import io.recordtls.har.RecordedExchange;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import io.recordtls.replayer.server.ReplayOptions;
 import io.recordtls.replayer.server.ReplayServer;
 import io.recordtls.replayer.server.UnmatchedRequest;
@@ -22,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.Map;
 
 /**
@@ -205,5 +209,15 @@ final class ReplaySession implements AutoCloseable {
         servers.values().forEach(ReplayServer::close);
         servers.clear();
         FileTrees.deleteQuietly(dir);
+    }
+
+    /** A recording to replay, or a clear error naming each problem. */
+    static List<RecordedExchange> readRecording(Path har) throws IOException {
+        HarFile.Contents contents = HarFile.read(har);
+        if (!contents.problems().isEmpty()) {
+            throw new ExtensionConfigurationException("the recording " + har + " cannot be replayed as is:\n  "
+                    + contents.problems().stream().map(HarProblem::toString).collect(Collectors.joining("\n  ")));
+        }
+        return contents.exchanges();
     }
 }
