@@ -32,6 +32,16 @@ enum rt_fn {
 	RT_FN_WRITE_EX = 3,
 	RT_FN_JSSE_READ = 4,  /* the JVM probe: SSLSocket read, SSLEngine unwrap */
 	RT_FN_JSSE_WRITE = 5, /* the JVM probe: SSLSocket write, SSLEngine wrap  */
+	/* Codes reserved for the stacks beyond OpenSSL's public API (issue 13), so that
+	 * the work on each can land in any order: */
+	RT_FN_GNUTLS_RECV = 6,  /* gnutls_record_recv */
+	RT_FN_GNUTLS_SEND = 7,  /* gnutls_record_send */
+	RT_FN_NSS_READ = 8,     /* NSPR PR_Read/PR_Recv on an SSL fd */
+	RT_FN_NSS_WRITE = 9,    /* NSPR PR_Write/PR_Send on an SSL fd */
+	RT_FN_GO_READ = 10,     /* crypto/tls.(*Conn).Read */
+	RT_FN_GO_WRITE = 11,    /* crypto/tls.(*Conn).Write */
+	RT_FN_SSL_READ_INTERNAL = 12,  /* OpenSSL's internal read (the SSL BIO path) */
+	RT_FN_SSL_WRITE_INTERNAL = 13, /* OpenSSL's internal write (the SSL BIO path) */
 };
 
 /* The library id of connections the JVM probe reports (uprobe libraries count from 0). */

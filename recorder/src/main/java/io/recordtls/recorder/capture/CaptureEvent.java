@@ -36,9 +36,23 @@ public sealed interface CaptureEvent {
 
     enum Direction { IN, OUT }
 
-    /** The OpenSSL functions probed in a library (the JVM probe reports JSSE calls without uprobes). */
+    /**
+     * The OpenSSL functions probed in a library (the JVM probe reports JSSE calls without uprobes).
+     * {@code code} is the function's {@code enum rt_fn} value in recordtls.h, carried in each
+     * attachment's cookie: codes are fixed there, not by the order of this enum.
+     */
     enum TlsFunction {
-        SSL_read, SSL_write, SSL_read_ex, SSL_write_ex;
+        SSL_read(0), SSL_write(1), SSL_read_ex(2), SSL_write_ex(3);
+
+        private final int code;
+
+        TlsFunction(int code) {
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
 
         public boolean writes() {
             return this == SSL_write || this == SSL_write_ex;

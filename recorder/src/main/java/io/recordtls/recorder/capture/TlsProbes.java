@@ -168,7 +168,7 @@ public final class TlsProbes implements AutoCloseable {
         List<BpfLink> attached = new ArrayList<>();
         try {
             for (var fn : library.offsets().entrySet()) {
-                long cookie = ((long) id << 8) | fn.getKey().ordinal();
+                long cookie = ((long) id << 8) | fn.getKey().code();
                 attached.add(object.attachUprobe("rtls_ssl_enter", false, -1, attachPath, fn.getValue(), cookie, fn.getKey().name()));
                 attached.add(object.attachUprobe("rtls_ssl_exit", true, -1, attachPath, fn.getValue(), cookie, fn.getKey().name()));
             }
