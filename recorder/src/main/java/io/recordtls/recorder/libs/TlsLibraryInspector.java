@@ -48,7 +48,7 @@ public final class TlsLibraryInspector {
         if (offsets.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new TlsLibrary(file, name(file), fileId(file), Map.copyOf(offsets)));
+        return Optional.of(new TlsLibrary(file, sonameOf(name(file), ElfSymbols.soname(file)), fileId(file), Map.copyOf(offsets)));
     }
 
     /** The system's libssl files (deduplicated: the /lib and /usr/lib paths are often the same file). */
@@ -82,6 +82,15 @@ public final class TlsLibraryInspector {
             }
         }
         return stableName(p.getFileName().toString());
+    }
+
+    /**
+     * The soname for a file that is a release of it (libgnutls.so.30.34.3 -> libgnutls.so.30): what
+     * programs link against, the same across the library's minor updates, so that a committed HAR
+     * does not change with one. Any other name (a loader's extracted copy, an executable) stays.
+     */
+    static String sonameOf(String fileName, String soname) {
+        return soname != null && fileName.startsWith(soname + ".") ? soname : fileName;
     }
 
     /**

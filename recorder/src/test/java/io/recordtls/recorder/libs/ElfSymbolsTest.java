@@ -27,8 +27,16 @@ class ElfSymbolsTest {
         assertThat(TlsLibraryInspector.inspect(gnutls)).hasValueSatisfying(lib -> {
             assertThat(lib.offsets()).containsOnlyKeys(TlsFunction.gnutls_record_recv, TlsFunction.gnutls_record_send);
             assertThat(lib.stacks()).containsExactly(TlsStack.GNUTLS);
-            assertThat(lib.name()).startsWith("libgnutls.so.30");
+            assertThat(lib.name()).as("its soname, not the release file libgnutls.so.30.x.y").isEqualTo("libgnutls.so.30");
         });
+    }
+
+    @Test
+    void aReleaseFileIsNamedByItsSonameAndOtherNamesStay() {
+        assertThat(TlsLibraryInspector.sonameOf("libgnutls.so.30.34.3", "libgnutls.so.30")).isEqualTo("libgnutls.so.30");
+        assertThat(TlsLibraryInspector.sonameOf("libssl.so.3", "libssl.so.3")).isEqualTo("libssl.so.3");
+        assertThat(TlsLibraryInspector.sonameOf("node", null)).isEqualTo("node");
+        assertThat(TlsLibraryInspector.sonameOf("libnetty_tcnative_linux_x86_64.so", "libnetty_tcnative.so")).isEqualTo("libnetty_tcnative_linux_x86_64.so");
     }
 
     @Test
