@@ -370,7 +370,7 @@ class CliTest {
         for (JsonNode e : HarJson.mapper().readTree(har.toFile()).path("log").path("entries")) {
             processes.add(e.path("_process").asText() + " " + e.path("_tlsLibrary").asText().replaceAll("\\..*", ""));
         }
-        assertThat(processes).contains("curl libssl", "python3 libssl", "java JSSE");
+        assertThat(processes).contains("curl libssl", "python3 libssl", "wget libgnutls", "java JSSE");
         assertThat(r.out()).contains("java HttpClient").contains("lost: nothing");
     }
 
