@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * recordtls: plaintext of OpenSSL calls (SSL_read/SSL_write and their _ex
- * forms) made by the processes in scope, sent whole to user space through one
- * ring buffer.
+ * forms) and GnuTLS calls (gnutls_record_recv/send) made by the processes in
+ * scope, sent whole to user space through one ring buffer.
  *
  * Hot path: one uprobe at entry and one uretprobe at return of each SSL call
  * (a trap costs ~21 us on the target machines, so nothing else sits on it);
@@ -89,10 +89,15 @@ struct {
 	__type(value, struct rt_call);
 } calls SEC(".maps");
 
+/* Whether a probed function sends (SSL_write*, gnutls_record_send) rather than receives. */
+static __always_inline int fn_writes(__u8 fn)
+{
+	return fn == RT_FN_WRITE || fn == RT_FN_WRITE_EX || fn == RT_FN_GNUTLS_SEND;
+}
+
 static __always_inline __u32 fn_dir(__u32 cookie)
 {
-	__u8 fn = cookie & 0xff;
-	return (fn == RT_FN_WRITE || fn == RT_FN_WRITE_EX) ? RT_DIR_OUT : RT_DIR_IN;
+	return fn_writes(cookie & 0xff) ? RT_DIR_OUT : RT_DIR_IN;
 }
 
 struct rt_conn_key {
@@ -441,19 +446,25 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 
 	__u8 fn = c.cookie & 0xff;
 	__u16 lib_id = c.cookie >> 8;
-	/* All four return int: the upper half of the register is not theirs. */
+	/* OpenSSL's four return int: the upper half of the register is not theirs. */
 	int rc = (int)ret;
 	__u64 n = 0;
 	if (fn == RT_FN_READ_EX || fn == RT_FN_WRITE_EX) {
 		/* _ex: 1 on success, the count is in *readbytes / *written. */
 		if (rc != 1 || !c.len_ptr || bpf_probe_read_user(&n, sizeof(n), (void *)c.len_ptr) != 0)
 			return 0;
+	} else if (fn == RT_FN_GNUTLS_RECV || fn == RT_FN_GNUTLS_SEND) {
+		/* gnutls_record_recv/send(session, data, size): ssize_t, the bytes moved or a
+		 * negative GNUTLS_E_* code (AGAIN, INTERRUPTED, REHANDSHAKE...); the session
+		 * pointer (in ssl) keys the connection as an SSL* does. */
+		if (ret > 0)
+			n = ret;
 	} else if (rc > 0) {
 		n = rc;
 	}
 	if (n == 0 || n > 0xffffffffULL)
 		return 0;
-	__u8 dir = (fn == RT_FN_WRITE || fn == RT_FN_WRITE_EX) ? RT_DIR_OUT : RT_DIR_IN;
+	__u8 dir = fn_writes(fn) ? RT_DIR_OUT : RT_DIR_IN;
 
 	struct rt_conn_key key = { .ssl = c.ssl, .tgid = tgid };
 	int created;

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Starts an HTTPS server on loopback, records real clients (curl, python3, node, java) talking to it,",
+        description = {"Starts an HTTPS server on loopback, records real clients (curl, python3, node, wget, java) talking to it,",
                 "and writes the HAR: what recordtls does, in 10 seconds."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "recordings/demo.har", description = "HAR file to write (default: ${DEFAULT-VALUE})")
@@ -87,6 +87,10 @@ final class DemoCommand implements Callable<Integer> {
                         List.of("node", "-e", "const https=require('https'),fs=require('fs');"
                                 + "https.get('" + base + "/chunked',{ca:fs.readFileSync('" + ca + "')},r=>{let b='';"
                                 + "r.on('data',d=>b+=d);r.on('end',()=>console.log(b.trim().split('\\n').join(' | ')))})")));
+            }
+            if (Executables.find("wget") != null) {
+                clients.add(new Client("wget: GET (GnuTLS, not OpenSSL)",
+                        List.of("wget", "-q", "--ca-certificate=" + ca, "-O", "-", base + "/hello?from=wget")));
             }
             Path javaClient = javaClient();
             if (javaClient != null) {

@@ -192,6 +192,36 @@ class CliTest {
         assertThat(missing.err()).contains("no-such-command-anywhere: command not found");
     }
 
+    /** wget is GnuTLS: a binary download and a POST of a few hundred KB, byte-exact, named GnuTLS. */
+    @Test
+    void recordsWgetThroughGnuTls() throws Exception {
+        BpfRequirement.check();
+        byte[] upload = new byte[300_000];
+        new java.util.Random(7).nextBytes(upload);
+        Path file = tmp.resolve("upload.bin"), download = tmp.resolve("download.bin"), har = tmp.resolve("wget.har");
+        Files.write(file, upload);
+        String ca = "--ca-certificate=" + server.caCertificate();
+        Result r = run(cli("record", "-o", har.toString(), "--", "sh", "-c",
+                "wget -q " + ca + " -O " + download + " '" + server.baseUrl() + "/bytes?n=200000&seed=3'"
+                        + " && wget -q " + ca + " -O /dev/null --header='Content-Type: application/octet-stream' --post-file=" + file
+                        + " " + server.baseUrl() + "/echo"));
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("recorded 2 exchanges on 2 connections").contains("lost: nothing").doesNotContain("does not probe");
+        JsonNode log = HarJson.mapper().readTree(har.toFile()).path("log");
+        JsonNode get = log.path("entries").path(0), post = log.path("entries").path(1);
+        assertThat(java.util.Base64.getDecoder().decode(get.at("/response/content/text").asText()))
+                .isEqualTo(Files.readAllBytes(download)).isEqualTo(DemoHttpsServer.bytes(200_000, 3));
+        assertThat(post.at("/request/method").asText()).isEqualTo("POST");
+        assertThat(java.util.Base64.getDecoder().decode(post.at("/request/postData/text").asText())).isEqualTo(upload);
+        for (JsonNode e : log.path("entries")) {
+            assertThat(e.path("_process").asText()).isEqualTo("wget");
+            assertThat(e.path("_tlsLibrary").asText()).startsWith("libgnutls.so");
+            assertThat(e.path("serverIPAddress").asText()).isEqualTo("127.0.0.1");
+        }
+        assertThat(log.at("/_recordtls/tlsLibraries").toString()).contains("libgnutls.so").doesNotContain("libssl");
+    }
+
     @Test
     void sigtermStopsAPidRecordingAndTheHarIsWritten() throws Exception {
         BpfRequirement.check();
@@ -340,7 +370,7 @@ class CliTest {
         for (JsonNode e : HarJson.mapper().readTree(har.toFile()).path("log").path("entries")) {
             processes.add(e.path("_process").asText() + " " + e.path("_tlsLibrary").asText().replaceAll("\\..*", ""));
         }
-        assertThat(processes).contains("curl libssl", "python3 libssl", "java JSSE");
+        assertThat(processes).contains("curl libssl", "python3 libssl", "wget libgnutls", "java JSSE");
         assertThat(r.out()).contains("java HttpClient").contains("lost: nothing");
     }
 

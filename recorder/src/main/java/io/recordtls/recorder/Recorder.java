@@ -356,7 +356,8 @@ public final class Recorder implements AutoCloseable {
             x.put("commands", List.copyOf(commands));
         }
         x.put("rootPids", List.copyOf(roots));
-        x.put("tlsLibraries", libNames);
+        x.put("tlsLibraries", pipeline.librariesSeen()); // the stacks connections went through, as a segment lists them
+        x.put("probedLibraries", libNames); // every file probes were attached to, whether used or not
         if (!pipeline.jvmProbes().isEmpty()) {
             x.put("jvmProbes", pipeline.jvmProbes());
         }

@@ -70,6 +70,8 @@ final class RecordingPipeline {
     private final Map<Integer, java.util.Optional<String>> containers = new java.util.concurrent.ConcurrentHashMap<>();
     /** Pids that had a TLS connection; read from other threads (what was not recorded). */
     private final Set<Integer> processesSeen = new java.util.concurrent.ConcurrentSkipListSet<>();
+    /** The TLS stacks connections went through, by stable name (not every library probed: libssl is probed for a wget too). */
+    private final Set<String> librariesSeen = new java.util.concurrent.ConcurrentSkipListSet<>();
     private final List<Map<String, Object>> skipped = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     /** Written by the pipeline thread, read when a segment ends (on the agent's thread). */
@@ -283,6 +285,7 @@ final class RecordingPipeline {
             conns.put(connId, c);
             connections++;
             processesSeen.add(pid);
+            librariesSeen.add(c.library);
         }
         return c;
     }
@@ -372,6 +375,7 @@ final class RecordingPipeline {
     long lostBytes() { return lostBytes; }
     int processes() { return processesSeen.size(); }
     boolean hadConnection(int pid) { return processesSeen.contains(pid); }
+    List<String> librariesSeen() { return List.copyOf(librariesSeen); }
     List<Map<String, Object>> skipped() { return skipped; }
     List<String> notes() { return notes; }
     /** JVMs whose probe said hello: pid, process, how it was loaded. */

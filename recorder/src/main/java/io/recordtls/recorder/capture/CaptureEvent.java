@@ -37,25 +37,59 @@ public sealed interface CaptureEvent {
     enum Direction { IN, OUT }
 
     /**
-     * The OpenSSL functions probed in a library (the JVM probe reports JSSE calls without uprobes).
-     * {@code code} is the function's {@code enum rt_fn} value in recordtls.h, carried in each
-     * attachment's cookie: codes are fixed there, not by the order of this enum.
+     * The functions probed in a library, by the TLS stack they belong to (the JVM probe reports
+     * JSSE calls without uprobes). {@code code} is the function's {@code enum rt_fn} value in
+     * recordtls.h, carried in each attachment's cookie: codes are fixed there, not by the order of
+     * this enum. A file is a library of a stack when it defines the stack's required functions;
+     * then every function of that stack it defines is probed.
      */
     enum TlsFunction {
-        SSL_read(0), SSL_write(1), SSL_read_ex(2), SSL_write_ex(3);
+        SSL_read(0, TlsStack.OPENSSL, true, false), SSL_write(1, TlsStack.OPENSSL, true, true),
+        SSL_read_ex(2, TlsStack.OPENSSL, false, false), SSL_write_ex(3, TlsStack.OPENSSL, false, true),
+        gnutls_record_recv(6, TlsStack.GNUTLS, true, false), gnutls_record_send(7, TlsStack.GNUTLS, true, true);
 
         private final int code;
+        private final TlsStack stack;
+        private final boolean required;
+        private final boolean writes;
 
-        TlsFunction(int code) {
+        TlsFunction(int code, TlsStack stack, boolean required, boolean writes) {
             this.code = code;
+            this.stack = stack;
+            this.required = required;
+            this.writes = writes;
         }
 
         public int code() {
             return code;
         }
 
+        public TlsStack stack() {
+            return stack;
+        }
+
+        /** Whether a file must define it to count as a library of its stack. */
+        public boolean required() {
+            return required;
+        }
+
         public boolean writes() {
-            return this == SSL_write || this == SSL_write_ex;
+            return writes;
+        }
+    }
+
+    /** A TLS implementation whose functions uprobes decode. */
+    enum TlsStack {
+        OPENSSL("OpenSSL"), GNUTLS("GnuTLS");
+
+        private final String displayName;
+
+        TlsStack(String displayName) {
+            this.displayName = displayName;
+        }
+
+        public String displayName() {
+            return displayName;
         }
     }
 }

@@ -80,6 +80,56 @@ public final class ElfSymbols {
         return found;
     }
 
+    private static final int SHT_DYNAMIC = 6, DT_NULL = 0, DT_SONAME = 14;
+
+    /** The library's DT_SONAME ("libgnutls.so.30"), or null when it has none or is no ELF file we read. */
+    public static String soname(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (ch.size() < 64) {
+                return null;
+            }
+            MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+            b.order(ByteOrder.LITTLE_ENDIAN);
+            if (b.getInt(0) != 0x464c457f || b.get(4) != 2 /* ELFCLASS64 */ || b.get(5) != 1 /* little endian */) {
+                return null;
+            }
+            long shoff = b.getLong(0x28);
+            int shentsize = Short.toUnsignedInt(b.getShort(0x3a)), shnum = Short.toUnsignedInt(b.getShort(0x3c));
+            if (shoff == 0 || shnum == 0 || shoff + (long) shnum * shentsize > b.capacity()) {
+                return null;
+            }
+            for (int i = 0; i < shnum; i++) {
+                int sh = Math.toIntExact(shoff + (long) i * shentsize);
+                if (b.getInt(sh + 4) != SHT_DYNAMIC) {
+                    continue;
+                }
+                long dynOff = b.getLong(sh + 0x18), dynSize = b.getLong(sh + 0x20);
+                int strSh = Math.toIntExact(shoff + (long) b.getInt(sh + 0x28) * shentsize);
+                long strOff = b.getLong(strSh + 0x18), strSize = b.getLong(strSh + 0x20);
+                if (dynOff + dynSize > b.capacity() || strOff + strSize > b.capacity()) {
+                    return null;
+                }
+                for (long d = dynOff; d + 16 <= dynOff + dynSize; d += 16) {
+                    long tag = b.getLong(Math.toIntExact(d));
+                    if (tag == DT_NULL) {
+                        break;
+                    }
+                    if (tag == DT_SONAME) {
+                        long at = strOff + b.getLong(Math.toIntExact(d + 8));
+                        int end = Math.toIntExact(at);
+                        while (end < strOff + strSize && b.get(end) != 0) {
+                            end++;
+                        }
+                        byte[] name = new byte[end - Math.toIntExact(at)];
+                        b.get(Math.toIntExact(at), name);
+                        return new String(name, StandardCharsets.US_ASCII);
+                    }
+                }
+            }
+            return null;
+        }
+    }
+
     private static long toFileOffset(ByteBuffer b, long phoff, int phentsize, int phnum, long vaddr) {
         for (int i = 0; i < phnum; i++) {
             int ph = Math.toIntExact(phoff + (long) i * phentsize);

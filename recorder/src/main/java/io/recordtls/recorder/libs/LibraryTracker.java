@@ -55,9 +55,8 @@ public final class LibraryTracker implements AutoCloseable {
      * empty recording is never silent. Never marked as looked at either: each process is named.
      */
     private static final java.util.regex.Pattern UNPROBED_TLS = java.util.regex.Pattern.compile(
-            "(libgnutls|libnss3|libwolfssl|libmbedtls)\\.so.*");
-    private static final Map<String, String> STACKS = Map.of("libgnutls", "GnuTLS", "libnss3", "NSS",
-            "libwolfssl", "wolfSSL", "libmbedtls", "Mbed TLS");
+            "(libnss3|libwolfssl|libmbedtls)\\.so.*");
+    private static final Map<String, String> STACKS = Map.of("libnss3", "NSS", "libwolfssl", "wolfSSL", "libmbedtls", "Mbed TLS");
     private final java.util.Set<String> named = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Names the process if the file is a TLS library recordtls does not probe; true if it is one. */
@@ -75,7 +74,7 @@ public final class LibraryTracker implements AutoCloseable {
         return true;
     }
 
-    /** A process that mapped a TLS library no probe decodes (curl maps GnuTLS through libldap and still uses OpenSSL). */
+    /** A process that mapped a TLS library no probe decodes (a process may map one it never uses for TLS). */
     public record Unprobed(long pid, String process, String stack, String file) {
         public String describe() {
             return "pid " + pid + " (" + process + ") uses " + stack + " (" + file
@@ -186,7 +185,7 @@ public final class LibraryTracker implements AutoCloseable {
             try {
                 lib = TlsLibraryInspector.inspect(path);
             } catch (IOException e) {
-                problems.add("look for OpenSSL in " + path + ": " + e); // its TLS would go unrecorded: say so
+                problems.add("look for a TLS library in " + path + ": " + e); // its TLS would go unrecorded: say so
                 lib = Optional.empty();
             }
             looked.put(id, lib);

@@ -2,6 +2,7 @@ package io.recordtls.recorder.libs;
 
 import io.recordtls.recorder.capture.TlsLibrary;
 import io.recordtls.recorder.capture.CaptureEvent.TlsFunction;
+import io.recordtls.recorder.capture.CaptureEvent.TlsStack;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,7 +15,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-/** Decides whether a file is a TLS library we can probe, and where its functions are. */
+/** Decides whether a file is a library of a TLS stack we can probe, and where its functions are. */
 public final class TlsLibraryInspector {
     private static final Set<String> NAMES = Stream.of(TlsFunction.values()).map(Enum::name).collect(Collectors.toSet());
 
@@ -27,18 +28,27 @@ public final class TlsLibraryInspector {
 
     private TlsLibraryInspector() {}
 
-    /** The library, when the file defines SSL_read and SSL_write at least. */
+    /**
+     * The library, when the file defines the required functions of a stack (OpenSSL: SSL_read and
+     * SSL_write; GnuTLS: gnutls_record_recv and gnutls_record_send), with every function of such a
+     * stack it defines.
+     */
     public static Optional<TlsLibrary> inspect(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
         Map<String, Long> found = ElfSymbols.functionOffsets(file, NAMES);
-        if (!found.containsKey("SSL_read") || !found.containsKey("SSL_write")) {
+        Map<TlsFunction, Long> offsets = new EnumMap<>(TlsFunction.class);
+        for (TlsStack stack : TlsStack.values()) {
+            List<TlsFunction> functions = Stream.of(TlsFunction.values()).filter(fn -> fn.stack() == stack).toList();
+            if (functions.stream().filter(TlsFunction::required).allMatch(fn -> found.containsKey(fn.name()))) {
+                functions.stream().filter(fn -> found.containsKey(fn.name())).forEach(fn -> offsets.put(fn, found.get(fn.name())));
+            }
+        }
+        if (offsets.isEmpty()) {
             return Optional.empty();
         }
-        Map<TlsFunction, Long> offsets = new EnumMap<>(TlsFunction.class);
-        found.forEach((name, offset) -> offsets.put(TlsFunction.valueOf(name), offset));
-        return Optional.of(new TlsLibrary(file, name(file), fileId(file), Map.copyOf(offsets)));
+        return Optional.of(new TlsLibrary(file, sonameOf(name(file), ElfSymbols.soname(file)), fileId(file), Map.copyOf(offsets)));
     }
 
     /** The system's libssl files (deduplicated: the /lib and /usr/lib paths are often the same file). */
@@ -72,6 +82,15 @@ public final class TlsLibraryInspector {
             }
         }
         return stableName(p.getFileName().toString());
+    }
+
+    /**
+     * The soname for a file that is a release of it (libgnutls.so.30.34.3 -> libgnutls.so.30): what
+     * programs link against, the same across the library's minor updates, so that a committed HAR
+     * does not change with one. Any other name (a loader's extracted copy, an executable) stays.
+     */
+    static String sonameOf(String fileName, String soname) {
+        return soname != null && fileName.startsWith(soname + ".") ? soname : fileName;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.recordtls.recorder.libs;
 
 import io.recordtls.recorder.capture.TlsLibrary;
 import io.recordtls.recorder.capture.CaptureEvent.TlsFunction;
+import io.recordtls.recorder.capture.CaptureEvent.TlsStack;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -15,7 +16,27 @@ class ElfSymbolsTest {
     @Test
     void systemLibsslHasAllFourFunctions() {
         assertThat(TlsLibraryInspector.systemLibraries()).isNotEmpty()
-                .allSatisfy(lib -> assertThat(lib.offsets()).containsKeys(TlsFunction.values()));
+                .allSatisfy(lib -> assertThat(lib.offsets()).containsOnlyKeys(TlsFunction.SSL_read, TlsFunction.SSL_write,
+                        TlsFunction.SSL_read_ex, TlsFunction.SSL_write_ex));
+    }
+
+    @Test
+    void libgnutlsIsAGnuTlsLibraryWithRecordSendAndRecv() throws IOException {
+        Path gnutls = Path.of("/usr/lib/x86_64-linux-gnu/libgnutls.so.30");
+        assumeTrue(Files.exists(gnutls), "libgnutls30 is not installed");
+        assertThat(TlsLibraryInspector.inspect(gnutls)).hasValueSatisfying(lib -> {
+            assertThat(lib.offsets()).containsOnlyKeys(TlsFunction.gnutls_record_recv, TlsFunction.gnutls_record_send);
+            assertThat(lib.stacks()).containsExactly(TlsStack.GNUTLS);
+            assertThat(lib.name()).as("its soname, not the release file libgnutls.so.30.x.y").isEqualTo("libgnutls.so.30");
+        });
+    }
+
+    @Test
+    void aReleaseFileIsNamedByItsSonameAndOtherNamesStay() {
+        assertThat(TlsLibraryInspector.sonameOf("libgnutls.so.30.34.3", "libgnutls.so.30")).isEqualTo("libgnutls.so.30");
+        assertThat(TlsLibraryInspector.sonameOf("libssl.so.3", "libssl.so.3")).isEqualTo("libssl.so.3");
+        assertThat(TlsLibraryInspector.sonameOf("node", null)).isEqualTo("node");
+        assertThat(TlsLibraryInspector.sonameOf("libnetty_tcnative_linux_x86_64.so", "libnetty_tcnative.so")).isEqualTo("libnetty_tcnative_linux_x86_64.so");
     }
 
     @Test
