@@ -70,6 +70,10 @@ final class RecordingPipeline {
     private final Map<Integer, java.util.Optional<String>> containers = new java.util.concurrent.ConcurrentHashMap<>();
     /** Pids that had a TLS connection; read from other threads (what was not recorded). */
     private final Set<Integer> processesSeen = new java.util.concurrent.ConcurrentSkipListSet<>();
+    /** Pids of every process in scope the recording saw run (started, forked, exec'd or with a connection). */
+    private final Set<Integer> processesRan = new java.util.HashSet<>();
+    /** TLS connections no probe decoded: handshakes come in from the ring-buffer thread, decoded connections from here. */
+    final UnseenTls unseen = new UnseenTls();
     private final List<Map<String, Object>> skipped = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     /** Written by the pipeline thread, read when a segment ends (on the agent's thread). */
@@ -239,8 +243,10 @@ final class RecordingPipeline {
                 if (ce.remote() != null) {
                     c.local = ce.local();
                     c.remote = ce.remote();
+                    unseen.decoded(ce.pid(), ce.connId(), ce.local(), ce.remote());
                 }
             }
+            case CaptureEvent.TlsHello h -> processesRan.add(h.pid()); // matched on the ring-buffer thread (Recorder)
             case CaptureEvent.Close cl -> {
                 Conn c = conns.get(cl.connId());
                 if (c != null) {
@@ -265,10 +271,13 @@ final class RecordingPipeline {
                     notes.add("JVM pid " + h.pid() + " (" + jvm.get("process") + "): " + h.text());
                 }
             }
-            case CaptureEvent.Fork f -> processNames.put(f.pid(),
-                    f.parentPid() != 0 ? processNames.getOrDefault(f.parentPid(), f.comm()) : f.comm());
+            case CaptureEvent.Fork f -> {
+                processesRan.add(f.pid());
+                processNames.put(f.pid(), f.parentPid() != 0 ? processNames.getOrDefault(f.parentPid(), f.comm()) : f.comm());
+            }
             case CaptureEvent.FileLoaded fl -> {
                 if (fl.exec()) {
+                    processesRan.add(fl.pid());
                     String path = fl.path();
                     processNames.put(fl.pid(), path.isEmpty() ? fl.comm() : path.substring(path.lastIndexOf('/') + 1));
                 }
@@ -283,6 +292,8 @@ final class RecordingPipeline {
             conns.put(connId, c);
             connections++;
             processesSeen.add(pid);
+            processesRan.add(pid);
+            unseen.decoded(pid, connId, null, null); // its addresses, if any, come with a Conn event
         }
         return c;
     }
@@ -294,6 +305,7 @@ final class RecordingPipeline {
         }
         c.http.end(why);
         conns.remove(c.connId);
+        unseen.ended(c.connId);
         lostBytes += c.in.lostBytes() + c.out.lostBytes();
         if (c.http.protocol() == HttpConnection.Protocol.OTHER) {
             nonHttp++;
@@ -370,7 +382,8 @@ final class RecordingPipeline {
 
     int truncated() { return truncated; }
     long lostBytes() { return lostBytes; }
-    int processes() { return processesSeen.size(); }
+    /** Processes that ran in scope, whether or not they had a connection decoded. */
+    int processes() { return processesRan.size(); }
     boolean hadConnection(int pid) { return processesSeen.contains(pid); }
     List<Map<String, Object>> skipped() { return skipped; }
     List<String> notes() { return notes; }

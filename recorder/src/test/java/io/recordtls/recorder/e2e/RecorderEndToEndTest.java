@@ -81,16 +81,21 @@ class RecorderEndToEndTest extends EndToEndTestBase {
         assertThat(e.at("/timings/wait").asLong()).isGreaterThanOrEqualTo(0);
         assertThat(rec.summary().lossless()).isTrue();
         assertThat(rec.log().at("/capture/droppedEvents").asLong()).isZero();
+        assertThat(rec.log().has("tlsNotDecoded")).as("a decoded connection is not reported unseen").isFalse();
     }
 
-    /** wget is GnuTLS, which no probe decodes: the recording is empty, and says why, naming the process. */
+    /** wget is GnuTLS, which no probe decodes: the recording is empty, and says why, naming the process and its connection. */
     @Test
     void aProgramOnAnUnprobedTlsLibraryIsNamedNotSilentlyMissed() throws IOException {
         Recording rec = record("wget", "-q", "--ca-certificate=" + ca, "-O", "/dev/null", base + "/json");
         assertThat(rec.entries()).isEmpty();
-        assertThat(rec.summary().describe()).containsPattern("pid \\d+ \\(wget\\) uses GnuTLS \\(libgnutls\\.so[.0-9]*\\), a TLS library"
-                + " recordtls does not probe, and none of its TLS was recorded");
-        assertThat(rec.log().path("notes").toString()).contains("(wget) uses GnuTLS");
+        int port = java.net.URI.create(base).getPort();
+        assertThat(rec.summary().describe()).containsPattern("pid \\d+ \\(wget\\) made 1 TLS connection to [^ ]+:" + port
+                + " that no probe decoded, so they are not in the HAR: it uses GnuTLS \\(libgnutls\\.so[.0-9]*\\), a TLS library"
+                + " recordtls does not probe");
+        assertThat(rec.log().path("notes").toString()).contains("(wget) made 1 TLS connection");
+        assertThat(rec.log().at("/tlsNotDecoded/0/process").asText()).isEqualTo("wget");
+        assertThat(rec.log().at("/tlsNotDecoded/0/connections").asInt()).isEqualTo(1);
     }
 
     @Test
