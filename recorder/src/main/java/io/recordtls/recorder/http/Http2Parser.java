@@ -322,7 +322,11 @@ final class Http2Parser {
             Http2Error error = Http2Error.valueOf(errorCode);
             String why = "stream reset by the " + (fromClient ? "client" : "server") + " ("
                     + (error == null ? "error " + errorCode : error.name()) + ")";
-            if (s.response != null) {
+            if (s.response != null && s.requestEnded && wholeByContentLength(s.response, s.responseDataTs)) {
+                // curl resets (STREAM_CLOSED) a stream it has the whole Content-Length of when the
+                // server's END_STREAM has not come yet: nothing of the exchange is missing
+                s.responseEnded = true;
+            } else if (s.response != null) {
                 s.response.markIncomplete(why);
             } else {
                 s.request.markIncomplete(why);

@@ -138,6 +138,36 @@ class Http2ConnectionTest {
     }
 
     @Test
+    void aStreamTheClientResetsOnceItHasTheWholeContentLengthIsComplete() {
+        openConnection();
+        clientSends(1, post("/bytes?n=40000", 5), "a=b&c".getBytes(StandardCharsets.US_ASCII));
+        serverAnswersWithoutEndStream(1, body(40000, 1));
+        clientWriter.writeRstStream(ctx, 1, io.netty.handler.codec.http2.Http2Error.STREAM_CLOSED.code(), ctx.newPromise());
+        send(written());
+        conn.end("connection closed");
+
+        Exchange x = exchanges.getFirst();
+        assertThat(x.response().complete).isTrue();
+        assertThat(x.response().body.bytes()).isEqualTo(body(40000, 1));
+        assertThat(x.notes()).isEmpty();
+    }
+
+    @Test
+    void aStreamResetBeforeItsContentLengthArrivedIsIncomplete() {
+        openConnection();
+        clientSends(1, post("/bytes?n=40000", 5), "a=b&c".getBytes(StandardCharsets.US_ASCII));
+        serverWriter.writeHeaders(ctx, 1, new DefaultHttp2Headers().status("200").add("content-length", "40000"), 0, false, ctx.newPromise());
+        serverWriter.writeData(ctx, 1, Unpooled.wrappedBuffer(body(16384, 1)), 0, false, ctx.newPromise());
+        receive(written());
+        clientWriter.writeRstStream(ctx, 1, io.netty.handler.codec.http2.Http2Error.CANCEL.code(), ctx.newPromise());
+        send(written());
+        conn.end("connection closed");
+
+        assertThat(exchanges.getFirst().response().complete).isFalse();
+        assertThat(exchanges.getFirst().notes()).containsExactly("stream reset by the client (CANCEL)");
+    }
+
+    @Test
     void aResponseShortOfItsContentLengthIsStillCutShort() {
         openConnection();
         clientSends(1, post("/bytes?n=40000", 5), "a=b&c".getBytes(StandardCharsets.US_ASCII));
