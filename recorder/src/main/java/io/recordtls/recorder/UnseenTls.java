@@ -122,6 +122,19 @@ final class UnseenTls {
         if (before != null) {
             p.addressless--;
         }
+        if (local.getPort() == 0) {
+            // the peer only (the JVM probe's SSLEngine connections): the oldest handshake to it is this one,
+            // or, if none is waiting, it counts as a connection whose socket is not known
+            // (by port alone if the address differs: a name the probe resolved another way, ::1 for 127.0.0.1)
+            Socket same = p.pending.stream().filter(s -> s.remote().equals(remote)).findFirst()
+                    .or(() -> p.pending.stream().filter(s -> s.remote().getPort() == remote.getPort()).findFirst()).orElse(null);
+            if (same != null) {
+                p.pending.remove(same);
+            } else if (withoutAddress.putIfAbsent(connId, pid) == null) {
+                p.addressless++;
+            }
+            return;
+        }
         boolean matched = p.pending.removeIf(s -> s.localPort() == local.getPort() && s.remote().getPort() == remote.getPort());
         if (!matched) {
             p.earlyDecoded.add(ports(local.getPort(), remote.getPort()));
