@@ -116,8 +116,11 @@ public final class Recorder implements AutoCloseable {
 
     private void onEvent(CaptureEvent e) {
         if (e instanceof CaptureEvent.TlsHello h) {
-            // here, as the event is read: the process surely still runs, so what it maps can be read
-            pipeline.unseen.hello(h, pid -> ProcFs.comm(pid).orElse("pid " + pid), Recorder::mappedFiles);
+            // here, as the event is read: the process most likely still runs, so what it maps can be read
+            pipeline.unseen.hello(h, pid -> ProcFs.comm(pid).orElse("pid " + pid), this::mappedFiles);
+        }
+        if (e instanceof CaptureEvent.FileLoaded f && f.exec() && !f.path().isEmpty()) {
+            lastExec.put(f.pid(), Path.of(f.path()).getFileName().toString());
         }
         if (e instanceof CaptureEvent.FileLoaded f) {
             if (f.exec()) {
@@ -128,9 +131,23 @@ public final class Recorder implements AutoCloseable {
         pipeline.submit(e);
     }
 
-    private static List<String> mappedFiles(long pid) {
-        return ProcFs.executableMappings(pid).stream().map(m -> Path.of(m.path()).getFileName())
+    /**
+     * The program each process in scope last exec'd (its file name), read on the ring-buffer thread:
+     * what is known of a process that ended before its mappings could be read (a quick static
+     * binary). Bounded: the oldest go first.
+     */
+    private final Map<Integer, String> lastExec = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) {
+            return size() > 16_384;
+        }
+    };
+
+    private List<String> mappedFiles(long pid) {
+        List<String> mapped = ProcFs.executableMappings(pid).stream().map(m -> Path.of(m.path()).getFileName())
                 .filter(java.util.Objects::nonNull).map(Path::toString).distinct().toList();
+        String program = lastExec.get((int) pid);
+        return mapped.isEmpty() && program != null ? List.of(program) : mapped;
     }
 
     /** What recordtls knows of why a process's TLS connections were not decoded. */
@@ -165,7 +182,9 @@ public final class Recorder implements AutoCloseable {
         if (mapped.isEmpty()) {
             return "the process was gone before recordtls could see which TLS library it uses";
         }
-        return "no TLS library recordtls probes is loaded in it: its TLS is linked into the program (a static binary),"
+        // the first executable mapping is the program itself (mapped lowest)
+        return "no TLS library recordtls probes is loaded in " + mapped.getFirst() + ": its TLS is linked into the program"
+                + " (a static binary, Go's crypto/tls),"
                 + " comes from a library recordtls does not know, or has no symbols to probe";
     }
 
