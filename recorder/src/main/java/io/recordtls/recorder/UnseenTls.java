@@ -154,12 +154,24 @@ final class UnseenTls {
     }
 
     /** Has this process a TLS connection no probe decoded? */
-    synchronized boolean named(int pid) {
+    boolean named(int pid) {
         return report((x, y) -> "").stream().anyMatch(n -> n.pid() == pid);
     }
 
-    /** Grouped by process and remote endpoint, in pid order. */
-    synchronized List<NotDecoded> report(Reason reason) {
+    /**
+     * Grouped by process and remote endpoint, in pid order. The reasons are asked outside this
+     * object's lock: they read other components' state, which may ask this one in turn.
+     */
+    List<NotDecoded> report(Reason reason) {
+        Map<Integer, List<String>> mapped = new HashMap<>();
+        List<NotDecoded> groups = grouped(mapped);
+        Map<Integer, String> reasons = new HashMap<>();
+        return groups.stream().map(g -> new NotDecoded(g.pid(), g.process(), g.remote(), g.client(), g.localPort(), g.connections(),
+                reasons.computeIfAbsent(g.pid(), pid -> reason.why(pid, mapped.get(pid))))).toList();
+    }
+
+    /** The groups without reasons yet; {@code mapped} gets each named process's files. */
+    private synchronized List<NotDecoded> grouped(Map<Integer, List<String>> mapped) {
         List<NotDecoded> out = new ArrayList<>();
         processes.forEach((pid, p) -> {
             if (p.pending.isEmpty() && p.overflow == 0) {
@@ -173,24 +185,24 @@ final class UnseenTls {
             // a client's connections by remote endpoint; a server's by its port and the peer's address
             Map<NotDecoded, Integer> groups = new LinkedHashMap<>();
             String name = Optional.ofNullable(p.name).orElse("pid " + pid);
-            String why = reason.why(pid, p.mapped == null ? List.of() : p.mapped);
+            mapped.put(pid, p.mapped == null ? List.of() : p.mapped);
             for (Socket s : left) {
                 NotDecoded group = s.client()
-                        ? new NotDecoded(pid, name, address(s.remote()), true, 0, 0, why)
-                        : new NotDecoded(pid, name, s.remote().getAddress().getHostAddress(), false, s.localPort(), 0, why);
+                        ? new NotDecoded(pid, name, address(s.remote()), true, 0, 0, null)
+                        : new NotDecoded(pid, name, s.remote().getAddress().getHostAddress(), false, s.localPort(), 0, null);
                 groups.merge(group, 1, Integer::sum);
             }
             groups.forEach((g, n) -> out.add(new NotDecoded(g.pid(), g.process(), g.remote(), g.client(), g.localPort(), n, g.reason())));
             if (p.overflow > 0) {
                 out.add(new NotDecoded(pid, name, "(not tracked one by one past " + MAX_PENDING_PER_PROCESS + " connections)",
-                        true, 0, (int) Math.min(Integer.MAX_VALUE, p.overflow), why));
+                        true, 0, (int) Math.min(Integer.MAX_VALUE, p.overflow), null)); // reasons: made by report
             }
         });
         return out;
     }
 
     /** Connections no probe decoded, in all. */
-    synchronized int connections() {
+    int connections() {
         return report((x, y) -> "").stream().mapToInt(NotDecoded::connections).sum();
     }
 
