@@ -525,12 +525,85 @@ static __always_inline void note_fd(unsigned long fd)
 		return 0;                                           \
 	}
 
+/* ==== never silent: TLS handshakes on sockets of processes in scope (issue 13) ====
+ *
+ * Every TLS peer writes a handshake record first: a ClientHello (client) or a ServerHello
+ * (server). A process in scope that writes one to an inet socket holds a TLS connection there,
+ * whichever TLS stack it uses; the kernel reports the socket with its addresses, and user space
+ * names the ones no probe decoded a byte of (a stack recordtls does not probe, an attach that
+ * failed...). Cost: for writes of processes in scope, one 6-byte read of the buffer; an event
+ * once per connection. No map: nothing to bound. */
+
+#define TLS_RECORD_HANDSHAKE 0x16
+#define TLS_CLIENT_HELLO 1
+#define TLS_SERVER_HELLO 2
+
+static __always_inline void tls_hello(int fd, __u64 buf, __u64 count)
+{
+	if (count < 6 || !buf)
+		return;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!in_scope(tgid))
+		return;
+	__u8 h[6];
+	if (bpf_probe_read_user(h, sizeof(h), (void *)buf) != 0)
+		return;
+	/* record header: type 22, legacy version 3.x (SSL 3.0 to TLS 1.3), length; then the message type */
+	if (h[0] != TLS_RECORD_HANDSHAKE || h[1] != 3 || h[2] > 4
+			|| (h[5] != TLS_CLIENT_HELLO && h[5] != TLS_SERVER_HELLO))
+		return;
+	struct rt_conn_event ev = {};
+	ev.type = RT_EV_TLS_HELLO;
+	ev.tgid = tgid;
+	ev.ssl = h[5];
+	ev.ts = bpf_ktime_get_ns();
+	ev.fd = fd;
+	fill_addresses(fd, &ev);
+	if (ev.family != AF_INET && ev.family != AF_INET6)
+		return; /* a file or pipe that happens to start like TLS, or a unix socket */
+	emit(&ev, sizeof(ev), 0, 0, 0, 0);
+}
+
+/* writev and sendmsg: the record starts the first buffer of the vector. */
+static __always_inline void tls_hello_iov(int fd, __u64 iov_ptr, __u64 iovcnt)
+{
+	if (!iov_ptr || iovcnt == 0)
+		return;
+	struct iovec iov;
+	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)iov_ptr) != 0)
+		return;
+	tls_hello(fd, (__u64)iov.iov_base, iov.iov_len);
+}
+
+static __always_inline void tls_hello_msg(int fd, __u64 msg_ptr)
+{
+	if (!msg_ptr || !in_scope(bpf_get_current_pid_tgid() >> 32))
+		return;
+	struct user_msghdr msg;
+	if (bpf_probe_read_user(&msg, sizeof(msg), (void *)msg_ptr) != 0)
+		return;
+	tls_hello_iov(fd, (__u64)msg.msg_iov, msg.msg_iovlen);
+}
+
+/* The sending syscalls: note the fd of an SSL call (as FD_SYSCALL) and look for a hello. */
+#define FD_SYSCALL_SEND(name, look)                                 \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                 \
+	int rtls_fd_##name(struct trace_event_raw_sys_enter *ctx)   \
+	{                                                           \
+		note_fd(ctx->args[0]);                              \
+		look;                                               \
+		return 0;                                           \
+	}
+
+FD_SYSCALL_SEND(writev, tls_hello_iov((int)ctx->args[0], ctx->args[1], ctx->args[2]))
+FD_SYSCALL_SEND(sendto, tls_hello((int)ctx->args[0], ctx->args[1], ctx->args[2]))
+FD_SYSCALL_SEND(sendmsg, tls_hello_msg((int)ctx->args[0], ctx->args[1]))
+
+/* ==== end of never silent (its hook in sys_enter_write is in rtls_fd_write) ==== */
+
 FD_SYSCALL(read)
 FD_SYSCALL(readv)
-FD_SYSCALL(writev)
-FD_SYSCALL(sendto)
 FD_SYSCALL(recvfrom)
-FD_SYSCALL(sendmsg)
 FD_SYSCALL(recvmsg)
 
 /* The connection ends: its stream lengths go to user space (a lost tail shows as a gap). */
@@ -634,6 +707,7 @@ int rtls_fd_write(struct trace_event_raw_sys_enter *ctx)
 	note_fd(ctx->args[0]);
 	if (ctx->args[2] >= sizeof(struct rt_jvm_frame))
 		jvm_frame((int)ctx->args[0], ctx->args[1], ctx->args[2]);
+	tls_hello((int)ctx->args[0], ctx->args[1], ctx->args[2]); /* never silent: a TLS handshake on a socket */
 	return 0;
 }
 

@@ -21,6 +21,8 @@ enum rt_event_type {
 	RT_EV_EXIT = 6,  /* a process in scope ended                               */
 	RT_EV_FORK = 7,  /* a process in scope forked a new process                */
 	RT_EV_JVM_HELLO = 8, /* the JVM probe started in a process in scope        */
+	/* never silent (issue 13): a number apart, so that event types other stacks add do not collide */
+	RT_EV_TLS_HELLO = 32, /* a ClientHello or ServerHello written to a socket: a struct rt_conn_event */
 };
 
 /* Which function a uprobe sits on: the bpf_cookie of each attachment is
@@ -111,6 +113,8 @@ struct rt_hello_event { /* RT_EV_JVM_HELLO */
 	char text[200];
 };
 
+/* RT_EV_CONN; also RT_EV_TLS_HELLO, with conn_id 0 and ssl the handshake message type
+ * (1 ClientHello, 2 ServerHello): the socket's addresses are what matters there. */
 struct rt_conn_event {
 	__u32 type;
 	__u32 tgid;

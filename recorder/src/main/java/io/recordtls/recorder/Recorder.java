@@ -115,6 +115,13 @@ public final class Recorder implements AutoCloseable {
     }
 
     private void onEvent(CaptureEvent e) {
+        if (e instanceof CaptureEvent.TlsHello h) {
+            // here, as the event is read: the process most likely still runs, so what it maps can be read
+            pipeline.unseen.hello(h, pid -> ProcFs.comm(pid).orElse("pid " + pid), this::mappedFiles);
+        }
+        if (e instanceof CaptureEvent.FileLoaded f && f.exec() && !f.path().isEmpty()) {
+            lastExec.put(f.pid(), Path.of(f.path()).getFileName().toString());
+        }
         if (e instanceof CaptureEvent.FileLoaded f) {
             if (f.exec()) {
                 pipeline.noteContainer(f.pid()); // while it surely lives: it may be held right now
@@ -122,6 +129,63 @@ public final class Recorder implements AutoCloseable {
             libraries.onFileLoaded(f); // the process may be waiting on this: right now, on this thread
         }
         pipeline.submit(e);
+    }
+
+    /**
+     * The program each process in scope last exec'd (its file name), read on the ring-buffer thread:
+     * what is known of a process that ended before its mappings could be read (a quick static
+     * binary). Bounded: the oldest go first.
+     */
+    private final Map<Integer, String> lastExec = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) {
+            return size() > 16_384;
+        }
+    };
+
+    private List<String> mappedFiles(long pid) {
+        List<String> mapped = ProcFs.executableMappings(pid).stream().map(m -> Path.of(m.path()).getFileName())
+                .filter(java.util.Objects::nonNull).map(Path::toString).distinct().toList();
+        String program = lastExec.get((int) pid);
+        return mapped.isEmpty() && program != null ? List.of(program) : mapped;
+    }
+
+    /** What recordtls knows of why a process's TLS connections were not decoded. */
+    private String whyNotDecoded(int pid, List<String> mapped) {
+        var unprobed = libraries.unprobedIn(pid);
+        if (unprobed.isPresent()) {
+            return "it uses " + unprobed.get().stack() + " (" + unprobed.get().file() + "), a TLS library recordtls does not probe";
+        }
+        var jvm = jvms.problem(pid);
+        if (jvm.isPresent()) {
+            return "a JVM whose JSSE the JVM probe does not record: " + jvm.get();
+        }
+        for (String problem : libraries.problems()) {
+            if (mapped.stream().anyMatch(problem::contains)) {
+                return "its TLS library could not be probed: " + problem;
+            }
+        }
+        java.util.Set<String> probed = new java.util.TreeSet<>();
+        for (TlsLibrary lib : probes.libraries()) {
+            if (lib.path().getFileName() != null && mapped.contains(lib.path().getFileName().toString())) {
+                probed.add(lib.path().getFileName().toString());
+            }
+        }
+        if (!probed.isEmpty()) {
+            return "it maps " + String.join(", ", probed) + ", which is probed, but no read or write of these connections went"
+                    + " through a probed function (a handshake without data, or I/O through a path recordtls does not probe,"
+                    + " such as OpenSSL's SSL BIO)";
+        }
+        if (mapped.contains("libjvm.so")) {
+            return "a JVM, but the JVM probe saw no JSSE call on these connections (a TLS implementation other than JSSE?)";
+        }
+        if (mapped.isEmpty()) {
+            return "the process was gone before recordtls could see which TLS library it uses";
+        }
+        // the first executable mapping is the program itself (mapped lowest)
+        return "no TLS library recordtls probes is loaded in " + mapped.getFirst() + ": its TLS is linked into the program"
+                + " (a static binary, Go's crypto/tls),"
+                + " comes from a library recordtls does not know, or has no symbols to probe";
     }
 
     /** Records a running process and its descendants, those alive now and those it starts later. */
@@ -297,15 +361,27 @@ public final class Recorder implements AutoCloseable {
         if (!libraries.problems().isEmpty()) {
             x.put("libraryProblems", libraries.problems()); // in the whole run: what could not be probed
         }
-        List<String> unprobed = libraries.unprobed(pipeline::hadConnection);
+        List<String> unprobed = libraries.unprobed(this::seenOrNamed);
         if (!unprobed.isEmpty()) {
             x.put("unprobedTls", unprobed); // in the whole run: processes on TLS stacks no probe decodes
+        }
+        List<UnseenTls.NotDecoded> notDecoded = pipeline.unseen.report(this::whyNotDecoded);
+        if (!notDecoded.isEmpty()) { // in the whole run, without pids (a segment's HAR is committed)
+            x.put("tlsNotDecoded", notDecoded.stream().map(n -> n.toHar(false)).distinct().toList());
         }
         if (!jvms.problems().isEmpty()) {
             x.put("jvmProblems", jvms.problems()); // in the whole run: JVMs whose TLS was not recorded
         }
         x.put("redaction", redactionInfo(false));
         return x;
+    }
+
+    /**
+     * A process that mapped an unprobed TLS library is named by that alone only when nothing else
+     * names it: it had a connection decoded, or its undecoded connections are named already.
+     */
+    private boolean seenOrNamed(int pid) {
+        return pipeline.hadConnection(pid) || pipeline.unseen.named(pid);
     }
 
     public boolean inScope(long pid) {
@@ -335,15 +411,21 @@ public final class Recorder implements AutoCloseable {
         CaptureStats stats = probes.stats();
         Map<Long, io.recordtls.recorder.capture.ConnectionLoss> losses = probes.losses();
         List<String> notes = new ArrayList<>(libraries.problems());
-        notes.addAll(libraries.unprobed(pipeline::hadConnection));
+        List<UnseenTls.NotDecoded> notDecoded = pipeline.unseen.report(this::whyNotDecoded);
+        notes.addAll(notDecoded.stream().map(UnseenTls.NotDecoded::describe).toList());
+        notes.addAll(libraries.unprobed(this::seenOrNamed));
         notes.addAll(jvms.problems());
         notes.addAll(pipeline.notes());
         List<String> libNames = probes.libraries().stream().map(TlsLibrary::toString).toList();
         summary = new RecordingSummary(har, pipeline.entries(), pipeline.incomplete(), pipeline.truncated(),
                 pipeline.connections(), pipeline.nonHttp(), pipeline.processes(), libNames, stats,
-                pipeline.lostBytes(), notes);
+                pipeline.lostBytes(), notes, notDecoded.stream().mapToInt(UnseenTls.NotDecoded::connections).sum());
         if (writer != null) {
-            writer.writeTo(har, VERSION, null, Map.of("_recordtls", logExtras(stats, losses, notes, libNames)));
+            Map<String, Object> extras = logExtras(stats, losses, notes, libNames);
+            if (!notDecoded.isEmpty()) {
+                extras.put("tlsNotDecoded", notDecoded.stream().map(n -> n.toHar(true)).toList());
+            }
+            writer.writeTo(har, VERSION, null, Map.of("_recordtls", extras));
         }
         return summary;
     }

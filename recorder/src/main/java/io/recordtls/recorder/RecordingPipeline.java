@@ -72,6 +72,10 @@ final class RecordingPipeline {
     private final Set<Integer> processesSeen = new java.util.concurrent.ConcurrentSkipListSet<>();
     /** The TLS stacks connections went through, by stable name (not every library probed: libssl is probed for a wget too). */
     private final Set<String> librariesSeen = new java.util.concurrent.ConcurrentSkipListSet<>();
+    /** Pids of every process in scope the recording saw run (started, forked, exec'd or with a connection). */
+    private final Set<Integer> processesRan = new java.util.HashSet<>();
+    /** TLS connections no probe decoded: handshakes come in from the ring-buffer thread, decoded connections from here. */
+    final UnseenTls unseen = new UnseenTls();
     private final List<Map<String, Object>> skipped = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     /** Written by the pipeline thread, read when a segment ends (on the agent's thread). */
@@ -241,8 +245,10 @@ final class RecordingPipeline {
                 if (ce.remote() != null) {
                     c.local = ce.local();
                     c.remote = ce.remote();
+                    unseen.decoded(ce.pid(), ce.connId(), ce.local(), ce.remote());
                 }
             }
+            case CaptureEvent.TlsHello h -> processesRan.add(h.pid()); // matched on the ring-buffer thread (Recorder)
             case CaptureEvent.Close cl -> {
                 Conn c = conns.get(cl.connId());
                 if (c != null) {
@@ -267,10 +273,13 @@ final class RecordingPipeline {
                     notes.add("JVM pid " + h.pid() + " (" + jvm.get("process") + "): " + h.text());
                 }
             }
-            case CaptureEvent.Fork f -> processNames.put(f.pid(),
-                    f.parentPid() != 0 ? processNames.getOrDefault(f.parentPid(), f.comm()) : f.comm());
+            case CaptureEvent.Fork f -> {
+                processesRan.add(f.pid());
+                processNames.put(f.pid(), f.parentPid() != 0 ? processNames.getOrDefault(f.parentPid(), f.comm()) : f.comm());
+            }
             case CaptureEvent.FileLoaded fl -> {
                 if (fl.exec()) {
+                    processesRan.add(fl.pid());
                     String path = fl.path();
                     processNames.put(fl.pid(), path.isEmpty() ? fl.comm() : path.substring(path.lastIndexOf('/') + 1));
                 }
@@ -286,6 +295,8 @@ final class RecordingPipeline {
             connections++;
             processesSeen.add(pid);
             librariesSeen.add(c.library);
+            processesRan.add(pid);
+            unseen.decoded(pid, connId, null, null); // its addresses, if any, come with a Conn event
         }
         return c;
     }
@@ -297,6 +308,7 @@ final class RecordingPipeline {
         }
         c.http.end(why);
         conns.remove(c.connId);
+        unseen.ended(c.connId);
         lostBytes += c.in.lostBytes() + c.out.lostBytes();
         if (c.http.protocol() == HttpConnection.Protocol.OTHER) {
             nonHttp++;
@@ -373,7 +385,8 @@ final class RecordingPipeline {
 
     int truncated() { return truncated; }
     long lostBytes() { return lostBytes; }
-    int processes() { return processesSeen.size(); }
+    /** Processes that ran in scope, whether or not they had a connection decoded. */
+    int processes() { return processesRan.size(); }
     boolean hadConnection(int pid) { return processesSeen.contains(pid); }
     List<String> librariesSeen() { return List.copyOf(librariesSeen); }
     List<Map<String, Object>> skipped() { return skipped; }

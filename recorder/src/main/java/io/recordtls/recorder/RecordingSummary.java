@@ -8,7 +8,7 @@ import java.util.List;
 /** What a recording holds and what it could not hold: printed by the CLI, written into the HAR. */
 public record RecordingSummary(Path har, int entries, int incompleteEntries, int truncatedEntries, int connections,
                                int nonHttpConnections, int processes, List<String> libraries, CaptureStats kernel,
-                               long lostBytes, List<String> notes) {
+                               long lostBytes, List<String> notes, int tlsConnectionsNotDecoded) {
     public boolean lossless() {
         return kernel.droppedEvents() == 0 && lostBytes == 0;
     }
@@ -23,6 +23,10 @@ public record RecordingSummary(Path har, int entries, int incompleteEntries, int
                 lossless() ? "nothing (0 events dropped)"
                         : kernel.droppedEvents() + " ring-buffer events dropped, " + lostBytes + " bytes missing (entries marked)",
                 incompleteEntries, truncatedEntries, nonHttpConnections));
+        if (tlsConnectionsNotDecoded > 0) { // their processes are named in the notes below
+            s.append(String.format("not seen: %d TLS connection%s no probe decoded%n", tlsConnectionsNotDecoded,
+                    tlsConnectionsNotDecoded == 1 ? "" : "s"));
+        }
         if (libraries.isEmpty()) {
             s.append("warning: no TLS library was probed: nothing could be recorded\n");
         }

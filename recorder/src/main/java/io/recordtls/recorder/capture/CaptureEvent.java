@@ -34,6 +34,13 @@ public sealed interface CaptureEvent {
 
     record Fork(int pid, int parentPid, long ts, String comm) implements CaptureEvent {}
 
+    /**
+     * A process in scope wrote a TLS handshake record (a ClientHello, or a ServerHello when it is
+     * the server) to this socket: it holds a TLS connection there, decoded by a probe or not.
+     */
+    record TlsHello(int pid, long ts, int fd, boolean clientHello, InetSocketAddress local,
+                    InetSocketAddress remote) implements CaptureEvent {}
+
     enum Direction { IN, OUT }
 
     /**

@@ -42,6 +42,13 @@ final class EventDecoder {
                         r.get(JAVA_LONG_UNALIGNED, CONN_TS), r.get(JAVA_INT_UNALIGNED, CONN_FD),
                         Short.toUnsignedInt(r.get(JAVA_SHORT_UNALIGNED, CONN_LIB_ID)), local, remote);
             }
+            case EV_TLS_HELLO -> {
+                int family = Short.toUnsignedInt(r.get(JAVA_SHORT_UNALIGNED, CONN_FAMILY));
+                yield new CaptureEvent.TlsHello(pid, r.get(JAVA_LONG_UNALIGNED, CONN_TS), r.get(JAVA_INT_UNALIGNED, CONN_FD),
+                        r.get(JAVA_LONG_UNALIGNED, CONN_SSL) == 1, // the handshake message type: 1 ClientHello
+                        address(r, family, CONN_SADDR, r.get(JAVA_SHORT_UNALIGNED, CONN_SPORT)),
+                        address(r, family, CONN_DADDR, r.get(JAVA_SHORT_UNALIGNED, CONN_DPORT)));
+            }
             case EV_CLOSE -> new CaptureEvent.Close(pid, r.get(JAVA_LONG_UNALIGNED, CLOSE_CONN_ID),
                     r.get(JAVA_LONG_UNALIGNED, CLOSE_TS), r.get(JAVA_LONG_UNALIGNED, CLOSE_IN), r.get(JAVA_LONG_UNALIGNED, CLOSE_OUT));
             case EV_EXEC, EV_MMAP -> new CaptureEvent.FileLoaded(pid, type == EV_EXEC, r.get(JAVA_LONG_UNALIGNED, FILE_TS),

@@ -6,6 +6,8 @@ final class EventLayout {
 
     static final int EV_DATA = 1, EV_CONN = 2, EV_CLOSE = 3, EV_EXEC = 4, EV_MMAP = 5, EV_EXIT = 6, EV_FORK = 7,
             EV_JVM_HELLO = 8;
+    /** A ClientHello or ServerHello written to a socket (never silent): laid out as struct rt_conn_event. */
+    static final int EV_TLS_HELLO = 32;
 
     /** RT_LIB_JSSE: connections the JVM probe reports. */
     static final int LIB_JSSE = 0xffff;

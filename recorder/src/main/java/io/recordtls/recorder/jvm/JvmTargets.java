@@ -42,6 +42,7 @@ public final class JvmTargets implements AutoCloseable {
     private final java.util.function.BiConsumer<Long, String> announce;
     private final Set<Long> handled = ConcurrentHashMap.newKeySet();
     private final Map<Long, String> problems = new ConcurrentHashMap<>();
+    private final Map<Long, String> reasons = new ConcurrentHashMap<>();
     private final Map<Long, Thread> workers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -268,6 +269,12 @@ public final class JvmTargets implements AutoCloseable {
     private void problem(long pid, String why) {
         String name = ProcFs.comm(pid).orElse("java");
         problems.put(pid, "JVM pid " + pid + " (" + name + "): " + why);
+        reasons.put(pid, why);
+    }
+
+    /** Why this JVM's JSSE traffic is not recorded, if it is not (the probe could not be brought in). */
+    public Optional<String> problem(long pid) {
+        return Optional.ofNullable(reasons.get(pid));
     }
 
     /** JVMs in scope whose JSSE traffic was not recorded, each with the reason. */

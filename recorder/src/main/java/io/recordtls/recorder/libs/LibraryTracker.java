@@ -84,6 +84,13 @@ public final class LibraryTracker implements AutoCloseable {
 
     private final List<Unprobed> unprobed = Collections.synchronizedList(new ArrayList<>());
 
+    /** The TLS library no probe decodes that this process mapped, if it mapped one. */
+    public Optional<Unprobed> unprobedIn(long pid) {
+        synchronized (unprobed) {
+            return unprobed.stream().filter(u -> u.pid() == pid).findFirst();
+        }
+    }
+
     /** Processes that mapped an unprobed TLS library and had no connection decoded ({@code recorded}: pids that had one). */
     public List<String> unprobed(java.util.function.IntPredicate recorded) {
         synchronized (unprobed) {

@@ -111,6 +111,30 @@ class Http2EndToEndTest extends EndToEndTestBase {
         assertThat(e.at("/response/content/text").asText()).isEqualTo(json);
     }
 
+    /**
+     * node ends a /bytes stream with an empty DATA frame after the body; curl, with the whole
+     * Content-Length in hand, closes the connection without reading it. The bodies are whole.
+     */
+    @Test
+    void postsWhoseEndStreamCurlNeverReadIsWholeByContentLength() throws IOException {
+        // one --data-binary: curl sends it with each of the six POSTs, on one connection
+        List<String> cmd = new ArrayList<>(List.of("curl", "--http2", "-sS", "--cacert", ca, "--data-binary", "{\"post\":true}"));
+        for (int seed = 1; seed <= 6; seed++) {
+            cmd.addAll(List.of("-o", "/dev/null", base + "/bytes?n=100000&seed=" + seed));
+        }
+        Recording rec = record(cmd.toArray(String[]::new));
+        List<JsonNode> entries = rec.entries();
+        assertThat(entries).hasSize(6);
+        for (JsonNode e : entries) {
+            int seed = Integer.parseInt(e.at("/request/url").asText().replaceAll(".*seed=", ""));
+            assertThat(e.at("/request/method").asText()).isEqualTo("POST");
+            assertThat(e.at("/request/postData/text").asText()).isEqualTo("{\"post\":true}");
+            assertThat(responseBytes(e)).as("seed " + seed).isEqualTo(bytes(100000, seed));
+            assertThat(e.has("_incomplete")).as("entry %d marked incomplete: %s", seed, e.path("_notes")).isFalse();
+        }
+        assertThat(rec.summary().incompleteEntries()).isZero();
+    }
+
     @Test
     void streamResetMidBodyIsAnIncompleteEntryWithWhatArrived() throws IOException {
         Recording rec = record(RecorderOptions.defaults(), r -> {
@@ -151,5 +175,7 @@ class Http2EndToEndTest extends EndToEndTestBase {
         assertThat(responseBytes(grpc)).containsExactly(0, 0, 0, 0, 3, 1, 2, 3);
         assertThat(grpc.at("/response/_trailers").toString()).contains("grpc-status").contains("grpc-message");
         assertThat(grpc.at("/_process").asText()).isEqualTo("node");
+        // node's OpenSSL reads and writes memory BIOs: its connections have no addresses, yet are not unseen
+        assertThat(rec.log().has("tlsNotDecoded")).as("node's decoded connections are not reported unseen").isFalse();
     }
 }

@@ -94,6 +94,7 @@ class JvmEndToEndTest extends EndToEndTestBase {
         assertThat(rec.summary().lossless()).isTrue();
         assertThat(rec.log().path("jvmProbes").toString()).contains("loaded by premain");
         assertThat(rec.log().has("notes")).as("nothing unsaid: %s", rec.log().path("notes")).isFalse();
+        assertThat(rec.log().has("tlsNotDecoded")).as("JSSE connections the probe decoded are not reported unseen").isFalse();
     }
 
     @ParameterizedTest

@@ -81,6 +81,7 @@ class RecorderEndToEndTest extends EndToEndTestBase {
         assertThat(e.at("/timings/wait").asLong()).isGreaterThanOrEqualTo(0);
         assertThat(rec.summary().lossless()).isTrue();
         assertThat(rec.log().at("/capture/droppedEvents").asLong()).isZero();
+        assertThat(rec.log().has("tlsNotDecoded")).as("a decoded connection is not reported unseen").isFalse();
     }
 
     /**
@@ -95,9 +96,13 @@ class RecorderEndToEndTest extends EndToEndTestBase {
         // request from a file (with stdin at EOF, tstclnt can spin on it after the server has closed)
         Recording rec = record("tstclnt", "-h", "127.0.0.1", "-p", Integer.toString(server.port()), "-D", "-o", "-A", request.toString());
         assertThat(rec.entries()).isEmpty();
-        assertThat(rec.summary().describe()).containsPattern("pid \\d+ \\(tstclnt\\) uses NSS \\(libnss3\\.so\\), a TLS library"
-                + " recordtls does not probe, and none of its TLS was recorded");
-        assertThat(rec.log().path("notes").toString()).contains("(tstclnt) uses NSS");
+        int port = server.port();
+        assertThat(rec.summary().describe()).containsPattern("pid \\d+ \\(tstclnt\\) made 1 TLS connection to [^ ]+:" + port
+                + " that no probe decoded, so they are not in the HAR: it uses NSS \\(libnss3\\.so\\), a TLS library"
+                + " recordtls does not probe");
+        assertThat(rec.log().path("notes").toString()).contains("(tstclnt) made 1 TLS connection");
+        assertThat(rec.log().at("/tlsNotDecoded/0/process").asText()).isEqualTo("tstclnt");
+        assertThat(rec.log().at("/tlsNotDecoded/0/connections").asInt()).isEqualTo(1);
     }
 
     @Test

@@ -1,0 +1,71 @@
+package io.recordtls.recorder.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.recordtls.recorder.demo.DemoHttpsServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Never silent: a process in scope that makes TLS connections no probe decodes is named, with the
+ * remote endpoint, how many connections and why, in the summary and in the HAR's log. The stack
+ * here stays unsupported whatever other stacks get probes: a JVM that refuses the JVM probe
+ * (attach disabled, no -javaagent) doing its HTTPS with JSSE.
+ */
+class NotDecodedEndToEndTest extends EndToEndTestBase {
+    static DemoHttpsServer server;
+    static String base;
+    static String ca;
+    static Path client;
+
+    @BeforeAll
+    static void start() throws IOException {
+        server = DemoHttpsServer.start();
+        base = server.baseUrl();
+        ca = server.caCertificate().toString();
+        client = TestResources.copy(TestResources.JDK_TLS_CLIENT);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void aJvmThatRefusesTheProbeIsNamedWithItsRemotePortConnectionCountAndWhy() throws IOException {
+        String java = Files.isExecutable(JvmEndToEndTest.JDK17) ? JvmEndToEndTest.JDK17.toString()
+                : ProcessHandle.current().info().command().orElseThrow();
+        int port = URI.create(base).getPort();
+        // env -u: the probe the recorder offers in JAVA_TOOL_OPTIONS is refused; no keep-alive:
+        // one TLS connection for each of the client's three requests
+        Recording rec = record("env", "-u", "JAVA_TOOL_OPTIONS", java, "-XX:+DisableAttachMechanism", "-Dhttp.keepAlive=false",
+                client.toString(), "urlconnection", ca, base);
+
+        assertThat(rec.entries()).isEmpty();
+        String summary = rec.summary().describe();
+        assertThat(summary).containsPattern("pid \\d+ \\(java\\) made 3 TLS connections to [^ ]+:" + port
+                + " that no probe decoded, so they are not in the HAR: a JVM whose JSSE the JVM probe does not record:"
+                + " the JVM was started with -XX:\\+DisableAttachMechanism");
+        assertThat(summary).contains("not seen: 3 TLS connections no probe decoded");
+        assertThat(summary).as("the process that ran is counted").contains("from 1 process");
+
+        JsonNode notDecoded = rec.log().path("tlsNotDecoded");
+        assertThat(notDecoded).hasSize(1);
+        JsonNode n = notDecoded.get(0);
+        assertThat(n.path("pid").asLong()).isPositive();
+        assertThat(n.path("process").asText()).isEqualTo("java");
+        assertThat(n.path("role").asText()).isEqualTo("client");
+        assertThat(n.path("remote").asText()).endsWith(":" + port);
+        assertThat(n.path("connections").asInt()).isEqualTo(3);
+        assertThat(n.path("reason").asText()).contains("DisableAttachMechanism");
+    }
+}
