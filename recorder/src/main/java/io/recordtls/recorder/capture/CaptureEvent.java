@@ -37,12 +37,17 @@ public sealed interface CaptureEvent {
     enum Direction { IN, OUT }
 
     /**
-     * The OpenSSL functions probed in a library (the JVM probe reports JSSE calls without uprobes).
+     * The TLS functions probed in a library (the JVM probe reports JSSE calls without uprobes).
      * {@code code} is the function's {@code enum rt_fn} value in recordtls.h, carried in each
      * attachment's cookie: codes are fixed there, not by the order of this enum.
      */
     enum TlsFunction {
-        SSL_read(0), SSL_write(1), SSL_read_ex(2), SSL_write_ex(3);
+        SSL_read(0), SSL_write(1), SSL_read_ex(2), SSL_write_ex(3),
+        /** crypto/tls.(*Conn).Read and Write of a Go program. */
+        GO_READ(10), GO_WRITE(11);
+
+        /** The OpenSSL functions, looked up by these names in a library's symbols. */
+        public static final java.util.Set<TlsFunction> OPENSSL = java.util.EnumSet.of(SSL_read, SSL_write, SSL_read_ex, SSL_write_ex);
 
         private final int code;
 
@@ -55,7 +60,7 @@ public sealed interface CaptureEvent {
         }
 
         public boolean writes() {
-            return this == SSL_write || this == SSL_write_ex;
+            return this == SSL_write || this == SSL_write_ex || this == GO_WRITE;
         }
     }
 }

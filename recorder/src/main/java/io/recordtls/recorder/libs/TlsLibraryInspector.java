@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 
 /** Decides whether a file is a TLS library we can probe, and where its functions are. */
 public final class TlsLibraryInspector {
-    private static final Set<String> NAMES = Stream.of(TlsFunction.values()).map(Enum::name).collect(Collectors.toSet());
+    private static final Set<String> NAMES = TlsFunction.OPENSSL.stream().map(Enum::name).collect(Collectors.toSet());
 
     /** Where Debian, Ubuntu, Fedora and Alpine keep the system libssl. */
     private static final List<String> SYSTEM_LIBSSL = List.of(
@@ -38,7 +38,7 @@ public final class TlsLibraryInspector {
         }
         Map<TlsFunction, Long> offsets = new EnumMap<>(TlsFunction.class);
         found.forEach((name, offset) -> offsets.put(TlsFunction.valueOf(name), offset));
-        return Optional.of(new TlsLibrary(file, name(file), fileId(file), Map.copyOf(offsets)));
+        return Optional.of(TlsLibrary.openSsl(file, name(file), fileId(file), offsets));
     }
 
     /** The system's libssl files (deduplicated: the /lib and /usr/lib paths are often the same file). */

@@ -15,7 +15,7 @@ class ElfSymbolsTest {
     @Test
     void systemLibsslHasAllFourFunctions() {
         assertThat(TlsLibraryInspector.systemLibraries()).isNotEmpty()
-                .allSatisfy(lib -> assertThat(lib.offsets()).containsKeys(TlsFunction.values()));
+                .allSatisfy(lib -> assertThat(lib.offsets()).containsKeys(TlsFunction.OPENSSL.toArray(TlsFunction[]::new)));
     }
 
     @Test
