@@ -2,8 +2,9 @@
 # shellcheck shell=bash
 
 # Debian packages: building the eBPF object (clang, llvm, libbpf-dev, bpftool), loading it
-# (libbpf1), the build (maven), and the real clients of the demo and the tests (wget: GnuTLS, which must be named, not probed).
-RECORDTLS_BUILD_PACKAGES="clang llvm libbpf-dev libbpf1 bpftool maven curl python3 wget"
+# (libbpf1), finding the RET instructions of Go's crypto/tls functions (libcapstone4, a disassembler),
+# the build (maven), and the real clients of the demo and the tests (wget: GnuTLS, which must be named, not probed).
+RECORDTLS_BUILD_PACKAGES="clang llvm libbpf-dev libbpf1 libcapstone4 bpftool maven curl python3 wget"
 
 rt_log() { echo "recordtls: $*" >&2; }
 
