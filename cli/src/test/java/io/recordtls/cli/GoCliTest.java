@@ -1,0 +1,59 @@
+package io.recordtls.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.recordtls.har.HarJson;
+import io.recordtls.recorder.demo.DemoHttpsServer;
+import io.recordtls.recorder.e2e.BpfRequirement;
+import io.recordtls.recorder.e2e.GoPrograms;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A Go program recorded through the CLI as a user runs it: a stripped static binary, as images ship them. */
+class GoCliTest {
+    static DemoHttpsServer server;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = DemoHttpsServer.start();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void recordsAStrippedGoClientByteExact() throws Exception {
+        BpfRequirement.check();
+        Path client = GoPrograms.build("client", GoPrograms.Variant.STRIPPED);
+        Path har = tmp.resolve("go.har");
+        Path out = tmp.resolve("stdout"), err = tmp.resolve("stderr");
+        Process p = new ProcessBuilder(CliTest.cli("record", "-o", har.toString(), "--", client.toString(),
+                server.caCertificate().toString(), "h1", server.baseUrl() + "/json", server.baseUrl() + "/bytes?n=1000000&seed=6"))
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        String stderr = Files.readString(err);
+        assertThat(p.exitValue()).as(stderr).isZero();
+        assertThat(Files.readString(out)).isEqualTo("HTTP/1.1 200 " + DemoHttpsServer.JSON.length() + "\nHTTP/1.1 200 1000000\n");
+        assertThat(stderr).contains("recorded 2 exchanges on 1 connection from 1 process -> " + har)
+                .contains("lost: nothing (0 events dropped)");
+        JsonNode entries = HarJson.mapper().readTree(har.toFile()).at("/log/entries");
+        assertThat(entries.get(0).at("/response/content/text").asText()).isEqualTo(DemoHttpsServer.JSON);
+        assertThat(entries.get(0).path("_tlsLibrary").asText()).startsWith("client-stripped (Go crypto/tls, go1.");
+        assertThat(java.util.Base64.getDecoder().decode(entries.get(1).at("/response/content/text").asText()))
+                .isEqualTo(DemoHttpsServer.bytes(1000000, 6));
+    }
+}
