@@ -97,4 +97,12 @@ class GoCliTest {
         assertThat(entry.path("_tlsLibrary").asText()).startsWith("goclient (Go crypto/tls, go1.");
         assertThat(entry.path("_container").asText()).isEqualTo(id);
     }
+
+    @Test
+    void doctorSaysGoProgramsCanBeProbed() throws Exception {
+        Path out = tmp.resolve("doctor");
+        Process p = new ProcessBuilder(CliTest.cli("doctor")).redirectOutput(out.toFile()).redirectErrorStream(false).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(out)).contains("ok    Go programs (crypto/tls): capstone finds their RET instructions");
+    }
 }

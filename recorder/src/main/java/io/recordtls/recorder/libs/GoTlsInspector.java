@@ -41,6 +41,11 @@ public final class GoTlsInspector {
 
     private GoTlsInspector() {}
 
+    /** Null when Go programs can be probed here, else why not (no disassembler to find their RETs). */
+    public static String problem() {
+        return Capstone.problem();
+    }
+
     /**
      * The probe points of a Go program that has crypto/tls; empty when the file is no Go
      * program or has no crypto/tls.
