@@ -137,4 +137,34 @@ class GoEndToEndTest extends EndToEndTestBase {
             p.destroyForcibly();
         }
     }
+
+    /**
+     * A Go binary from before the register ABI (here a stripped client whose build info says
+     * go1.16: no older Go is installed to build a real one) is named, with its process, as not
+     * recorded; never an empty recording that says nothing.
+     */
+    @Test
+    void aGoBinaryBefore117IsNamedAsNotRecorded() throws IOException {
+        Path client = GoPrograms.build("client", Variant.STRIPPED);
+        byte[] bytes = java.nio.file.Files.readAllBytes(client);
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        int info = text.indexOf("\u00ff Go buildinf:");
+        int version = text.indexOf("go1.", info);
+        assertThat(info).isNotNegative();
+        assertThat(version - info).isLessThan(64);
+        assertThat(text.substring(version, version + 7)).as("a Go 1.1x-1.9x version").matches("go1\\.[1-9]\\d\\D");
+        bytes[version + 4] = '1'; // "go1.19.x" -> "go1.16.x", same length
+        bytes[version + 5] = '6';
+        Path old = tmp.resolve("oldgo");
+        java.nio.file.Files.write(old, bytes);
+        old.toFile().setExecutable(true);
+
+        Recording rec = record(old.toString(), ca, "h1", h1.baseUrl() + "/json");
+
+        assertThat(rec.entries()).isEmpty();
+        assertThat(rec.summary().notes()).anySatisfy(n -> assertThat(n)
+                .contains("Go TLS not recorded: oldgo was built by go1.16.")
+                .contains("Go >= 1.17 (register ABI) is supported")
+                .contains("(pid ").contains("oldgo)"));
+    }
 }
