@@ -110,6 +110,13 @@ class GoEndToEndTest extends EndToEndTestBase {
     }
 
     @Test
+    void aStrippedPositionIndependentGoClientIsRecorded() throws IOException {
+        Recording rec = goClient(Variant.STRIPPED_PIE, "h2", h2.base + "/bytes?n=300000&seed=1");
+        assertGoConnection(rec.only(), "HTTP/2");
+        assertThat(responseBytes(rec.only())).isEqualTo(Http2EndToEndTest.bytes(300000, 1));
+    }
+
+    @Test
     void aGoServerRecordedByPidAfterItStarted() throws Exception {
         Path server = GoPrograms.build("server", Variant.STRIPPED);
         Process p = new ProcessBuilder(server.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();

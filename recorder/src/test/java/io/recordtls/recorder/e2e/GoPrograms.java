@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
  * per JVM.
  */
 public final class GoPrograms {
-    /** How the program is linked: with .symtab, stripped (-s -w: pclntab only), position-independent. */
+    /** How the program is linked: with .symtab, stripped (-s -w: pclntab only), position-independent, both. */
     public enum Variant {
-        SYMTAB(), STRIPPED("-ldflags=-s -w"), PIE("-buildmode=pie");
+        SYMTAB(), STRIPPED("-ldflags=-s -w"), PIE("-buildmode=pie"), STRIPPED_PIE("-ldflags=-s -w", "-buildmode=pie");
 
         final List<String> flags;
 
