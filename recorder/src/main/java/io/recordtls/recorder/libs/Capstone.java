@@ -42,7 +42,10 @@ final class Capstone {
      * code. Decoding stops at bytes that are no instruction (capstone's rule); Go pads functions
      * with INT3, which decodes.
      */
-    static List<Integer> retOffsets(byte[] code) {
+    /** The RET instructions of a function, and how many of its bytes decoded (decoding stops at bytes it cannot read). */
+    record Decoded(List<Integer> rets, int decodedBytes) {}
+
+    static Decoded retOffsets(byte[] code) {
         if (BINDING.problem() != null) {
             throw new IllegalStateException(BINDING.problem());
         }
@@ -60,18 +63,21 @@ final class Capstone {
                 long count = (long) BINDING.disasm().invokeExact(csh, buf, (long) code.length, 0L, 0L, insnOut);
                 MemorySegment insns = insnOut.get(ADDRESS, 0).reinterpret(count * BINDING.insnSize());
                 List<Integer> rets = new ArrayList<>();
+                int end = 0;
                 try {
                     for (long i = 0; i < count; i++) {
                         long at = i * BINDING.insnSize();
+                        int address = (int) insns.get(JAVA_LONG, at + 8); // cs_insn.address: we decoded at 0
+                        end = address + Short.toUnsignedInt(insns.get(java.lang.foreign.ValueLayout.JAVA_SHORT, at + 16));
                         String mnemonic = insns.getString(at + BINDING.mnemonicOffset(), StandardCharsets.US_ASCII);
                         if (mnemonic.equals("ret")) {
-                            rets.add((int) insns.get(JAVA_LONG, at + 8)); // cs_insn.address: we decoded at 0
+                            rets.add(address);
                         }
                     }
                 } finally {
                     BINDING.free().invokeExact(insnOut.get(ADDRESS, 0), count);
                 }
-                return rets;
+                return new Decoded(rets, end);
             } finally {
                 int ignored = (int) BINDING.close().invokeExact(handle);
             }

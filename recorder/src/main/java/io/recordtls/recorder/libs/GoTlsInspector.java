@@ -102,7 +102,16 @@ public final class GoTlsInspector {
         }
         byte[] code = new byte[(int) fn.size()];
         b.get(Math.toIntExact(fn.fileOffset()), code);
-        List<Integer> rets = Capstone.retOffsets(code);
+        Capstone.Decoded decoded = Capstone.retOffsets(code);
+        for (int i = decoded.decodedBytes(); i < code.length; i++) {
+            if (code[i] != (byte) 0xcc) { // past the last instruction only INT3 padding may follow
+                // a RET after the bytes capstone could not decode would be missed: the calls ending
+                // there would never be reported, so the function is not probed at all
+                throw new Unsupported("Go TLS not recorded: capstone could not decode " + function + " of "
+                        + file.getFileName() + " past byte " + decoded.decodedBytes() + " of " + code.length);
+            }
+        }
+        List<Integer> rets = decoded.rets();
         if (rets.isEmpty()) {
             throw new Unsupported("Go TLS not recorded: no RET instruction found in " + function + " of " + file.getFileName());
         }
