@@ -6,8 +6,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 . "$here/scripts/lib.sh"
 
-# python3 and nodejs for the sample services; libbpf1 for the recorder image built on top.
-packages="ca-certificates,libssl3,python3,nodejs,libbpf1"
+# python3 and nodejs for the sample services; libbpf1 and libcapstone4 (Go's RET instructions) for
+# the recorder image built on top.
+packages="ca-certificates,libssl3,python3,nodejs,libbpf1,libcapstone4"
 image="recordtls-test/debian:bookworm-$(printf '%s' "$packages" | sha256sum | cut -c1-8)"
 
 if docker image inspect "$image" >/dev/null 2>&1; then

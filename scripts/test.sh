@@ -10,6 +10,8 @@ here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 
 rt_ensure_packages $RECORDTLS_BUILD_PACKAGES
 command -v node >/dev/null || rt_ensure_packages nodejs
+# the Go tests build their clients and servers with the machine's Go
+command -v go >/dev/null || rt_ensure_packages golang-go
 # the Java 17 user project (sample-tests/src/it/java17-quotes) runs on a JDK 17
 jdk17=$(ls -d /usr/lib/jvm/java-17-openjdk-* 2>/dev/null | head -1 || true)
 if [ -z "$jdk17" ]; then rt_ensure_packages openjdk-17-jdk-headless; jdk17=$(ls -d /usr/lib/jvm/java-17-openjdk-* | head -1); fi

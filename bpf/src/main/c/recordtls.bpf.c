@@ -863,3 +863,160 @@ int BPF_PROG(rtls_exit, struct task_struct *p)
 	emit(&ev, sizeof(ev), 0, 0, 0, 0);
 	return 0;
 }
+
+/* ---- Go crypto/tls ------------------------------------------------------------ */
+/*
+ * crypto/tls.(*Conn).Read and (*Conn).Write of Go programs (static binaries: the probes sit in
+ * the executable itself). Go >= 1.17 passes arguments in registers (ABIInternal): at entry
+ * RAX = *tls.Conn, RBX = the buffer, RCX = its length; at return RAX = n. The return is probed
+ * with a plain uprobe on each RET instruction of the function (user space finds them with a
+ * disassembler), never a uretprobe: a uretprobe replaces the return address on the goroutine
+ * stack, and Go crashes when it copies a stack that holds one.
+ *
+ * A goroutine that blocks in Read can resume on another thread, so the goroutine (R14 holds its
+ * g in ABIInternal code) pairs entry and return, not the thread. The connection is the
+ * *tls.Conn; its fd comes from walking the Conn to the socket (offsets per binary, set by user
+ * space), so the socket syscalls Go makes from its network poller need not be matched.
+ */
+
+/* Where the fd lies behind a *tls.Conn: conn net.Conn (interface: itab, data) -> data is
+ * *net.TCPConn -> its first word is *netFD -> pfd.Sysfd (an int). */
+struct rt_go_layout {
+	__u32 conn_data;   /* offset in tls.Conn of conn's data word          */
+	__u32 netfd;       /* offset in net.TCPConn of the *netFD             */
+	__u32 sysfd;       /* offset in netFD of pfd.Sysfd                    */
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32); /* library id */
+	__type(value, struct rt_go_layout);
+} go_layouts SEC(".maps");
+
+struct rt_go_call_key {
+	__u64 g;
+	__u32 tgid;
+	__u32 dir;
+};
+
+struct rt_go_call {
+	__u64 conn;
+	__u64 buf;
+	__u64 ts_enter;
+	__u32 cookie;
+	__u32 _pad;
+};
+
+/* LRU: a goroutine that panics out of Read leaves an entry no RET removes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct rt_go_call_key);
+	__type(value, struct rt_go_call);
+} go_calls SEC(".maps");
+
+static __always_inline __u32 go_dir(__u32 cookie)
+{
+	return (cookie & 0xff) == RT_FN_GO_WRITE ? RT_DIR_OUT : RT_DIR_IN;
+}
+
+SEC("uprobe")
+int rtls_go_enter(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	if (!in_scope(tgid))
+		return 0;
+	__u32 cookie = (__u32)bpf_get_attach_cookie(ctx);
+	struct rt_go_call_key key = { .g = ctx->r14, .tgid = tgid, .dir = go_dir(cookie) };
+	/* A goroutine whose stack must grow runs the entry twice (the prologue calls
+	 * morestack, which restarts the function): the second entry replaces the first. */
+	struct rt_go_call call = {
+		.conn = ctx->ax,
+		.buf = ctx->bx,
+		.ts_enter = bpf_ktime_get_ns(),
+		.cookie = cookie,
+	};
+	bpf_map_update_elem(&go_calls, &key, &call, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int go_fd_is_socket(int fd)
+{
+	struct file *f = current_file(fd);
+	return f && (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFSOCK;
+}
+
+/* The socket fd behind a *tls.Conn, or -1 (a Conn over something other than a TCPConn). */
+static __always_inline int go_conn_fd(__u32 lib_id, __u64 tls_conn)
+{
+	struct rt_go_layout *layout = bpf_map_lookup_elem(&go_layouts, &lib_id);
+	if (!layout)
+		return -1;
+	__u64 data = 0, netfd = 0;
+	__s64 sysfd = -1;
+	if (bpf_probe_read_user(&data, sizeof(data), (void *)(tls_conn + layout->conn_data)) || !data)
+		return -1;
+	if (bpf_probe_read_user(&netfd, sizeof(netfd), (void *)(data + layout->netfd)) || !netfd)
+		return -1;
+	if (bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(netfd + layout->sysfd)))
+		return -1;
+	if (sysfd < 0 || sysfd > 0x7fffffff || !go_fd_is_socket((int)sysfd))
+		return -1;
+	return (int)sysfd;
+}
+
+SEC("uprobe")
+int rtls_go_ret(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	if (!in_scope(tgid))
+		return 0;
+	__u32 cookie = (__u32)bpf_get_attach_cookie(ctx);
+	struct rt_go_call_key ckey = { .g = ctx->r14, .tgid = tgid, .dir = go_dir(cookie) };
+	struct rt_go_call *call = bpf_map_lookup_elem(&go_calls, &ckey);
+	if (!call)
+		return 0;
+	struct rt_go_call c = *call;
+	bpf_map_delete_elem(&go_calls, &ckey);
+
+	__s64 n = (__s64)ctx->ax;
+	if (n <= 0 || n > 0xffffffffLL)
+		return 0;
+	__u8 fn = c.cookie & 0xff;
+	__u16 lib_id = c.cookie >> 8;
+
+	struct rt_conn_key key = { .ssl = c.conn, .tgid = tgid };
+	int created;
+	struct rt_conn *conn = conn_of(&key, &created);
+	if (!conn)
+		return 0;
+	int fd = conn->fd >= 0 ? conn->fd : go_conn_fd(lib_id, c.conn);
+	if (fd >= 0 && fd != conn->fd) {
+		conn->fd = fd;
+		struct rt_fd_key fk = { .tgid = tgid, .fd = fd };
+		bpf_map_update_elem(&fd_conns, &fk, &c.conn, BPF_ANY);
+		emit_conn(tgid, c.conn, conn, lib_id, NULL);
+	} else if (created) {
+		emit_conn(tgid, c.conn, conn, lib_id, NULL);
+	}
+
+	struct emit_ctx ec = {
+		.buf = c.buf,
+		.conn_id = conn->conn_id,
+		.ts_enter = c.ts_enter,
+		.ts_exit = bpf_ktime_get_ns(),
+		.call_len = (__u32)n,
+		.tgid = tgid,
+		.tid = (__u32)pid_tgid,
+		.fd = conn->fd,
+		.dir = go_dir(c.cookie),
+		.fn = fn,
+		.lib_id = lib_id,
+	};
+	emit_call(conn, &ec);
+	return 0;
+}

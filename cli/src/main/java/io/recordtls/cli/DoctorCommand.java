@@ -60,6 +60,10 @@ final class DoctorCommand implements Callable<Integer> {
                         + (hasAttach() ? "" : "; this JVM has no jdk.attach, so running JVMs cannot be attached"))
                 .orElse("  note  JVM probe: recordtls-jvm-probe.jar is not beside the recorder; Java's own TLS (JSSE) is not"
                         + " recorded (build the jvm-probe module: mvn -DskipTests package)"));
+        // Go only: without the disassembler everything else still records, so this is a note
+        String go = io.recordtls.recorder.libs.GoTlsInspector.problem();
+        out.println(go == null ? "  ok    Go programs (crypto/tls): capstone finds their RET instructions"
+                : "  note  Go programs: " + go + "; Go's TLS is not recorded");
         // containers only: a machine without cgroup v2 still records processes, so this is a note
         out.println(Cgroups.v2Root().map(root -> "  ok    containers: cgroup v2 hierarchy at " + root)
                 .orElse("  note  containers: no cgroup v2 hierarchy is mounted; processes are recorded,"

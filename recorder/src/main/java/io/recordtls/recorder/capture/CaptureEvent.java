@@ -47,13 +47,19 @@ public sealed interface CaptureEvent {
      * The functions probed in a library, by the TLS stack they belong to (the JVM probe reports
      * JSSE calls without uprobes). {@code code} is the function's {@code enum rt_fn} value in
      * recordtls.h, carried in each attachment's cookie: codes are fixed there, not by the order of
-     * this enum. A file is a library of a stack when it defines the stack's required functions;
-     * then every function of that stack it defines is probed.
+     * this enum. A library of a stack found by its symbols (OpenSSL, GnuTLS) defines the
+     * stack's required functions; then every function of that stack it defines is probed. Go's
+     * functions are found in the program's own function table instead (GoTlsInspector).
      */
     enum TlsFunction {
         SSL_read(0, TlsStack.OPENSSL, true, false), SSL_write(1, TlsStack.OPENSSL, true, true),
         SSL_read_ex(2, TlsStack.OPENSSL, false, false), SSL_write_ex(3, TlsStack.OPENSSL, false, true),
-        gnutls_record_recv(6, TlsStack.GNUTLS, true, false), gnutls_record_send(7, TlsStack.GNUTLS, true, true);
+        gnutls_record_recv(6, TlsStack.GNUTLS, true, false), gnutls_record_send(7, TlsStack.GNUTLS, true, true),
+        /** crypto/tls.(*Conn).Read and Write of a Go program. */
+        GO_READ(10, TlsStack.GO, true, false), GO_WRITE(11, TlsStack.GO, true, true);
+
+        /** The OpenSSL functions, looked up by these names in a library's symbols. */
+        public static final java.util.Set<TlsFunction> OPENSSL = java.util.EnumSet.of(SSL_read, SSL_write, SSL_read_ex, SSL_write_ex);
 
         private final int code;
         private final TlsStack stack;
@@ -87,7 +93,7 @@ public sealed interface CaptureEvent {
 
     /** A TLS implementation whose functions uprobes decode. */
     enum TlsStack {
-        OPENSSL("OpenSSL"), GNUTLS("GnuTLS");
+        OPENSSL("OpenSSL"), GNUTLS("GnuTLS"), GO("Go crypto/tls");
 
         private final String displayName;
 

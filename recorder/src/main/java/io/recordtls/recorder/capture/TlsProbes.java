@@ -39,7 +39,7 @@ public final class TlsProbes implements AutoCloseable {
     }
 
     private final BpfObject object;
-    private final BpfMap scope, scopeCgroups, inspected, stats, losses, events;
+    private final BpfMap scope, scopeCgroups, inspected, stats, losses, events, goLayouts;
     private final List<BpfLink> links = new ArrayList<>();
     private final Map<TlsLibrary.FileId, Integer> libraryIds = new HashMap<>();
     private final List<TlsLibrary> libraries = new ArrayList<>();
@@ -54,6 +54,7 @@ public final class TlsProbes implements AutoCloseable {
         this.stats = object.map("stats");
         this.losses = object.map("losses");
         this.events = object.map("events");
+        this.goLayouts = object.map("go_layouts");
         this.cpus = BpfSupport.possibleCpus();
     }
 
@@ -167,10 +168,13 @@ public final class TlsProbes implements AutoCloseable {
         int id = libraries.size();
         List<BpfLink> attached = new ArrayList<>();
         try {
-            for (var fn : library.offsets().entrySet()) {
-                long cookie = ((long) id << 8) | fn.getKey().code();
-                attached.add(object.attachUprobe("rtls_ssl_enter", false, -1, attachPath, fn.getValue(), cookie, fn.getKey().name()));
-                attached.add(object.attachUprobe("rtls_ssl_exit", true, -1, attachPath, fn.getValue(), cookie, fn.getKey().name()));
+            if (library.go() != null) {
+                setGoLayout(id, library.go()); // before the first probe can fire
+            }
+            for (TlsLibrary.ProbePoint p : library.points()) {
+                long cookie = ((long) id << 8) | p.function().code();
+                attached.add(object.attachUprobe(p.kind().program, p.kind().uretprobe, -1, attachPath, p.offset(), cookie,
+                        p.function().name() + (p.kind() == TlsLibrary.ProbeKind.GO_RET ? " RET at " + p.offset() : "")));
             }
         } catch (BpfException e) {
             attached.forEach(BpfLink::close);
@@ -181,6 +185,17 @@ public final class TlsProbes implements AutoCloseable {
         libraryIds.put(library.id(), id);
         markInspected(library.id());
         return id;
+    }
+
+    /** Tells the kernel side where the fd lies behind a *tls.Conn in this Go program. */
+    private void setGoLayout(int id, TlsLibrary.GoLayout layout) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(16, 4);
+            value.set(JAVA_INT, 0, layout.connData());
+            value.set(JAVA_INT, 4, layout.netFd());
+            value.set(JAVA_INT, 8, layout.sysfd());
+            goLayouts.put(arena.allocateFrom(JAVA_INT, id), value);
+        }
     }
 
     public synchronized List<TlsLibrary> libraries() {

@@ -31,11 +31,21 @@ public final class ElfSymbols {
             }
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
             map.order(ByteOrder.LITTLE_ENDIAN);
-            return read(map, wanted);
+            Map<String, Long> offsets = new HashMap<>();
+            read(map, wanted).forEach((name, fn) -> offsets.put(name, fn.fileOffset()));
+            return offsets;
         }
     }
 
-    private static Map<String, Long> read(ByteBuffer b, Set<String> wanted) {
+    /** A function: where its code starts in the file, and its size in bytes (st_size). */
+    record Function(long fileOffset, long size) {}
+
+    /** The functions of {@code wanted} an ELF file already mapped defines, with their sizes. */
+    static Map<String, Function> functions(ByteBuffer elf, Set<String> wanted) {
+        return elf.capacity() < 64 ? Map.of() : read(elf, wanted);
+    }
+
+    private static Map<String, Function> read(ByteBuffer b, Set<String> wanted) {
         if (b.getInt(0) != 0x464c457f || b.get(4) != 2 /* ELFCLASS64 */ || b.get(5) != 1 /* little endian */) {
             return Map.of();
         }
@@ -45,7 +55,7 @@ public final class ElfSymbols {
         if (shoff == 0 || shnum == 0 || shoff + (long) shnum * shentsize > b.capacity()) {
             return Map.of();
         }
-        Map<String, Long> found = new HashMap<>();
+        Map<String, Function> found = new HashMap<>();
         for (int wantedType : new int[] {SHT_DYNSYM, SHT_SYMTAB}) {
             for (int i = 0; i < shnum && found.size() < wanted.size(); i++) {
                 int sh = Math.toIntExact(shoff + (long) i * shentsize);
@@ -63,7 +73,7 @@ public final class ElfSymbols {
                     int p = Math.toIntExact(s);
                     int info = b.get(p + 4) & 0xf;
                     int shndx = Short.toUnsignedInt(b.getShort(p + 6));
-                    long value = b.getLong(p + 8);
+                    long value = b.getLong(p + 8), size = b.getLong(p + 16);
                     if ((info != STT_FUNC && info != STT_GNU_IFUNC) || shndx == 0 || value == 0) {
                         continue;
                     }
@@ -71,7 +81,7 @@ public final class ElfSymbols {
                     if (name != null && wanted.contains(name) && !found.containsKey(name)) {
                         long fileOffset = toFileOffset(b, phoff, phentsize, phnum, value);
                         if (fileOffset >= 0) {
-                            found.put(name, fileOffset);
+                            found.put(name, new Function(fileOffset, size));
                         }
                     }
                 }
@@ -128,6 +138,38 @@ public final class ElfSymbols {
             }
             return null;
         }
+    }
+
+    /** The file offset of a virtual address of an ELF file, or -1 when no loaded segment holds it. */
+    static long toFileOffset(ByteBuffer b, long vaddr) {
+        return toFileOffset(b, b.getLong(0x20), Short.toUnsignedInt(b.getShort(0x36)), Short.toUnsignedInt(b.getShort(0x38)), vaddr);
+    }
+
+    /** The section's header offset in the file, or -1. */
+    static int section(ByteBuffer b, String wanted) {
+        long shoff = b.getLong(0x28);
+        int shentsize = Short.toUnsignedInt(b.getShort(0x3a)), shnum = Short.toUnsignedInt(b.getShort(0x3c));
+        int shstrndx = Short.toUnsignedInt(b.getShort(0x3e));
+        if (shoff == 0 || shstrndx >= shnum || shoff + (long) shnum * shentsize > b.capacity()) {
+            return -1;
+        }
+        long names = b.getLong(Math.toIntExact(shoff + (long) shstrndx * shentsize) + 0x18);
+        byte[] want = wanted.getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < shnum; i++) {
+            int sh = Math.toIntExact(shoff + (long) i * shentsize);
+            long at = names + Integer.toUnsignedLong(b.getInt(sh));
+            if (at + want.length + 1 > b.capacity()) {
+                continue;
+            }
+            boolean same = b.get(Math.toIntExact(at + want.length)) == 0;
+            for (int k = 0; same && k < want.length; k++) {
+                same = b.get(Math.toIntExact(at + k)) == want[k];
+            }
+            if (same) {
+                return sh;
+            }
+        }
+        return -1;
     }
 
     private static long toFileOffset(ByteBuffer b, long phoff, int phentsize, int phnum, long vaddr) {

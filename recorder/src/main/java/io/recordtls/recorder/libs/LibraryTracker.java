@@ -120,7 +120,7 @@ public final class LibraryTracker implements AutoCloseable {
             if (unprobedTls(pid, Path.of(m.path()))) {
                 continue;
             }
-            lookAt(path);
+            lookAt(pid, path);
             probes.markInspected(m.kernelDev(), m.inode());
         }
     }
@@ -145,7 +145,7 @@ public final class LibraryTracker implements AutoCloseable {
             } else if (name != null && unprobedTls(e.pid(), name)) {
                 watched = true;
             } else if (resolved != null) {
-                lookAt(resolved);
+                lookAt(e.pid(), resolved);
             }
         } catch (RuntimeException ex) {
             problems.add("look at a file of pid " + e.pid() + ": " + ex.getMessage());
@@ -177,7 +177,7 @@ public final class LibraryTracker implements AutoCloseable {
         return Files.exists(reachable) ? reachable : procLink;
     }
 
-    private void lookAt(Path path) {
+    private void lookAt(long pid, Path path) {
         TlsLibrary.FileId id;
         try {
             id = TlsLibraryInspector.fileId(path);
@@ -191,8 +191,14 @@ public final class LibraryTracker implements AutoCloseable {
             Optional<TlsLibrary> lib;
             try {
                 lib = TlsLibraryInspector.inspect(path);
+                if (lib.isEmpty()) {
+                    lib = GoTlsInspector.inspect(path);
+                }
             } catch (IOException e) {
                 problems.add("look for a TLS library in " + path + ": " + e); // its TLS would go unrecorded: say so
+                lib = Optional.empty();
+            } catch (GoTlsInspector.Unsupported e) {
+                problems.add(e.getMessage() + " (pid " + pid + ", " + ProcFs.comm(pid).orElse("?") + ")");
                 lib = Optional.empty();
             }
             looked.put(id, lib);

@@ -17,7 +17,10 @@ import java.util.stream.Stream;
 
 /** Decides whether a file is a library of a TLS stack we can probe, and where its functions are. */
 public final class TlsLibraryInspector {
-    private static final Set<String> NAMES = Stream.of(TlsFunction.values()).map(Enum::name).collect(Collectors.toSet());
+    /** The stacks found by their exported symbols (Go's functions are found in its function table: GoTlsInspector). */
+    private static final Set<TlsStack> BY_SYMBOL = java.util.EnumSet.of(TlsStack.OPENSSL, TlsStack.GNUTLS);
+    private static final Set<String> NAMES = Stream.of(TlsFunction.values()).filter(fn -> BY_SYMBOL.contains(fn.stack()))
+            .map(Enum::name).collect(Collectors.toSet());
 
     /** Where Debian, Ubuntu, Fedora and Alpine keep the system libssl. */
     private static final List<String> SYSTEM_LIBSSL = List.of(
@@ -39,7 +42,7 @@ public final class TlsLibraryInspector {
         }
         Map<String, Long> found = ElfSymbols.functionOffsets(file, NAMES);
         Map<TlsFunction, Long> offsets = new EnumMap<>(TlsFunction.class);
-        for (TlsStack stack : TlsStack.values()) {
+        for (TlsStack stack : BY_SYMBOL) {
             List<TlsFunction> functions = Stream.of(TlsFunction.values()).filter(fn -> fn.stack() == stack).toList();
             if (functions.stream().filter(TlsFunction::required).allMatch(fn -> found.containsKey(fn.name()))) {
                 functions.stream().filter(fn -> found.containsKey(fn.name())).forEach(fn -> offsets.put(fn, found.get(fn.name())));
@@ -48,7 +51,7 @@ public final class TlsLibraryInspector {
         if (offsets.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new TlsLibrary(file, sonameOf(name(file), ElfSymbols.soname(file)), fileId(file), Map.copyOf(offsets)));
+        return Optional.of(TlsLibrary.ofCalls(file, sonameOf(name(file), ElfSymbols.soname(file)), fileId(file), offsets));
     }
 
     /** The system's libssl files (deduplicated: the /lib and /usr/lib paths are often the same file). */
