@@ -33,12 +33,22 @@ public final class LibC {
 
     private LibC() {}
 
-    static MethodHandle errnoCall(String name, FunctionDescriptor fd) {
+    private static final MethodHandle SETFSUID = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("setfsuid").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETFSGID = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("setfsgid").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
+    /** A downcall that captures errno: the first argument of the handle is the call state. */
+    public static MethodHandle errnoCall(String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), fd,
                 Linker.Option.captureCallState("errno"));
     }
 
-    static int errno(MemorySegment state) {
+    public static MemorySegment callState(Arena arena) {
+        return arena.allocate(CALL_STATE);
+    }
+
+    public static int errno(MemorySegment state) {
         return (int) ERRNO.get(state, 0L);
     }
 
@@ -64,6 +74,28 @@ public final class LibC {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("mkfifo " + path, t);
+        }
+    }
+
+    /**
+     * setfsuid(2): the uid this thread (and only this thread: the kernel keeps it per task, and
+     * glibc does not broadcast it) is checked as for file access. Returns the previous one; -1
+     * changes nothing, so it reads the current one.
+     */
+    public static int setfsuid(int uid) {
+        try {
+            return (int) SETFSUID.invokeExact(uid);
+        } catch (Throwable t) {
+            throw new IllegalStateException("setfsuid", t);
+        }
+    }
+
+    /** setfsgid(2): as {@link #setfsuid}, for the group. */
+    public static int setfsgid(int gid) {
+        try {
+            return (int) SETFSGID.invokeExact(gid);
+        } catch (Throwable t) {
+            throw new IllegalStateException("setfsgid", t);
         }
     }
 

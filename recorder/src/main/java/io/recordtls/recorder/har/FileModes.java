@@ -33,6 +33,11 @@ public final class FileModes {
         return permissions(0666 & ~umask);
     }
 
+    /** The permissions of a new directory under {@code umask}. */
+    public static Set<PosixFilePermission> newDirectory(int umask) {
+        return permissions(0777 & ~umask);
+    }
+
     static Set<PosixFilePermission> permissions(int mode) {
         Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
         PosixFilePermission[] bits = {PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
