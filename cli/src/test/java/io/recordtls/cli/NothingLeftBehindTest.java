@@ -215,6 +215,20 @@ class NothingLeftBehindTest {
         }
     }
 
+    /** A recording is no more shared than any other new file of its user: umask 077 makes it 0600, not 0644. */
+    @Test
+    void aHarGetsTheModeOfTheUsersNewFiles() throws Exception {
+        BpfRequirement.check();
+        Path har = tmp.resolve("private.har");
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "umask 077; exec \"$@\"", "sh"));
+        cmd.addAll(cli(tmp, "record", "-q", "-o", har.toString(), "--", "true"));
+        Process rec = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(rec.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(rec.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(rec.exitValue()).as(output).isZero();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(har))).isEqualTo("rw-------");
+    }
+
     private static long leftIn(Path dir) throws IOException {
         try (var left = Files.list(dir)) {
             return left.count();

@@ -61,7 +61,7 @@ final class AgentLauncher {
 
     private static final java.util.Map<Placement, Decision> DECIDED = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** Looks once per JVM (and placement asked for): the checks start processes ('sudo -n true', 'docker info'). */
+    /** Looks once per JVM (and placement asked for): the checks start processes ('sudo -n -l', 'docker info'). */
     private static Decision decide() {
         return DECIDED.computeIfAbsent(configuredPlacement(), AgentLauncher::decide);
     }

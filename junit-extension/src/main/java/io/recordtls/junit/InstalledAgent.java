@@ -55,7 +55,7 @@ final class InstalledAgent {
     private static String decide() {
         Path command = command();
         String install = "install it as root: 'sudo " + recorderJava() + " -jar recordtls-recorder-VERSION-all.jar install' (the artifact"
-                + " io.recordtls:recordtls-recorder:VERSION:all of this recordtls version), or './recordtls agent install' in a checkout";
+                + " io.recordtls:recordtls-recorder:VERSION:all of this recordtls version; recorder/target/ in a checkout)";
         if (!Files.isRegularFile(command)) {
             return "the recorder for test runs is not installed (" + command + "): " + install;
         }
