@@ -139,6 +139,9 @@ class AgentSecurityTest {
         Files.writeString(victim, "root's file\n");
         Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rw-------"));
         Files.createSymbolicLink(home.resolve("planted.har"), victim);
+        // writable for group root, which root's processes are in: not for nobody
+        Path groupRoot = Files.createDirectory(victim.resolveSibling("group-root"));
+        Files.setPosixFilePermissions(groupRoot, PosixFilePermissions.fromString("rwxrwx---"));
         try {
             List<String> replies = ask(NOBODY, "027", socket,
                     "{\"op\":\"begin\",\"segment\":\"root\",\"pids\":[1]}",
@@ -147,9 +150,10 @@ class AgentSecurityTest {
                     "{\"op\":\"snapshot\",\"segment\":\"own\",\"har\":\"" + tmp.resolve("stolen.har") + "\"}",
                     "{\"op\":\"snapshot\",\"segment\":\"own\",\"har\":\"" + rootOnly + "\"}",
                     "{\"op\":\"snapshot\",\"segment\":\"own\",\"har\":\"" + home.resolve("planted.har") + "\"}",
+                    "{\"op\":\"snapshot\",\"segment\":\"own\",\"har\":\"" + groupRoot.resolve("x.har") + "\"}",
                     "{\"op\":\"end\",\"segment\":\"own\",\"har\":\"" + home.resolve("sub/own.har") + "\"}",
                     "{\"op\":\"containerParent\",\"driver\":\"cgroupfs\"}");
-            assertThat(replies).hasSize(8);
+            assertThat(replies).hasSize(9);
             assertThat(replies.get(0)).contains("\"ok\":false").contains("process 1 (").contains("runs as uid 0")
                     .contains("only the processes of its caller, uid 65534");
             assertThat(replies.get(1)).contains("\"ok\":false").contains("runs as uid 4242");
@@ -157,14 +161,19 @@ class AgentSecurityTest {
             assertThat(replies.get(3)).contains("\"ok\":false").containsIgnoringCase("permission denied");
             assertThat(replies.get(4)).contains("\"ok\":false").containsIgnoringCase("permission denied");
             assertThat(replies.get(5)).isEqualTo("{\"ok\":true}");
-            assertThat(replies.get(6)).startsWith("{\"ok\":true,");
-            assertThat(replies.get(7)).contains("\"ok\":false").contains("may not use the Docker engine");
+            assertThat(replies.get(6)).as("into a directory of group root's").contains("\"ok\":false").containsIgnoringCase("permission denied");
+            assertThat(replies.get(7)).startsWith("{\"ok\":true,");
+            assertThat(replies.get(8)).contains("\"ok\":false").contains("may not use the Docker engine");
         } finally {
             otherUser.destroyForcibly();
         }
         assertThat(tmp.resolve("stolen.har")).doesNotExist();
         assertThat(Files.readString(rootOnly)).isEqualTo("root's\n");
         assertThat(Files.readString(victim)).as("the file a planted symlink pointed at").isEqualTo("root's file\n");
+        try (var written = Files.list(groupRoot)) {
+            assertThat(written.toList()).as("written in a directory of group root's").isEmpty();
+        }
+        Files.delete(groupRoot);
         Files.delete(victim);
         Files.delete(victim.getParent());
         Path planted = home.resolve("planted.har");

@@ -104,7 +104,7 @@ record Caller(long pid, int uid, int gid) {
         Path dir = target.getParent();
         int mask = FileModes.umask(pid);
         try (InputStream in = Files.newInputStream(from, LinkOption.NOFOLLOW_LINKS); // ours: read before becoming the caller
-             AsCaller ignored = new AsCaller(uid, gid)) {
+             AsCaller ignored = new AsCaller()) {
             makeDirectories(dir, mask);
             Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
             try {
@@ -140,18 +140,26 @@ record Caller(long pid, int uid, int gid) {
     }
 
     /**
-     * This thread's file-system identity switched to the caller's for a while. The kernel keeps
-     * fsuid and fsgid per thread and drops root's file capabilities (DAC override, chown...) with
-     * a non-zero fsuid, so what this thread does with files meanwhile is what the caller could
+     * This thread's file-system identity switched to the caller's for a while: fsuid, fsgid and
+     * supplementary groups. The kernel keeps them per thread and drops root's file capabilities
+     * (DAC override, chown...) with a non-zero fsuid, so what this thread does with files meanwhile is what the caller could
      * do; other threads are not affected. A virtual thread could move to another carrier: the
      * agent serves each client on a platform thread.
      */
-    private static final class AsCaller implements AutoCloseable {
+    private final class AsCaller implements AutoCloseable {
         private final int previousUid, previousGid;
+        private final int[] previousGroups;
 
-        AsCaller(int uid, int gid) throws IOException {
+        AsCaller() throws IOException {
             if (Thread.currentThread().isVirtual()) {
                 throw new IllegalStateException("file-system credentials are per OS thread: not on a virtual thread");
+            }
+            previousGroups = LibC.threadGroups();
+            // the caller's supplementary groups, not root's: a directory writable for group root stays out of reach
+            int[] theirs = supplementaryGroups().stream().mapToInt(Integer::intValue).toArray();
+            int failed = LibC.setThreadGroups(theirs);
+            if (failed != 0 && !java.util.Arrays.equals(previousGroups, theirs)) {
+                throw new IOException("could not take on the groups of uid " + uid + ": " + LibC.strerror(failed));
             }
             previousGid = LibC.setfsgid(gid);
             previousUid = LibC.setfsuid(uid);
@@ -165,13 +173,15 @@ record Caller(long pid, int uid, int gid) {
         public void close() {
             LibC.setfsuid(previousUid);
             LibC.setfsgid(previousGid);
+            if (LibC.setThreadGroups(previousGroups) != 0 && !java.util.Arrays.equals(LibC.threadGroups(), previousGroups)) {
+                throw new IllegalStateException("could not restore this thread's groups");
+            }
         }
     }
 
-    /** The caller's groups: its gid and supplementary groups, from /proc. */
-    private Set<Integer> groups() {
-        Set<Integer> groups = new HashSet<>();
-        groups.add(gid);
+    /** The caller's supplementary groups, from /proc (none when it is gone: nothing extra is granted). */
+    private Set<Integer> supplementaryGroups() {
+        Set<Integer> groups = new java.util.LinkedHashSet<>();
         for (String line : status(pid)) {
             if (line.startsWith("Groups:")) {
                 for (String g : line.substring("Groups:".length()).trim().split("\\s+")) {
@@ -181,6 +191,13 @@ record Caller(long pid, int uid, int gid) {
                 }
             }
         }
+        return groups;
+    }
+
+    /** The caller's groups: its gid and supplementary groups. */
+    private Set<Integer> groups() {
+        Set<Integer> groups = new HashSet<>(supplementaryGroups());
+        groups.add(gid);
         return groups;
     }
 
