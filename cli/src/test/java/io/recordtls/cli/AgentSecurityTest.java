@@ -100,7 +100,9 @@ class AgentSecurityTest {
 
     /** Starts the installed agent as sudo would for nobody; returns its socket. */
     private Path startAsSudoWould(Path command) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command.toString(), "--parent-pid", Long.toString(ProcessHandle.current().pid()))
+        // sudo gives root's groups (initgroups: group root at least), which a test JVM may not have
+        ProcessBuilder pb = new ProcessBuilder("setpriv", "--groups=0", "--", command.toString(),
+                "--parent-pid", Long.toString(ProcessHandle.current().pid()))
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put("SUDO_UID", Integer.toString(NOBODY));
         agent = pb.start();
