@@ -154,8 +154,10 @@ class AgentSecurityTest {
                     "{\"op\":\"snapshot\",\"segment\":\"own\",\"har\":\"" + home.resolve("planted.har") + "\"}",
                     "{\"op\":\"snapshot\",\"segment\":\"own\",\"har\":\"" + groupRoot.resolve("x.har") + "\"}",
                     "{\"op\":\"end\",\"segment\":\"own\",\"har\":\"" + home.resolve("sub/own.har") + "\"}",
-                    "{\"op\":\"containerParent\",\"driver\":\"cgroupfs\"}");
-            assertThat(replies).hasSize(9);
+                    "{\"op\":\"containerParent\",\"driver\":\"cgroupfs\"}",
+                    "{\"op\":\"begin\",\"segment\":\"again\",\"pids\":[\"$SELF\"]}",
+                    "{\"op\":\"snapshot\",\"segment\":\"again\",\"har\":\"relative.har\"}");
+            assertThat(replies).hasSize(11);
             assertThat(replies.get(0)).contains("\"ok\":false").contains("process 1 (").contains("runs as uid 0")
                     .contains("only the processes of its caller, uid 65534");
             assertThat(replies.get(1)).contains("\"ok\":false").contains("runs as uid 4242");
@@ -166,6 +168,7 @@ class AgentSecurityTest {
             assertThat(replies.get(6)).as("into a directory of group root's").contains("\"ok\":false").containsIgnoringCase("permission denied");
             assertThat(replies.get(7)).startsWith("{\"ok\":true,");
             assertThat(replies.get(8)).contains("\"ok\":false").contains("may not use the Docker engine");
+            assertThat(replies.get(10)).contains("\"ok\":false").contains("a HAR's path must be absolute: relative.har");
         } finally {
             otherUser.destroyForcibly();
         }

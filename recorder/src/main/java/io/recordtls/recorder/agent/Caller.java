@@ -100,7 +100,11 @@ record Caller(long pid, int uid, int gid) {
      * over {@code to} (a symlink there is replaced, never followed), with the caller's umask.
      */
     void deliver(Path from, Path to) throws IOException {
-        Path target = to.toAbsolutePath().normalize();
+        if (!to.isAbsolute()) {
+            // relative to what? the agent's working directory is not the caller's
+            throw new IllegalArgumentException("a HAR's path must be absolute: " + to);
+        }
+        Path target = to.normalize();
         Path dir = target.getParent();
         int mask = FileModes.umask(pid);
         try (InputStream in = Files.newInputStream(from, LinkOption.NOFOLLOW_LINKS); // ours: read before becoming the caller
