@@ -204,6 +204,26 @@ class AgentSecurityTest {
         assertThat(socketDir).as("the agent removes its own directory").doesNotExist();
     }
 
+    /**
+     * As the container placement starts it (root in a container, the run's scratch directory
+     * mounted): its own directory inside the one it is given, served to the owner it is told.
+     */
+    @Test
+    void outsideSudoTheAgentMakesItsDirectoryWhereItIsToldAndServesTheOwnerItIsTold() throws Exception {
+        BpfRequirement.check();
+        ProcessBuilder pb = new ProcessBuilder(CliTest.cli("agent", "--socket-dir", home.toString(), "--owner-uid", Integer.toString(NOBODY),
+                "--parent-pid", Long.toString(ProcessHandle.current().pid()))).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().remove("SUDO_UID");
+        agent = pb.start();
+        Path socket = AgentWire.socketIn(new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8)).readLine());
+        assertThat(socket).isNotNull();
+        assertThat(socket.getParent().getParent()).isEqualTo(home);
+        assertThat(socket.getParent().getFileName().toString()).startsWith("recordtls-agent-");
+        assertThat(ask(NOBODY, "022", socket, "{\"op\":\"shutdown\"}")).containsExactly("{\"ok\":true}");
+        assertThat(agent.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(socket.getParent()).doesNotExist();
+    }
+
     @Test
     void underSudoTheUserCannotPickAnotherOwnerNorTheSocketsPlace() throws Exception {
         BpfRequirement.check();
