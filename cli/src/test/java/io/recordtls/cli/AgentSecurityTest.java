@@ -46,6 +46,8 @@ class AgentSecurityTest {
     /** A directory of nobody's, outside the test's private temp directory (which nobody cannot enter). */
     Path home;
     Process agent;
+    /** Root's files outside the test's temp directory, where nobody may look but not write; removed after. */
+    Path runDir;
 
     @BeforeEach
     void nobodysHome() throws IOException {
@@ -65,6 +67,9 @@ class AgentSecurityTest {
             agent.waitFor(30, TimeUnit.SECONDS);
         }
         new ProcessBuilder("rm", "-rf", home.toString()).start().waitFor();
+        if (runDir != null) {
+            new ProcessBuilder("rm", "-rf", runDir.toString()).start().waitFor();
+        }
     }
 
     /** The recorder's runnable jar this build made (the reactor packaged it before these tests). */
@@ -137,7 +142,8 @@ class AgentSecurityTest {
 
         Process otherUser = new ProcessBuilder("setpriv", "--reuid=4242", "--regid=4242", "--clear-groups", "sleep", "120").start();
         Path rootOnly = Files.writeString(tmp.resolve("root-only"), "root's\n"); // in root's 0700 temp directory
-        Path victim = Files.createDirectories(Path.of("/run/recordtls-test-" + ProcessHandle.current().pid())).resolve("victim");
+        runDir = Files.createDirectories(Path.of("/run/recordtls-test-" + ProcessHandle.current().pid()));
+        Path victim = runDir.resolve("victim");
         Files.writeString(victim, "root's file\n");
         Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rw-------"));
         Files.createSymbolicLink(home.resolve("planted.har"), victim);
@@ -178,9 +184,6 @@ class AgentSecurityTest {
         try (var written = Files.list(groupRoot)) {
             assertThat(written.toList()).as("written in a directory of group root's").isEmpty();
         }
-        Files.delete(groupRoot);
-        Files.delete(victim);
-        Files.delete(victim.getParent());
         Path planted = home.resolve("planted.har");
         assertThat(Files.isSymbolicLink(planted)).as("the symlink was replaced, not followed").isFalse();
         for (Path har : List.of(planted, home.resolve("sub/own.har"), home.resolve("sub"))) {
