@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * How requests and replies travel: one JSON object per line over a Unix domain socket the
- * agent creates in a directory only the test run's user can enter. The agent prints
- * {@link #READY} on its standard output once it listens.
+ * agent creates in a directory of its own. The agent prints {@link #ready} (which names the
+ * socket) on its standard output once it listens.
  */
 public final class AgentWire {
-    public static final String READY = "recordtls agent: ready";
+    public static final String READY = "recordtls agent: ready on ";
     /**
      * Where the recorder's runnable jar carries the JVM probe's jar: the extension copies it into
      * containers it records, the recorder hands it to the JVMs it attaches to.
@@ -22,6 +22,17 @@ public final class AgentWire {
     private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private AgentWire() {}
+
+    /** The line that says the agent listens, and where. */
+    public static String ready(java.nio.file.Path socket) {
+        return READY + socket;
+    }
+
+    /** The socket a {@link #ready} line names, or null for any other line. */
+    public static java.nio.file.Path socketIn(String line) {
+        return line != null && line.startsWith(READY) && line.length() > READY.length()
+                ? java.nio.file.Path.of(line.substring(READY.length())) : null;
+    }
 
     public static String line(AgentRequest request) {
         return write(request);

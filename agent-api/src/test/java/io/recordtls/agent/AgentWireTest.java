@@ -36,4 +36,14 @@ class AgentWireTest {
                 .isInstanceOf(JsonProcessingException.class).hasMessageContaining("format-disk");
         assertThat(AgentWire.request("{\"op\":\"begin\",\"segment\":\"s\"}")).isEqualTo(new AgentRequest.Begin("s", List.of()));
     }
+
+    /** The agent chooses its socket's place and says it on its ready line; anything else it prints is no socket. */
+    @Test
+    void theReadyLineNamesTheAgentsSocket() {
+        java.nio.file.Path socket = java.nio.file.Path.of("/tmp/recordtls-agent-123/agent.sock");
+        assertThat(AgentWire.socketIn(AgentWire.ready(socket))).isEqualTo(socket);
+        assertThat(AgentWire.socketIn("recordtls agent: ready on ")).isNull();
+        assertThat(AgentWire.socketIn("Picked up JAVA_TOOL_OPTIONS: -Dx")).isNull();
+        assertThat(AgentWire.socketIn(null)).isNull();
+    }
 }

@@ -17,9 +17,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Starts the privileged recorder (the agent) for this JVM: directly when the JVM may load eBPF
- * programs itself, else through password-less sudo, else as a privileged container (host pid
- * namespace and cgroups) when a Docker engine answers. The agent serves only this JVM's user,
- * over a socket in a directory only that user can enter, and exits with this JVM.
+ * programs itself, else through password-less sudo of the agent root installed (never a jar
+ * this user could change: see {@link InstalledAgent}), else as a privileged container (host pid
+ * namespace and cgroups) when a Docker engine answers. The agent serves only this JVM's user
+ * (the kernel tells it who connects), over a socket in a directory of its own that it names on
+ * its standard output, and exits with this JVM.
  */
 final class AgentLauncher {
     /** Read by the JVM probe's ProcessBuilder advice: "off" keeps it out of a child's JAVA_TOOL_OPTIONS. */
@@ -51,7 +53,7 @@ final class AgentLauncher {
     }
 
     private static boolean mayRecordLocally() {
-        return Privileges.sufficient() || passwordlessSudo();
+        return Privileges.sufficient() || InstalledAgent.mayStartThroughSudo();
     }
 
     /** Where the agent runs here, or why it cannot run anywhere (then {@code where} is null). */
@@ -59,7 +61,7 @@ final class AgentLauncher {
 
     private static final java.util.Map<Placement, Decision> DECIDED = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** Looks once per JVM (and placement asked for): the checks start processes ('sudo -n true', 'docker info'). */
+    /** Looks once per JVM (and placement asked for): the checks start processes ('sudo -n -l', 'docker info'). */
     private static Decision decide() {
         return DECIDED.computeIfAbsent(configuredPlacement(), AgentLauncher::decide);
     }
@@ -87,8 +89,9 @@ final class AgentLauncher {
             return new Decision(null, "the recorder should run as a container (" + PLACEMENT_PROPERTY + "=container) but no Docker"
                     + " engine answers 'docker info' for this user");
         }
-        return new Decision(null, "this JVM cannot load eBPF programs (" + Privileges.describe() + ") and 'sudo -n' needs a password."
-                + " Run the tests as root, give java CAP_BPF+CAP_PERFMON, or allow password-less sudo for java"
+        return new Decision(null, "this JVM cannot load eBPF programs (" + Privileges.describe() + ") and " + InstalledAgent.whyNotThroughSudo()
+                + ". Run the tests as root, give java CAP_BPF+CAP_PERFMON, or install the agent as root and allow it in sudoers"
+                + " (README: 'Recording as a user')"
                 + (configured == Placement.AUTO ? "; or give this user a Docker engine (the recorder then runs as a privileged container)" : "")
                 + "; or replay: -D" + RecordTlsMode.PROPERTY + "=REPLAY");
     }
@@ -98,29 +101,15 @@ final class AgentLauncher {
         return decide().whyNot();
     }
 
-    private static boolean passwordlessSudo() {
-        try {
-            Process p = new ProcessBuilder("sudo", "-n", "true").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
     static AgentClient start() throws IOException {
         Decision decision = decide();
         if (decision.where() == null) {
             throw new RecordingImpossibleException(decision.whyNot());
         }
+        // the run's scratch directory, this user's: the agent writes segment HARs here as this user
         Path dir = Files.createTempDirectory("recordtls-agent", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path socket = dir.resolve("agent.sock");
         long uid = ((Number) Files.getAttribute(dir, "unix:uid")).longValue();
-        List<String> agentArgs = List.of("--socket", socket.toString(), "--owner-uid", Long.toString(uid),
-                "--parent-pid", Long.toString(ProcessHandle.current().pid()));
+        List<String> agentArgs = new ArrayList<>(List.of("--parent-pid", Long.toString(ProcessHandle.current().pid())));
         List<String> cmd = new ArrayList<>();
         if (decision.where() == Placement.CONTAINER) {
             // The host's pid namespace (its processes, their /proc/PID/root), its cgroups (to scope
@@ -134,12 +123,16 @@ final class AgentLauncher {
                     "--cap-add=SYS_ADMIN", "--cap-add=SYS_PTRACE", "--cap-add=KILL", "--cap-add=DAC_READ_SEARCH",
                     "--security-opt=seccomp=unconfined", "--security-opt=apparmor=unconfined",
                     "-v", "/sys/fs/cgroup:/sys/fs/cgroup", "-v", dir + ":" + dir, RecorderImage.ensureBuilt()));
-        } else {
-            if (!Privileges.sufficient()) {
-                cmd.addAll(List.of("sudo", "-n", "--"));
-            }
+            // its socket in a directory it makes in the scratch directory, the one place both sides see
+            agentArgs.addAll(List.of("--socket-dir", dir.toString(), "--owner-uid", Long.toString(uid)));
+        } else if (Privileges.sufficient()) {
+            // this JVM's own privileges: the jar it extracted is as trusted as the JVM itself
             cmd.addAll(List.of(RecorderRuntime.java().java().toString(), "--enable-native-access=ALL-UNNAMED",
                     "-jar", RecorderRuntime.recorderJar().path().toString()));
+            agentArgs.addAll(List.of("--owner-uid", Long.toString(uid)));
+        } else {
+            // root runs only what root installed; sudo tells the agent who asked
+            cmd.addAll(List.of("sudo", "-n", "--", InstalledAgent.command().toString()));
         }
         cmd.addAll(agentArgs);
         ProcessBuilder recorder = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -147,12 +140,13 @@ final class AgentLauncher {
         recorder.environment().put(JVM_PROBE_SWITCH, "off");
         Process agent = recorder.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Path> ready = CompletableFuture.supplyAsync(() -> {
             try {
                 String line;
                 while ((line = out.readLine()) != null) {
-                    if (line.equals(AgentWire.READY)) {
-                        return line;
+                    Path socket = AgentWire.socketIn(line);
+                    if (socket != null) {
+                        return socket;
                     }
                 }
                 return null;
@@ -160,8 +154,10 @@ final class AgentLauncher {
                 return null;
             }
         });
+        Path socket;
         try {
-            if (ready.get(120, TimeUnit.SECONDS) == null) {
+            socket = ready.get(120, TimeUnit.SECONDS);
+            if (socket == null) {
                 agent.waitFor(10, TimeUnit.SECONDS);
                 throw new RecordingImpossibleException("the privileged recorder did not start (exit status "
                         + (agent.isAlive() ? "none" : agent.exitValue()) + "; its error is above)");

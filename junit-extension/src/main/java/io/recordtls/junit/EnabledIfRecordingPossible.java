@@ -10,7 +10,7 @@ import java.lang.annotation.Target;
 
 /**
  * Runs the test only where recording is possible: a kernel with BTF and uprobes, and either
- * privileges in this JVM or password-less sudo. Elsewhere it is skipped, with the reason.
+ * privileges in this JVM or password-less sudo of the installed recorder. Elsewhere it is skipped, with the reason.
  */
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)

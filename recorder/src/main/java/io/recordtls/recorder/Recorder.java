@@ -29,7 +29,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -190,12 +189,21 @@ public final class Recorder implements AutoCloseable {
 
     /** Records a running process and its descendants, those alive now and those it starts later. */
     public void addProcess(long pid) {
+        addProcess(pid, p -> true);
+    }
+
+    /**
+     * Same, with only those of its running descendants that {@code include} accepts (the
+     * privileged agent leaves out those of other users).
+     */
+    public void addProcess(long pid, java.util.function.LongPredicate include) {
         if (!ProcFs.alive(pid)) {
             throw new IllegalArgumentException("no process " + pid);
         }
         libraries.root(pid);
         long self = ProcessHandle.current().pid(); // a test JVM's recorder is its child: never ourselves
-        java.util.Set<Long> tree = ProcFs.withDescendants(pid);
+        java.util.Set<Long> tree = new java.util.LinkedHashSet<>(ProcFs.withDescendants(pid));
+        tree.removeIf(p -> p != pid && !include.test(p));
         for (long p : tree) {
             if (p == self) {
                 continue;
@@ -243,10 +251,10 @@ public final class Recorder implements AutoCloseable {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("empty command");
         }
-        Path fifo = Path.of(System.getProperty("java.io.tmpdir"), "recordtls-gate-" + UUID.randomUUID());
-        LibC.mkfifo(fifo.toString(), 0600);
+        // In the recorder's private directory: the watchdog tells the shell to give up if this JVM dies before "go"
+        Path fifo = libraries.newGate();
         try {
-            List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", "read _ < \"$0\" && exec \"$@\"", fifo.toString()));
+            List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", GATE, fifo.toString()));
             argv.addAll(command);
             ProcessBuilder pb = new ProcessBuilder(argv);
             configure.accept(pb);
@@ -267,16 +275,24 @@ public final class Recorder implements AutoCloseable {
             try {
                 Files.deleteIfExists(fifo);
             } catch (IOException ignored) {
-                // a FIFO left in the temp dir is harmless
+                // the watchdog removes the directory
             }
         }
     }
+
+    /**
+     * The gate: the command runs only when the recorder says "go" (its pid is in scope by then).
+     * Anything else (the watchdog's "stop" when the recorder died, or no FIFO at all any more)
+     * ends the shell, so a command is never left waiting nor run unrecorded.
+     */
+    private static final String GATE = "IFS= read -r go < \"$0\" 2>/dev/null; [ \"$go\" = go ] && exec \"$@\";"
+            + " echo \"recordtls: the recorder ended before $1 started\" >&2; exit 125";
 
     /** Opens the FIFO for writing (which waits for the shell to open it) and lets the shell go. */
     private static void release(Path fifo, Process p) {
         CompletableFuture<Void> open = CompletableFuture.runAsync(() -> {
             try (OutputStream out = Files.newOutputStream(fifo)) {
-                out.write('\n');
+                out.write("go\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -15,11 +15,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,40 +25,61 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The privileged side of recording for test runs: one recorder for the whole run (loading and
- * detaching probes costs about a second), one segment per test. It serves one user through a
- * Unix domain socket that only that user can open, and ends when told to, when its parent
- * process is gone, or on SIGTERM.
+ * detaching probes costs about a second), one segment per test. It runs as root and acts only
+ * for one user, on that user's things: a connection is served only when the kernel says it
+ * comes from that user (SO_PEERCRED); it records only processes that run entirely as the caller
+ * (containers only for a caller Docker serves anyway); it writes HARs with the caller's
+ * file-system credentials and umask. Its socket is its own, in a directory it makes (mkdtemp,
+ * 0711). It ends when told to, when its parent process is gone, or on SIGTERM.
  */
 public final class RecordingAgent implements AutoCloseable {
     private final Recorder recorder;
+    private final Path dir;
     private final Path socket;
     private final int ownerUid;
-    private final ServerSocketChannel server;
+    private final PeerSocket server;
     private final Set<Long> added = ConcurrentHashMap.newKeySet();
     private final CountDownLatch done = new CountDownLatch(1);
     private final java.util.Map<String, Cgroups.ContainerParent> containerParents = new java.util.HashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
 
-    private RecordingAgent(Recorder recorder, Path socket, int ownerUid, ServerSocketChannel server) {
+    private RecordingAgent(Recorder recorder, Path dir, int ownerUid, PeerSocket server) {
         this.recorder = recorder;
-        this.socket = socket;
+        this.dir = dir;
+        this.socket = dir.resolve(SOCKET_NAME);
         this.ownerUid = ownerUid;
         this.server = server;
     }
 
-    /** Loads the probes and listens on {@code socket}, owned by {@code ownerUid}, mode 0600. */
-    public static RecordingAgent start(Path socket, int ownerUid, RecorderOptions options) throws IOException {
-        Recorder recorder = Recorder.start(options.withWholeRecording(false));
+    private static final String SOCKET_NAME = "agent.sock";
+
+    /**
+     * Loads the probes and listens on a socket in a new directory of its own under {@code base}:
+     * 0711, so that the user can reach the socket by its name but nobody can list, rename or
+     * plant anything there. The socket itself is 0666: who may talk is decided by the peer's uid.
+     */
+    public static RecordingAgent start(Path base, int ownerUid, RecorderOptions options) throws IOException {
+        Path dir = Files.createTempDirectory(base, "recordtls-agent-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         try {
-            Files.deleteIfExists(socket);
-            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-            giveTo(socket, ownerUid);
-            return new RecordingAgent(recorder, socket, ownerUid, server);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+            PeerSocket server = PeerSocket.listen(dir.resolve(SOCKET_NAME));
+            try {
+                Files.setPosixFilePermissions(dir.resolve(SOCKET_NAME), PosixFilePermissions.fromString("rw-rw-rw-"));
+                Recorder recorder = Recorder.start(options.withWholeRecording(false));
+                return new RecordingAgent(recorder, dir, ownerUid, server);
+            } catch (IOException | RuntimeException e) {
+                server.close();
+                throw e;
+            }
         } catch (IOException | RuntimeException e) {
-            recorder.close();
+            removeOwnFiles(dir);
             throw e;
         }
+    }
+
+    /** Where clients connect. */
+    public Path socket() {
+        return socket;
     }
 
     /** Serves until shutdown, until {@code parentPid} exits, or until closed; then releases everything. */
@@ -80,17 +96,13 @@ public final class RecordingAgent implements AutoCloseable {
                     return;
                 }
             }
-            try {
-                server.close(); // unblocks accept()
-            } catch (IOException ignored) {
-                // closing anyway
-            }
+            server.close(); // unblocks accept()
         });
-        out.println(AgentWire.READY);
+        out.println(AgentWire.ready(socket));
         out.flush();
         while (done.getCount() > 0) {
             try {
-                SocketChannel client = server.accept();
+                PeerSocket.Connection client = server.accept();
                 Thread.ofPlatform().daemon().name("recordtls-agent-client").start(() -> talk(client));
             } catch (IOException e) {
                 break; // closed
@@ -98,20 +110,27 @@ public final class RecordingAgent implements AutoCloseable {
         }
     }
 
-    private void talk(SocketChannel client) {
+    private void talk(PeerSocket.Connection client) {
+        Caller caller = Caller.of(client.peer());
         try (client;
-             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(client), StandardCharsets.UTF_8));
-             Writer out = new OutputStreamWriter(Channels.newOutputStream(client), StandardCharsets.UTF_8)) {
+             BufferedReader in = new BufferedReader(new InputStreamReader(client.in(), StandardCharsets.UTF_8));
+             Writer out = new OutputStreamWriter(client.out(), StandardCharsets.UTF_8)) {
+            if (caller.uid() != ownerUid) {
+                out.write(AgentWire.line(AgentReply.failed("this recorder serves uid " + ownerUid + " only; uid " + caller.uid()
+                        + " (pid " + caller.pid() + ") may start its own")) + "\n");
+                out.flush();
+                return;
+            }
             String line;
             while ((line = in.readLine()) != null) {
                 AgentReply reply;
                 try {
-                    reply = handle(AgentWire.request(line));
+                    reply = handle(AgentWire.request(line), caller);
                 } catch (JsonProcessingException e) {
                     reply = AgentReply.failed("not a request: " + e.getOriginalMessage());
                 } catch (Exception e) {
                     reply = AgentReply.failed(describe(e));
-                    if (!(e instanceof IllegalArgumentException)) {
+                    if (!(e instanceof IllegalArgumentException || e instanceof IOException)) {
                         e.printStackTrace(); // a bug, not a bad request: the whole story on the agent's stderr
                     }
                 }
@@ -126,44 +145,77 @@ public final class RecordingAgent implements AutoCloseable {
         }
     }
 
-    private AgentReply handle(AgentRequest request) throws IOException {
+    private AgentReply handle(AgentRequest request, Caller caller) throws IOException {
         switch (request) {
             case AgentRequest.Begin begin -> {
                 for (long pid : begin.pids()) {
-                    add(pid);
+                    authorize(pid, caller);
+                }
+                for (long pid : begin.pids()) {
+                    add(pid, caller);
                 }
                 recorder.beginSegment(begin.segment());
                 return AgentReply.done();
             }
             case AgentRequest.Add add -> {
-                add(add.pid());
+                authorize(add.pid(), caller);
+                add(add.pid(), caller);
                 return AgentReply.done();
             }
             case AgentRequest.ContainerParent parent -> {
+                authorizeContainers(caller);
                 return AgentReply.cgroupParent(containerParent(parent.driver() == null ? "cgroupfs" : parent.driver()).dockerName());
             }
             case AgentRequest.Container container -> {
+                authorizeContainers(caller);
                 Path cgroup = Cgroups.ofContainer(container.id()).orElseThrow(() -> new IllegalArgumentException(
                         "no cgroup of a running container " + container.id() + " in " + Cgroups.requireV2Root()));
                 recorder.addCgroup(cgroup);
                 return AgentReply.container(cgroup.toString());
             }
             case AgentRequest.Snapshot snapshot -> {
-                Path har = Path.of(snapshot.har());
-                recorder.snapshotSegment(snapshot.segment(), har);
-                giveTo(har, ownerUid);
+                Path own = ownFile();
+                try {
+                    recorder.snapshotSegment(snapshot.segment(), own);
+                    caller.deliver(own, Path.of(snapshot.har()));
+                } finally {
+                    Files.deleteIfExists(own);
+                }
                 return AgentReply.done();
             }
             case AgentRequest.End end -> {
-                Path har = Path.of(end.har());
-                Recorder.SegmentSummary s = recorder.endSegment(end.segment(), har);
-                giveTo(har, ownerUid);
-                return AgentReply.ended(new AgentReply.SegmentSummary(s.entries(), s.incompleteEntries(), s.droppedEvents()));
+                Path own = ownFile();
+                try {
+                    Recorder.SegmentSummary s = recorder.endSegment(end.segment(), own);
+                    caller.deliver(own, Path.of(end.har()));
+                    return AgentReply.ended(new AgentReply.SegmentSummary(s.entries(), s.incompleteEntries(), s.droppedEvents()));
+                } finally {
+                    Files.deleteIfExists(own);
+                }
             }
             case AgentRequest.Shutdown shutdown -> {
                 done.countDown();
                 return AgentReply.done();
             }
+        }
+    }
+
+    /** A HAR is written in the agent's own directory first, then delivered as the caller. */
+    private Path ownFile() {
+        return dir.resolve("segment-" + written.incrementAndGet() + ".har");
+    }
+
+    private static void authorize(long pid, Caller caller) {
+        String why = caller.whyNotRecord(pid);
+        if (why != null) {
+            throw new IllegalArgumentException(why);
+        }
+    }
+
+    private static void authorizeContainers(Caller caller) {
+        String why = caller.whyNotRecordContainers();
+        if (why != null) {
+            throw new IllegalArgumentException(why);
         }
     }
 
@@ -185,26 +237,31 @@ public final class RecordingAgent implements AutoCloseable {
         });
     }
 
-    /** Puts a process in scope once: a test run begins many segments for the same JVM. */
-    private void add(long pid) {
+    /**
+     * Puts a process in scope once (a test run begins many segments for the same JVM), with those
+     * of its descendants the caller may record: a set-uid child (the sudo that started this
+     * agent, say) stays out.
+     */
+    private void add(long pid, Caller caller) {
         if (added.add(pid) || !recorder.inScope(pid)) {
-            recorder.addProcess(pid);
-        }
-    }
-
-    /** The agent runs as root for a user who must own what it writes. */
-    private static void giveTo(Path file, int uid) throws IOException {
-        if (uid >= 0 && ((Number) Files.getAttribute(file, "unix:uid")).intValue() != uid) {
-            Files.setAttribute(file, "unix:uid", uid);
+            recorder.addProcess(pid, caller::mayRecord);
         }
     }
 
     public void shutdown() {
         done.countDown();
-        try {
-            server.close();
+        server.close();
+    }
+
+    /** Removes only what the agent made: the files it wrote in its own directory, its socket, the directory. */
+    private static void removeOwnFiles(Path dir) {
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
         } catch (IOException ignored) {
-            // closing anyway
+            // a root-owned directory nobody else can write in, in the temp directory
         }
     }
 
@@ -212,17 +269,12 @@ public final class RecordingAgent implements AutoCloseable {
     public void close() {
         shutdown();
         try {
-            Files.deleteIfExists(socket);
-        } catch (IOException ignored) {
-            // a stale socket file is replaced next time
+            recorder.close();
         } finally {
-            try {
-                recorder.close();
-            } finally {
-                synchronized (this) {
-                    containerParents.values().forEach(Cgroups::removeContainerParent);
-                }
+            synchronized (this) {
+                containerParents.values().forEach(Cgroups::removeContainerParent);
             }
+            removeOwnFiles(dir);
         }
     }
 }

@@ -33,12 +33,28 @@ public final class LibC {
 
     private LibC() {}
 
-    static MethodHandle errnoCall(String name, FunctionDescriptor fd) {
+    private static final MethodHandle SETFSUID = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("setfsuid").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETFSGID = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("setfsgid").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
+    private static final MethodHandle GETGROUPS = errnoCall("getgroups", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    /** syscall(2), for the raw setgroups: glibc's setgroups changes every thread, the system call only the caller. */
+    private static final MethodHandle SYSCALL = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(1),
+            Linker.Option.captureCallState("errno"));
+
+    /** A downcall that captures errno: the first argument of the handle is the call state. */
+    public static MethodHandle errnoCall(String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), fd,
                 Linker.Option.captureCallState("errno"));
     }
 
-    static int errno(MemorySegment state) {
+    public static MemorySegment callState(Arena arena) {
+        return arena.allocate(CALL_STATE);
+    }
+
+    public static int errno(MemorySegment state) {
         return (int) ERRNO.get(state, 0L);
     }
 
@@ -64,6 +80,69 @@ public final class LibC {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("mkfifo " + path, t);
+        }
+    }
+
+    /**
+     * setfsuid(2): the uid this thread (and only this thread: the kernel keeps it per task, and
+     * glibc does not broadcast it) is checked as for file access. Returns the previous one; -1
+     * changes nothing, so it reads the current one.
+     */
+    public static int setfsuid(int uid) {
+        try {
+            return (int) SETFSUID.invokeExact(uid);
+        } catch (Throwable t) {
+            throw new IllegalStateException("setfsuid", t);
+        }
+    }
+
+    /** setfsgid(2): as {@link #setfsuid}, for the group. */
+    public static int setfsgid(int gid) {
+        try {
+            return (int) SETFSGID.invokeExact(gid);
+        } catch (Throwable t) {
+            throw new IllegalStateException("setfsgid", t);
+        }
+    }
+
+    /** This thread's supplementary groups. */
+    public static int[] threadGroups() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment list = arena.allocate(JAVA_INT, 65536);
+            int n = (int) GETGROUPS.invokeExact(state, 65536, list);
+            if (n < 0) {
+                throw new BpfException("getgroups", errno(state));
+            }
+            return list.asSlice(0, 4L * n).toArray(JAVA_INT);
+        } catch (BpfException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("getgroups", t);
+        }
+    }
+
+    /**
+     * Sets this thread's supplementary groups, and only this thread's (the raw system call; the
+     * kernel keeps credentials per task). Returns 0 or the errno; ENOSYS where the call's number
+     * is not known for this architecture.
+     */
+    public static int setThreadGroups(int[] groups) {
+        long number = switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> 116;
+            case "aarch64" -> 159;
+            default -> -1;
+        };
+        if (number < 0) {
+            return 38; // ENOSYS
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment list = groups.length == 0 ? MemorySegment.NULL : arena.allocateFrom(JAVA_INT, groups);
+            long rc = (long) SYSCALL.invokeExact(state, number, (long) groups.length, list);
+            return rc == 0 ? 0 : errno(state);
+        } catch (Throwable t) {
+            throw new IllegalStateException("setgroups", t);
         }
     }
 

@@ -41,9 +41,16 @@ public final class HarFileWriter implements AutoCloseable {
 
     public HarFileWriter() {
         try {
+            // O_EXCL, mode 0600, a random name; unlinked as soon as both ends are open, so that no
+            // exit, however abrupt, leaves a recording's plaintext in the temp directory
             spoolPath = Files.createTempFile("recordtls-", ".spool");
-            spool = new RandomAccessFile(spoolPath.toFile(), "r");
-            appender = new BufferedOutputStream(Files.newOutputStream(spoolPath, java.nio.file.StandardOpenOption.APPEND), 1 << 20);
+            try {
+                spool = new RandomAccessFile(spoolPath.toFile(), "r");
+                appender = new BufferedOutputStream(Files.newOutputStream(spoolPath, java.nio.file.StandardOpenOption.APPEND,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS), 1 << 20);
+            } finally {
+                Files.deleteIfExists(spoolPath);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("create HAR spool file", e);
         }
@@ -105,8 +112,8 @@ public final class HarFileWriter implements AutoCloseable {
                     gen.writeEndObject();
                     gen.writeRaw('\n');
                 }
-                // a temp file is 0600; a recording is shared like any source file
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                // a temp file is 0600; a recording gets the mode of any new file of this user (umask)
+                Files.setPosixFilePermissions(tmp, FileModes.newFile(FileModes.umask(ProcessHandle.current().pid())));
                 Files.move(tmp, har, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 Files.deleteIfExists(tmp);
@@ -128,9 +135,8 @@ public final class HarFileWriter implements AutoCloseable {
         try {
             appender.close();
             spool.close();
-            Files.deleteIfExists(spoolPath);
         } catch (IOException e) {
-            throw new UncheckedIOException("remove HAR spool " + spoolPath, e);
+            throw new UncheckedIOException("close HAR spool " + spoolPath, e);
         }
     }
 }

@@ -217,6 +217,11 @@ public final class LibraryTracker implements AutoCloseable {
         }
     }
 
+    /** A FIFO for a command's launch gate, which the watchdog opens if the recorder dies first. */
+    public Path newGate() {
+        return held.newGate();
+    }
+
     @Override
     public void close() {
         held.close();
