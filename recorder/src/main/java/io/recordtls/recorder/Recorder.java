@@ -335,6 +335,7 @@ public final class Recorder implements AutoCloseable {
         CaptureStats stats = probes.stats();
         Map<Long, io.recordtls.recorder.capture.ConnectionLoss> losses = probes.losses();
         List<String> notes = new ArrayList<>(libraries.problems());
+        notes.addAll(stats.problems());
         notes.addAll(libraries.unprobed(pipeline::hadConnection));
         notes.addAll(jvms.problems());
         notes.addAll(pipeline.notes());
@@ -370,6 +371,11 @@ public final class Recorder implements AutoCloseable {
         capture.put("unreadableBytes", stats.faultBytes());
         capture.put("bytesOverMaxBody", stats.cappedBytes());
         capture.put("maxBody", options.maxBody());
+        capture.put("untrackedCalls", stats.untrackedCalls());
+        capture.put("missedReturns", stats.missedReturns());
+        capture.put("lengthFaults", stats.lengthFaults());
+        capture.put("scopeMisses", stats.scopeMisses());
+        capture.put("ungatedFiles", stats.ungatedFiles());
         if (!losses.isEmpty()) {
             Map<String, Object> per = new LinkedHashMap<>();
             losses.forEach((id, l) -> per.put(Long.toString(id), Map.of("inBytes", l.inBytes(), "outBytes", l.outBytes(), "events", l.events())));

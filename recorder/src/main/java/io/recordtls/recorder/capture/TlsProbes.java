@@ -216,7 +216,7 @@ public final class TlsProbes implements AutoCloseable {
                     sum[f] += values.get(JAVA_LONG, cpu * slot + f * 8L);
                 }
             }
-            return new CaptureStats(sum[0], sum[1], sum[2], sum[3], sum[4], sum[5], sum[6], sum[7]);
+            return CaptureStats.of(sum);
         }
     }
 
