@@ -81,7 +81,7 @@ public final class Recorder implements AutoCloseable {
         try {
             libraries.attachSystemLibraries();
             this.pipeline = new RecordingPipeline(probes, maxCapture, options.maxBody(),
-                    new HarEntryFactory(new MonotonicClock(), redactor), writer, observer);
+                    new HarEntryFactory(new MonotonicClock(), redactor, options.maxBody()), writer, observer);
             this.pump = new CapturePump(probes, this::onEvent);
             pipeline.start();
             pump.start();
