@@ -54,9 +54,11 @@ struct {
 #define RT_MAX_CGROUP_DEPTH 16
 
 /* Files user space has looked at (TLS library or not). A process in scope that
- * execs or maps anything else is stopped until user space has looked. */
+ * execs or maps anything else is stopped until user space has looked. LRU: a
+ * full map forgets the file used longest ago (it is looked at again, quickly:
+ * user space remembers) instead of failing user space's update. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct rt_inode_key);
 	__type(value, __u32);

@@ -336,6 +336,9 @@ public final class Recorder implements AutoCloseable {
         Map<Long, io.recordtls.recorder.capture.ConnectionLoss> losses = probes.losses();
         List<String> notes = new ArrayList<>(libraries.problems());
         notes.addAll(stats.problems());
+        if (pump.failures() > 0) {
+            notes.add(pump.failures() + " ring-buffer record(s) could not be handled (the first is on stderr): what they carried is missing");
+        }
         notes.addAll(libraries.unprobed(pipeline::hadConnection));
         notes.addAll(jvms.problems());
         notes.addAll(pipeline.notes());
@@ -368,6 +371,7 @@ public final class Recorder implements AutoCloseable {
         capture.put("droppedEvents", stats.droppedEvents());
         capture.put("droppedBytes", stats.droppedBytes());
         capture.put("unprocessedEvents", pipeline.failedEvents());
+        capture.put("unhandledRecords", pump.failures());
         capture.put("unreadableBytes", stats.faultBytes());
         capture.put("bytesOverMaxBody", stats.cappedBytes());
         capture.put("maxBody", options.maxBody());

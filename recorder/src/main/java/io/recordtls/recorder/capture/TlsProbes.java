@@ -57,6 +57,11 @@ public final class TlsProbes implements AutoCloseable {
         this.cpus = BpfSupport.possibleCpus();
     }
 
+    /** For tests only: how many looked-at files the kernel remembers (it is 16384), read at each load. */
+    private static int testInspectedFiles() {
+        return Integer.getInteger("recordtls.test.inspectedFiles", 0);
+    }
+
     /** Loads the programs and attaches the tracepoints; no uprobe yet, nothing in scope yet. */
     public static TlsProbes load(Config config) {
         String tracefs = TraceFs.ensureMounted();
@@ -72,6 +77,9 @@ public final class TlsProbes implements AutoCloseable {
             cfg.set(JAVA_LONG, EventLayout.CFG_WAKEUP_THRESHOLD, config.wakeupThreshold());
             cfg.set(JAVA_INT, EventLayout.CFG_GATE, config.gateNewFiles() ? 1 : 0);
             object.setMaxEntries("events", ringSize(config.ringBufferBytes()));
+            if (testInspectedFiles() > 0) {
+                object.setMaxEntries("inspected", testInspectedFiles());
+            }
             object.load();
             probes = new TlsProbes(object);
             for (String program : TRACEPOINT_PROGRAMS) {

@@ -47,4 +47,34 @@ class KernelSideEndToEndTest extends EndToEndTestBase {
         assertThat(capture.path("missedReturns").asLong()).isZero();
         assertThat(capture.path("untrackedCalls").asLong()).isZero();
     }
+
+    @Test
+    void moreNewFilesThanTheKernelRemembersNeitherStopAProcessNorTheRecording(@org.junit.jupiter.api.io.TempDir java.nio.file.Path files)
+            throws IOException {
+        // Each file mapped executable is new: the process is stopped until the recorder has looked
+        // at it and told the kernel. Past the kernel's 16384 remembered files that told failed,
+        // the exception skipped the SIGCONT and ended the ring's reader: the process stayed
+        // stopped and nothing more was recorded.
+        // Here the kernel remembers 256 (a test setting), so that 600 files are enough.
+        String ca = server.caCertificate().toString();
+        System.setProperty("recordtls.test.inspectedFiles", "256");
+        Recording rec;
+        try {
+            rec = record(RecorderOptions.defaults(), r -> {
+            run(r, "python3", "-c", String.join("\n",
+                    "import mmap, os",
+                    "for i in range(600):",
+                    "    p = os.path.join('" + files + "', str(i))",
+                    "    with open(p, 'wb') as f: f.write(b'x')",
+                    "    fd = os.open(p, os.O_RDONLY)",
+                    "    mmap.mmap(fd, 1, prot=mmap.PROT_READ | mmap.PROT_EXEC).close()",
+                    "    os.close(fd)"));
+            run(r, "curl", "-sS", "-o", "/dev/null", "--cacert", ca, server.baseUrl() + "/json");
+            });
+        } finally {
+            System.clearProperty("recordtls.test.inspectedFiles");
+        }
+        assertThat(rec.only().at("/response/content/text").asText()).as("recorded after the files").isEqualTo(DemoHttpsServer.JSON);
+        assertThat(rec.log().at("/capture/unhandledRecords").asLong()).isZero();
+    }
 }
