@@ -153,6 +153,15 @@ struct {
 
 __u64 next_conn_id = 0;
 
+/* Never used: these put the event structs in the object's BTF (stack variables
+ * leave no trace there), where EventLayoutTest checks the Java side against them. */
+struct rt_data_event *rt_btf_data_event;
+struct rt_conn_event *rt_btf_conn_event;
+struct rt_close_event *rt_btf_close_event;
+struct rt_file_event *rt_btf_file_event;
+struct rt_proc_event *rt_btf_proc_event;
+struct rt_hello_event *rt_btf_hello_event;
+
 static __always_inline struct rt_stats *stats_slot(void)
 {
 	__u32 zero = 0;
