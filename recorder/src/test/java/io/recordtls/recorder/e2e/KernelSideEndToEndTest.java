@@ -77,4 +77,32 @@ class KernelSideEndToEndTest extends EndToEndTestBase {
         assertThat(rec.only().at("/response/content/text").asText()).as("recorded after the files").isEqualTo(DemoHttpsServer.JSON);
         assertThat(rec.log().at("/capture/unhandledRecords").asLong()).isZero();
     }
+
+    @Test
+    void aProcessThatExecsTwoCgroupsBelowAScopedOneIsRecorded() throws Exception {
+        // The kernel finds a scoped cgroup by walking the process's cgroup's parents (not through
+        // cgroup->ancestors, which kernels before 6.0 lack): here two levels below the scoped one.
+        java.nio.file.Path scoped = io.recordtls.recorder.scope.Cgroups.requireV2Root().resolve("recordtls-test-" + ProcessHandle.current().pid());
+        java.nio.file.Path nested = scoped.resolve("service").resolve("worker");
+        java.nio.file.Files.createDirectories(nested);
+        String ca = server.caCertificate().toString();
+        try {
+            Recording rec = record(RecorderOptions.defaults(), r -> {
+                r.addCgroup(scoped);
+                // not started by the recorder: it joins the nested cgroup itself, then execs curl
+                try {
+                    Process p = new ProcessBuilder("sh", "-c", "echo $$ > " + nested.resolve("cgroup.procs")
+                            + " && exec curl -sS -o /dev/null --cacert " + ca + " " + server.baseUrl() + "/json").inheritIO().start();
+                    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0).as("curl").isTrue();
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(rec.only().at("/response/content/text").asText()).isEqualTo(DemoHttpsServer.JSON);
+        } finally {
+            java.nio.file.Files.deleteIfExists(nested);
+            java.nio.file.Files.deleteIfExists(nested.getParent());
+            java.nio.file.Files.deleteIfExists(scoped);
+        }
+    }
 }
