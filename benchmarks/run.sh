@@ -85,7 +85,7 @@ row "recorded exchanges/s, plaintext MB/s" "$rate/s, $mbps MB/s" "" "(same run)"
 # --- 3. big bodies -----------------------------------------------------------------------------
 echo "3. big bodies"
 t0=$(date +%s.%N); curl -s --cacert "$work/cert.pem" -o /dev/null "$URL/big.bin"; t1=$(date +%s.%N)
-"${RT[@]}" record -q --max-body 128m -o "$work/big.har" -- curl -s --cacert "$work/cert.pem" -o /dev/null "$URL/big.bin"
+/usr/bin/time -f %M -o "$work/big.rss" "${RT[@]}" record -q --max-body 128m -o "$work/big.har" -- curl -s --cacert "$work/cert.pem" -o /dev/null "$URL/big.bin"
 read -r exact ms < <(python3 - "$work/big.har" "$work/html/big.bin" <<'EOF'
 import base64, hashlib, json, sys
 e = json.load(open(sys.argv[1]))["log"]["entries"][0]
@@ -97,6 +97,7 @@ EOF
 mb=$((100 * 1048576))
 row "100 MiB response, not recorded" "$(python3 -c "print(f'{$mb/($t1-$t0)/1e6:.0f} MB/s')")" "" "curl -o /dev/null $URL/big.bin"
 row "100 MiB response, recorded" "$(python3 -c "print(f'{$mb/($ms/1000)/1e6:.0f} MB/s')")" "$exact (request to last byte, from the HAR's timings)" "recordtls record --max-body 128m -- curl -o /dev/null $URL/big.bin"
+row "100 MiB response, recorder's peak RSS" "$(( $(tail -1 "$work/big.rss") / 1024 )) MiB" "the body is held as few times as possible: compare with 100 MiB" "recordtls record --max-body 128m -- curl -o /dev/null $URL/big.bin"
 
 # --- 4. against a recording proxy --------------------------------------------------------------
 echo "4. per-request latency: direct, recordtls, WireMock's recording proxy"

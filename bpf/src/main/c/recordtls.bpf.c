@@ -51,12 +51,14 @@ struct {
 	__type(value, __u32);
 } scope_cgroups SEC(".maps");
 
-#define RT_MAX_CGROUP_DEPTH 8
+#define RT_MAX_CGROUP_DEPTH 16
 
 /* Files user space has looked at (TLS library or not). A process in scope that
- * execs or maps anything else is stopped until user space has looked. */
+ * execs or maps anything else is stopped until user space has looked. LRU: a
+ * full map forgets the file used longest ago (it is looked at again, quickly:
+ * user space remembers) instead of failing user space's update. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct rt_inode_key);
 	__type(value, __u32);
@@ -71,6 +73,7 @@ struct rt_call {
 	__u32 depth;   /* SSL calls nested inside this one (captured once)   */
 	__u32 cookie;
 	__u32 _pad;
+	__u64 sp;      /* stack pointer at entry: tells a nested call from a missed return */
 };
 
 /* The SSL call a thread is in, per direction: a read and a write can nest (node runs
@@ -148,15 +151,6 @@ struct {
 	__type(value, struct rt_stats);
 } stats SEC(".maps");
 
-/* Staging area for one record: bpf_ringbuf_output wants the bytes in kernel
- * memory, and a fixed-size reservation would waste the ring on small calls. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct rt_data_event);
-} scratch SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 32 << 20); /* resized by user space before load */
@@ -164,11 +158,28 @@ struct {
 
 __u64 next_conn_id = 0;
 
+/* Never used: these put the event structs in the object's BTF (stack variables
+ * leave no trace there), where EventLayoutTest checks the Java side against them. */
+struct rt_data_event *rt_btf_data_event;
+struct rt_conn_event *rt_btf_conn_event;
+struct rt_close_event *rt_btf_close_event;
+struct rt_file_event *rt_btf_file_event;
+struct rt_proc_event *rt_btf_proc_event;
+struct rt_hello_event *rt_btf_hello_event;
+
 static __always_inline struct rt_stats *stats_slot(void)
 {
 	__u32 zero = 0;
 	return bpf_map_lookup_elem(&stats, &zero);
 }
+
+/* Counts one event of a kind that loses data (a field of struct rt_stats). */
+#define COUNT(field)                                            \
+	do {                                                    \
+		struct rt_stats *st_ = stats_slot();            \
+		if (st_)                                        \
+			__sync_fetch_and_add(&st_->field, 1);   \
+	} while (0)
 
 static __always_inline int in_scope(__u32 tgid)
 {
@@ -308,12 +319,21 @@ int BPF_KPROBE(rtls_ssl_enter, void *ssl, void *buf, long num, void *len_ptr)
 		return 0;
 	__u32 cookie = (__u32)bpf_get_attach_cookie(ctx);
 	struct rt_call_key key = { .pid_tgid = pid_tgid, .dir = fn_dir(cookie) };
+	__u64 sp = PT_REGS_SP(ctx);
 	struct rt_call *outer = bpf_map_lookup_elem(&calls, &key);
 	if (outer) {
 		/* SSL_read calling SSL_read_ex (or the other way round, or the same
-		 * function probed through two paths): the outermost call reports. */
-		outer->depth++;
-		return 0;
+		 * function probed through two paths): the outermost call reports. A
+		 * nested call runs on a deeper stack (a lower sp); a tail call or a
+		 * second probe on the same function at the same sp with the same
+		 * arguments. Anything else is a new call: the return of the recorded
+		 * one was never seen (uretprobe limits, longjmp), and without this the
+		 * thread would count as nested, and record nothing, for good. */
+		if (sp < outer->sp || (sp == outer->sp && outer->ssl == (__u64)ssl && outer->buf == (__u64)buf)) {
+			outer->depth++;
+			return 0;
+		}
+		COUNT(missed_returns);
 	}
 	struct rt_call call = {
 		.ssl = (__u64)ssl,
@@ -322,8 +342,10 @@ int BPF_KPROBE(rtls_ssl_enter, void *ssl, void *buf, long num, void *len_ptr)
 		.ts_enter = bpf_ktime_get_ns(),
 		.fd = -1,
 		.cookie = cookie,
+		.sp = sp,
 	};
-	bpf_map_update_elem(&calls, &key, &call, BPF_ANY);
+	if (bpf_map_update_elem(&calls, &key, &call, BPF_ANY) != 0)
+		COUNT(untracked_calls);
 	return 0;
 }
 
@@ -343,26 +365,8 @@ struct emit_ctx {
 	__u16 lib_id;
 };
 
-static long emit_chunk(__u32 i, void *arg)
+static __always_inline void fill_data_header(struct rt_data_event *ev, struct emit_ctx *c, __u32 off, __u32 len)
 {
-	struct emit_ctx *c = arg;
-	__u32 zero = 0;
-	__u32 off = i * RT_CHUNK;
-	__u64 len = 0;
-	if (off < c->copy_len) {
-		len = c->copy_len - off;
-		if (len > RT_CHUNK)
-			len = RT_CHUNK;
-		/* Restate the bound in a form the verifier tracks through
-		 * register spills: 1 <= len <= RT_CHUNK. */
-		asm volatile("" : "+r"(len));
-		len = ((len - 1) & (RT_CHUNK - 1)) + 1;
-	} else if (i > 0) {
-		return 1;
-	}
-	struct rt_data_event *ev = bpf_map_lookup_elem(&scratch, &zero);
-	if (!ev)
-		return 1;
 	ev->type = RT_EV_DATA;
 	ev->tgid = c->tgid;
 	ev->tid = c->tid;
@@ -373,20 +377,74 @@ static long emit_chunk(__u32 i, void *arg)
 	ev->stream_off = c->stream_off;
 	ev->call_len = c->call_len;
 	ev->chunk_off = off;
+	ev->chunk_len = len;
 	ev->dir = c->dir;
 	ev->fn = c->fn;
 	ev->lib_id = c->lib_id;
+}
+
+/*
+ * One chunk straight into a ring-buffer reservation of the header plus room
+ * bytes (a power of two, a constant once inlined: the verifier wants a constant
+ * size). No staging buffer: uprobe programs are preemptible from kernel 6.1
+ * (migrate_disable only), so a per-CPU buffer can be overwritten by another
+ * program on the same CPU mid-copy. A record is at most twice its payload plus
+ * the header; user space reads chunk_len, never the record size.
+ */
+static __always_inline long emit_chunk_in(struct emit_ctx *c, __u32 off, __u64 len, const __u32 room)
+{
+	struct rt_data_event *ev = bpf_ringbuf_reserve(&events, offsetof(struct rt_data_event, data) + room, 0);
+	if (!ev) {
+		note_loss(c->conn_id, c->dir, len);
+		return 0;
+	}
+	/* Restate 0 <= len <= room in a form the verifier tracks through spills. */
+	asm volatile("" : "+r"(len));
+	len &= (2 * room - 1);
+	if (len > room)
+		len = room;
+	fill_data_header(ev, c, off, len);
 	if (len > 0 && bpf_probe_read_user(ev->data, len, (void *)(c->buf + off)) != 0) {
 		/* The page is not resident: the bytes are lost, the gap is visible
 		 * to user space through stream_off. */
+		bpf_ringbuf_discard(ev, 0);
 		struct rt_stats *st = stats_slot();
 		if (st)
 			__sync_fetch_and_add(&st->fault_bytes, len);
 		return 0;
 	}
-	ev->chunk_len = len;
-	emit(ev, offsetof(struct rt_data_event, data) + len, 0, c->conn_id, c->dir, len);
+	bpf_ringbuf_submit(ev, wakeup_flags(0));
+	struct rt_stats *st = stats_slot();
+	if (st)
+		__sync_fetch_and_add(&st->events, 1);
 	return 0;
+}
+
+static long emit_chunk(__u32 i, void *arg)
+{
+	struct emit_ctx *c = arg;
+	__u32 off = i * RT_CHUNK;
+	__u64 len = 0;
+	if (off < c->copy_len) {
+		len = c->copy_len - off;
+		if (len > RT_CHUNK)
+			len = RT_CHUNK;
+	} else if (i > 0) {
+		return 1;
+	}
+	if (len <= 64)
+		return emit_chunk_in(c, off, len, 64);
+	if (len <= 256)
+		return emit_chunk_in(c, off, len, 256);
+	if (len <= 1024)
+		return emit_chunk_in(c, off, len, 1024);
+	if (len <= 2048)
+		return emit_chunk_in(c, off, len, 2048);
+	if (len <= 4096)
+		return emit_chunk_in(c, off, len, 4096);
+	if (len <= 8192)
+		return emit_chunk_in(c, off, len, 8192);
+	return emit_chunk_in(c, off, len, RT_CHUNK);
 }
 
 /* Numbers the call's bytes in its direction's stream, counts it, sends it in chunks. */
@@ -437,7 +495,10 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 	struct rt_call *call = bpf_map_lookup_elem(&calls, &ckey);
 	if (!call)
 		return 0;
-	if (call->depth > 0) {
+	/* A return on the recorded call's stack frame (x86: sp + 8, arm64: sp) is
+	 * its own, even when a nested call's return went unseen, or a second probe
+	 * or a tail call on the same frame still counts as nested. */
+	if (call->depth > 0 && PT_REGS_SP(ctx) < call->sp) {
 		call->depth--;
 		return 0;
 	}
@@ -451,8 +512,12 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 	__u64 n = 0;
 	if (fn == RT_FN_READ_EX || fn == RT_FN_WRITE_EX) {
 		/* _ex: 1 on success, the count is in *readbytes / *written. */
-		if (rc != 1 || !c.len_ptr || bpf_probe_read_user(&n, sizeof(n), (void *)c.len_ptr) != 0)
+		if (rc != 1)
 			return 0;
+		if (!c.len_ptr || bpf_probe_read_user(&n, sizeof(n), (void *)c.len_ptr) != 0) {
+			COUNT(len_faults); /* the call moved bytes, how many is unknown */
+			return 0;
+		}
 	} else if (fn == RT_FN_GNUTLS_RECV || fn == RT_FN_GNUTLS_SEND) {
 		/* gnutls_record_recv/send(session, data, size): ssize_t, the bytes moved or a
 		 * negative GNUTLS_E_* code (AGAIN, INTERRUPTED, REHANDSHAKE...); the session
@@ -505,16 +570,33 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 
 /* ---- the fd of an SSL call: the socket syscall made inside it --------------- */
 
+static __always_inline int is_socket(int fd)
+{
+	struct file *f = current_file(fd);
+	return f && (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFSOCK;
+}
+
+/* Only a socket is the connection's: a log line written to the console from a
+ * callback inside SSL_read must not look like the connection moving to fd 2
+ * (which would start it over as a new connection). */
 static __always_inline void note_fd(unsigned long fd)
 {
 	struct rt_call_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .dir = RT_DIR_IN };
-	struct rt_call *call = bpf_map_lookup_elem(&calls, &key);
-	if (call)
-		call->fd = (__s32)fd;
+	struct rt_call *in = bpf_map_lookup_elem(&calls, &key);
 	key.dir = RT_DIR_OUT;
-	call = bpf_map_lookup_elem(&calls, &key);
-	if (call)
-		call->fd = (__s32)fd;
+	struct rt_call *out = bpf_map_lookup_elem(&calls, &key);
+	int socket = -1; /* looked up only inside a call: this runs on every read and write */
+	if (in) {
+		socket = is_socket((int)fd);
+		if (socket)
+			in->fd = (__s32)fd;
+	}
+	if (out) {
+		if (socket < 0)
+			socket = is_socket((int)fd);
+		if (socket)
+			out->fd = (__s32)fd;
+	}
 }
 
 #define FD_SYSCALL(name)                                            \
@@ -735,51 +817,62 @@ int rtls_close(struct trace_event_raw_sys_enter *ctx)
 
 static __always_inline void gate_file(__u32 type, __u32 tgid, struct inode *inode, int fd, const char *path)
 {
-	struct rt_file_event ev = {};
-	ev.type = type;
-	ev.tgid = tgid;
-	ev.ts = bpf_ktime_get_ns();
-	ev.fd = fd;
 	struct rt_inode_key key = {};
 	inode_key(inode, &key);
-	ev.dev = key.dev;
-	ev.ino = key.ino;
 	int known = bpf_map_lookup_elem(&inspected, &key) != NULL;
 	if (known && type == RT_EV_MMAP)
 		return; /* every exec is reported (process names); mmaps only when new */
-	bpf_get_current_comm(ev.comm, sizeof(ev.comm));
+	int gate = !known && cfg.gate_new_files;
+	/* Reserve before stopping: a process is stopped only when user space is
+	 * sure to hear of it (and so to let it go on); a full ring lets it run. */
+	struct rt_file_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		note_loss(0, 0, 0);
+		if (gate)
+			COUNT(ungated);
+		return;
+	}
+	ev->type = type;
+	ev->tgid = tgid;
+	ev->ts = bpf_ktime_get_ns();
+	ev->dev = key.dev;
+	ev->ino = key.ino;
+	ev->fd = fd;
+	ev->_pad = 0;
+	ev->flags = 0;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ev->path[0] = 0;
 	if (path)
-		bpf_probe_read_kernel_str(ev.path, sizeof(ev.path), path);
-	if (!known && cfg.gate_new_files) {
+		bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), path);
+	if (gate) {
 		/* The process may call SSL_write as soon as it runs again: hold it
 		 * until user space has looked at the file and attached its probes. */
-		bpf_send_signal(SIGSTOP);
-		ev.flags = RT_GATE_STOPPED;
-		struct rt_stats *st = stats_slot();
-		if (st)
-			__sync_fetch_and_add(&st->gated, 1);
+		if (bpf_send_signal(SIGSTOP) == 0) {
+			ev->flags = RT_GATE_STOPPED;
+			COUNT(gated);
+		} else {
+			COUNT(ungated);
+		}
 	}
-	emit(&ev, sizeof(ev), ev.flags != 0, 0, 0, 0);
+	bpf_ringbuf_submit(ev, wakeup_flags(ev->flags != 0));
+	COUNT(events);
 }
 
-/* Is the task in one of the scope cgroups or below one? Ancestors from the
- * root down, RT_MAX_CGROUP_DEPTH levels at most. */
+/* Is the task in one of the scope cgroups or below one? Its cgroup and the
+ * parents up, RT_MAX_CGROUP_DEPTH levels at most, the root excluded. Walked
+ * through self.parent, not cgroup->ancestors[], which exists only from 6.0 on. */
 static __always_inline int in_scope_cgroup(struct task_struct *p)
 {
 	struct cgroup *cg = BPF_CORE_READ(p, cgroups, dfl_cgrp);
-	if (!cg)
-		return 0;
-	int level = BPF_CORE_READ(cg, level);
-	for (int i = 1; i <= RT_MAX_CGROUP_DEPTH; i++) {
-		if (i > level)
+	for (int i = 0; i < RT_MAX_CGROUP_DEPTH && cg; i++) {
+		if (BPF_CORE_READ(cg, level) < 1)
 			break;
-		struct cgroup *ancestor = NULL;
-		bpf_core_read(&ancestor, sizeof(ancestor), &cg->ancestors[i]);
-		if (!ancestor)
-			break;
-		__u64 id = BPF_CORE_READ(ancestor, kn, id);
+		__u64 id = BPF_CORE_READ(cg, kn, id);
 		if (bpf_map_lookup_elem(&scope_cgroups, &id))
 			return 1;
+		struct cgroup_subsys_state *parent = BPF_CORE_READ(cg, self.parent);
+		/* a cgroup's own css is its member self: container_of */
+		cg = parent ? (struct cgroup *)((void *)parent - bpf_core_field_offset(struct cgroup, self)) : NULL;
 	}
 	return 0;
 }
@@ -794,7 +887,10 @@ int BPF_PROG(rtls_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 		/* a new process of a scoped container: in scope from here, its
 		 * exec (below) reports it and holds it until its files are looked at */
 		__u32 one = 1;
-		bpf_map_update_elem(&scope, &tgid, &one, BPF_ANY);
+		if (bpf_map_update_elem(&scope, &tgid, &one, BPF_ANY) != 0) {
+			COUNT(scope_misses);
+			return 0;
+		}
 	}
 	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
 	gate_file(RT_EV_EXEC, tgid, inode, -1, BPF_CORE_READ(bprm, filename));
@@ -827,7 +923,8 @@ int BPF_PROG(rtls_fork, struct task_struct *parent, struct task_struct *child)
 	if (ptgid == ctgid || !in_scope(ptgid))
 		return 0;
 	__u32 one = 1;
-	bpf_map_update_elem(&scope, &ctgid, &one, BPF_ANY);
+	if (bpf_map_update_elem(&scope, &ctgid, &one, BPF_ANY) != 0)
+		COUNT(scope_misses); /* the child is reported, its TLS will not be */
 	struct rt_proc_event ev = {
 		.type = RT_EV_FORK,
 		.tgid = ctgid,

@@ -172,6 +172,12 @@ struct rt_stats {
 	__u64 fault_bytes;    /* payload bytes user memory could not be read   */
 	__u64 capped_bytes;   /* bytes over max_capture, not copied on purpose */
 	__u64 gated;          /* processes stopped until a new file was looked at */
+	/* Losses that used to go uncounted (issue 14): each is reported, never silent. */
+	__u64 untracked_calls;   /* SSL calls not followed: the calls table was full   */
+	__u64 scope_misses;      /* processes not put in scope: the scope table was full */
+	__u64 missed_returns;    /* SSL calls whose return was never seen: bytes lost  */
+	__u64 len_faults;        /* _ex calls whose byte count could not be read       */
+	__u64 ungated;           /* new files a process ran on unstopped: the ring was full */
 };
 
 /* Per-connection losses, kept for user space to read when it finishes. */

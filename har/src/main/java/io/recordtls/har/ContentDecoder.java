@@ -21,7 +21,16 @@ public final class ContentDecoder {
 
     private ContentDecoder() {}
 
+    /** No bound but the largest array: for bodies that were decoded, bounded, once already. */
     public static Decoded decode(byte[] body, String contentEncoding) {
+        return decode(body, contentEncoding, Integer.MAX_VALUE - 8);
+    }
+
+    /**
+     * Decodes, holding at most {@code maxDecoded} bytes at any stage: a body that decodes to more
+     * (a gzip bomb: 10 MB on the wire, 10 GiB decoded) is left as it came in, with the reason.
+     */
+    public static Decoded decode(byte[] body, String contentEncoding, long maxDecoded) {
         if (contentEncoding == null || contentEncoding.isBlank() || body.length == 0) {
             return new Decoded(body, false, null);
         }
@@ -39,7 +48,10 @@ public final class ContentDecoder {
         byte[] data = body;
         for (String coding : codings) {
             try {
-                data = decodeOne(data, coding);
+                data = decodeOne(data, coding, maxDecoded);
+            } catch (TooBig e) {
+                return new Decoded(body, false, "decoded body is over " + maxDecoded
+                        + " bytes (--max-body): kept as sent (" + contentEncoding.trim() + ")");
             } catch (IOException | RuntimeException e) {
                 return new Decoded(body, false, "cannot decode " + coding + " body: " + e.getMessage());
             }
@@ -50,25 +62,43 @@ public final class ContentDecoder {
         return new Decoded(data, true, null);
     }
 
-    private static byte[] decodeOne(byte[] data, String coding) throws IOException {
+    private static byte[] decodeOne(byte[] data, String coding, long max) throws IOException {
         return switch (coding) {
-            case "gzip", "x-gzip" -> readAll(new GZIPInputStream(new ByteArrayInputStream(data)));
-            case "deflate" -> inflate(data);
-            case "br" -> readAll(new BrotliInputStream(new ByteArrayInputStream(data)));
-            case "zstd" -> readAll(new ZstdInputStream(new ByteArrayInputStream(data)));
+            case "gzip", "x-gzip" -> readAtMost(new GZIPInputStream(new ByteArrayInputStream(data)), max);
+            case "deflate" -> inflate(data, max);
+            case "br" -> readAtMost(new BrotliInputStream(new ByteArrayInputStream(data)), max);
+            case "zstd" -> readAtMost(new ZstdInputStream(new ByteArrayInputStream(data)), max);
             default -> null;
         };
     }
 
     /** "deflate" means zlib-wrapped, but many servers send raw deflate: accept both. */
-    private static byte[] inflate(byte[] data) throws IOException {
+    private static byte[] inflate(byte[] data, long max) throws IOException {
         boolean zlib = data.length >= 2 && (data[0] & 0x0f) == 8 && ((data[0] & 0xff) << 8 | (data[1] & 0xff)) % 31 == 0;
-        return readAll(new InflaterInputStream(new ByteArrayInputStream(data), new Inflater(!zlib)));
+        Inflater inflater = new Inflater(!zlib);
+        try {
+            return readAtMost(new InflaterInputStream(new ByteArrayInputStream(data), inflater), max);
+        } finally {
+            inflater.end(); // native memory: InflaterInputStream frees only the inflaters it made
+        }
     }
 
-    private static byte[] readAll(InputStream in) throws IOException {
+    /** The whole stream, or TooBig as soon as it passes max (memory grows with what was read, never beyond max + 1). */
+    private static byte[] readAtMost(InputStream in, long max) throws IOException {
         try (in) {
-            return in.readAllBytes();
+            byte[] b = in.readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
+            if (b.length > max) {
+                throw new TooBig();
+            }
+            return b;
+        }
+    }
+
+    /** Decoding passed the bound: stop, without a stack trace (it is an expected outcome). */
+    private static final class TooBig extends IOException {
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
         }
     }
 }

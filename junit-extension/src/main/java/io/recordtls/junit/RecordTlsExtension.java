@@ -286,7 +286,16 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         TestRecording rec = ctx.getStore(NS).remove(TestRecording.class, TestRecording.class);
         if (rec instanceof TestRecording.Recording r) {
             Files.createDirectories(r.harFile().toAbsolutePath().getParent()); // ours, not root's
+            Path partial = TestVerdicts.failedRecording(r.harFile());
+            Optional<Throwable> failed = ctx.getExecutionException();
+            if (failed.isPresent()) {
+                // never where AUTO would replay it (nor over an earlier good recording): beside it, named as such
+                r.agent().end(r.segment(), partial);
+                TestVerdicts.recordingNotSaved(ctx, failed.get(), r.harFile(), partial);
+                return;
+            }
             AgentReply.SegmentSummary result = r.agent().end(r.segment(), r.harFile());
+            Files.deleteIfExists(partial); // what an earlier failed run left
             TestVerdicts.requireNoDrops(result, r.harFile(), "while this test ran");
         } else if (rec instanceof TestRecording.Replay r) {
             try {

@@ -2,6 +2,8 @@ package io.recordtls.junit;
 
 import io.recordtls.agent.AgentReply;
 import io.recordtls.replayer.server.UnmatchedRequest;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.opentest4j.TestAbortedException;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +22,31 @@ final class TestVerdicts {
         if (dropped > 0) {
             throw new AssertionError("the recording " + har + " lost " + dropped + " ring-buffer events " + when
                     + ": it is written, marked, and should be recorded again");
+        }
+    }
+
+    /** Where the recording of a test that failed goes: beside its HAR, under a name AUTO never replays. */
+    static Path failedRecording(Path har) {
+        return har.resolveSibling(har.getFileName() + ".failed");
+    }
+
+    /**
+     * A test failed (or was aborted) while recording: replaying its recording would replay the
+     * failure, so it was kept aside. Said in the test's report and, for a failure, beside it.
+     */
+    static void recordingNotSaved(ExtensionContext ctx, Throwable failure, Path har, Path partial) {
+        String why = "the test did not pass, so its recording was not saved as " + har + " (AUTO would replay it):"
+                + " what it recorded is in " + partial;
+        ctx.publishReportEntry("recordtls", why);
+        if (!(failure instanceof TestAbortedException)) {
+            failure.addSuppressed(new RecordingNotSaved(why));
+        }
+    }
+
+    /** Shown with the test's failure; no stack trace of its own: it is a fact, not an error. */
+    static final class RecordingNotSaved extends Exception {
+        RecordingNotSaved(String message) {
+            super(message, null, false, false);
         }
     }
 

@@ -80,7 +80,7 @@ public final class Recorder implements AutoCloseable {
         try {
             libraries.attachSystemLibraries();
             this.pipeline = new RecordingPipeline(probes, maxCapture, options.maxBody(),
-                    new HarEntryFactory(new MonotonicClock(), redactor), writer, observer);
+                    new HarEntryFactory(new MonotonicClock(), redactor, options.maxBody()), writer, observer);
             this.pump = new CapturePump(probes, this::onEvent);
             pipeline.start();
             pump.start();
@@ -429,6 +429,10 @@ public final class Recorder implements AutoCloseable {
         List<String> notes = new ArrayList<>(libraries.problems());
         List<UnseenTls.NotDecoded> notDecoded = pipeline.unseen.report(this::whyNotDecoded);
         notes.addAll(notDecoded.stream().map(UnseenTls.NotDecoded::describe).toList());
+        notes.addAll(stats.problems());
+        if (pump.failures() > 0) {
+            notes.add(pump.failures() + " ring-buffer record(s) could not be handled (the first is on stderr): what they carried is missing");
+        }
         notes.addAll(libraries.unprobed(this::seenOrNamed));
         notes.addAll(jvms.problems());
         notes.addAll(pipeline.notes());
@@ -466,9 +470,15 @@ public final class Recorder implements AutoCloseable {
         capture.put("droppedEvents", stats.droppedEvents());
         capture.put("droppedBytes", stats.droppedBytes());
         capture.put("unprocessedEvents", pipeline.failedEvents());
+        capture.put("unhandledRecords", pump.failures());
         capture.put("unreadableBytes", stats.faultBytes());
         capture.put("bytesOverMaxBody", stats.cappedBytes());
         capture.put("maxBody", options.maxBody());
+        capture.put("untrackedCalls", stats.untrackedCalls());
+        capture.put("missedReturns", stats.missedReturns());
+        capture.put("lengthFaults", stats.lengthFaults());
+        capture.put("scopeMisses", stats.scopeMisses());
+        capture.put("ungatedFiles", stats.ungatedFiles());
         if (!losses.isEmpty()) {
             Map<String, Object> per = new LinkedHashMap<>();
             losses.forEach((id, l) -> per.put(Long.toString(id), Map.of("inBytes", l.inBytes(), "outBytes", l.outBytes(), "events", l.events())));

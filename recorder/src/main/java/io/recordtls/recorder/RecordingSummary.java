@@ -10,7 +10,7 @@ public record RecordingSummary(Path har, int entries, int incompleteEntries, int
                                int nonHttpConnections, int processes, List<String> libraries, CaptureStats kernel,
                                long lostBytes, List<String> notes, int tlsConnectionsNotDecoded) {
     public boolean lossless() {
-        return kernel.droppedEvents() == 0 && lostBytes == 0;
+        return kernel.droppedEvents() == 0 && lostBytes == 0 && kernel.problems().isEmpty();
     }
 
     /** Two or three lines for a terminal. */

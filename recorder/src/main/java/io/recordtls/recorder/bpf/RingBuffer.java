@@ -25,7 +25,8 @@ public final class RingBuffer implements AutoCloseable {
 
     private final Arena arena = Arena.ofShared();
     private final RecordHandler handler;
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
     private MemorySegment rb;
 
     public RingBuffer(BpfMap map, RecordHandler handler) {
@@ -63,10 +64,6 @@ public final class RingBuffer implements AutoCloseable {
     }
 
     private int check(int rc, String what) {
-        Throwable t = failure.getAndSet(null);
-        if (t != null) {
-            throw new IllegalStateException("event handler failed", t);
-        }
         if (rc == -Errno.EINTR) {
             return 0;
         }
@@ -83,9 +80,18 @@ public final class RingBuffer implements AutoCloseable {
             handler.onRecord(data.reinterpret(size));
             return 0;
         } catch (Throwable t) {
-            failure.compareAndSet(null, t);
-            return 0; // keep consuming: one bad record must not stall the others
+            // keep consuming: one bad record must not stall the others, nor end the recording
+            failures.incrementAndGet();
+            if (firstFailure.compareAndSet(null, t)) {
+                System.err.println("recordtls: could not handle a ring-buffer record (later ones are counted): " + t);
+            }
+            return 0;
         }
+    }
+
+    /** Records whose handler threw (each skipped, the reader went on). */
+    public long failures() {
+        return failures.get();
     }
 
     /** Idempotent. */

@@ -18,6 +18,7 @@ public final class CapturePump implements AutoCloseable {
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile Throwable fatal;
     private volatile boolean stop;
     private final java.util.concurrent.atomic.AtomicLong syncRequested = new java.util.concurrent.atomic.AtomicLong();
     private volatile long syncDone;
@@ -34,19 +35,44 @@ public final class CapturePump implements AutoCloseable {
     private void run() {
         try {
             while (!stop) {
-                ring.poll(DRAIN_INTERVAL_MS);
                 long requested = syncRequested.get();
-                ring.consume();
+                try {
+                    ring.poll(DRAIN_INTERVAL_MS);
+                    requested = syncRequested.get();
+                    ring.consume();
+                } catch (RuntimeException e) {
+                    // counted and said once; the thread goes on: processes may wait on what it reads next
+                    failedPolls.incrementAndGet();
+                    if (failure.compareAndSet(null, e)) {
+                        System.err.println("recordtls: reading the ring buffer failed (going on): " + e);
+                    }
+                    sleepQuietly();
+                }
                 syncDone = requested;
             }
             while (ring.consume() > 0) {
                 // what was submitted before the probes were detached
             }
         } catch (Throwable t) {
-            failure.set(t);
+            fatal = t; // an Error: the JVM itself is in trouble
         } finally {
             stopped.countDown();
         }
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong failedPolls = new java.util.concurrent.atomic.AtomicLong();
+
+    private void sleepQuietly() {
+        try {
+            Thread.sleep(DRAIN_INTERVAL_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Records the reader skipped because handling them threw, and polls that failed: each counted, never fatal. */
+    public long failures() {
+        return ring.failures() + failedPolls.get();
     }
 
     /**
@@ -73,9 +99,9 @@ public final class CapturePump implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Throwable t = failure.get();
-        if (t != null) {
-            throw new IllegalStateException("reading the ring buffer failed", t);
+        // failures were counted as they happened (failures()): the recording so far is still written
+        if (fatal != null) {
+            throw new IllegalStateException("reading the ring buffer failed", fatal);
         }
     }
 

@@ -36,7 +36,7 @@ final class EventLayout {
     static final int HELLO_TS = 8, HELLO_LEN = 16, HELLO_TEXT = 24, HELLO_TEXT_MAX = 200;
 
     // struct rt_stats: u64 fields in this order
-    static final int STATS_FIELDS = 8;
+    static final int STATS_FIELDS = 13;
 
     // struct rt_loss { u64 bytes[2]; u64 events; }
     static final int LOSS_SIZE = 24;

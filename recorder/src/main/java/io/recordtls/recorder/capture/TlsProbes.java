@@ -58,6 +58,11 @@ public final class TlsProbes implements AutoCloseable {
         this.cpus = BpfSupport.possibleCpus();
     }
 
+    /** For tests only: how many looked-at files the kernel remembers (it is 16384), read at each load. */
+    private static int testInspectedFiles() {
+        return Integer.getInteger("recordtls.test.inspectedFiles", 0);
+    }
+
     /** Loads the programs and attaches the tracepoints; no uprobe yet, nothing in scope yet. */
     public static TlsProbes load(Config config) {
         String tracefs = TraceFs.ensureMounted();
@@ -73,6 +78,9 @@ public final class TlsProbes implements AutoCloseable {
             cfg.set(JAVA_LONG, EventLayout.CFG_WAKEUP_THRESHOLD, config.wakeupThreshold());
             cfg.set(JAVA_INT, EventLayout.CFG_GATE, config.gateNewFiles() ? 1 : 0);
             object.setMaxEntries("events", ringSize(config.ringBufferBytes()));
+            if (testInspectedFiles() > 0) {
+                object.setMaxEntries("inspected", testInspectedFiles());
+            }
             object.load();
             probes = new TlsProbes(object);
             for (String program : TRACEPOINT_PROGRAMS) {
@@ -231,7 +239,7 @@ public final class TlsProbes implements AutoCloseable {
                     sum[f] += values.get(JAVA_LONG, cpu * slot + f * 8L);
                 }
             }
-            return new CaptureStats(sum[0], sum[1], sum[2], sum[3], sum[4], sum[5], sum[6], sum[7]);
+            return CaptureStats.of(sum);
         }
     }
 

@@ -154,6 +154,19 @@ public final class DemoHttpsServer implements AutoCloseable {
                     x.getResponseHeaders().add("Content-Encoding", "gzip");
                     send(x, 200, "application/json", buf.toByteArray());
                 }
+                case "/gzip-zeros" -> {
+                    // a gzip bomb: mib MiB of zeros, about a thousandth of that on the wire, deflated as sent
+                    long zeros = Long.parseLong(q.getOrDefault("mib", "1")) << 20;
+                    x.getResponseHeaders().add("Content-Type", "application/octet-stream");
+                    x.getResponseHeaders().add("Content-Encoding", "gzip");
+                    x.sendResponseHeaders(200, 0); // 0: chunked
+                    byte[] block = new byte[1 << 20];
+                    try (GZIPOutputStream gz = new GZIPOutputStream(x.getResponseBody(), 1 << 16)) {
+                        for (long sent = 0; sent < zeros; sent += block.length) {
+                            gz.write(block, 0, (int) Math.min(block.length, zeros - sent));
+                        }
+                    }
+                }
                 case "/chunked" -> {
                     x.getResponseHeaders().add("Content-Type", "text/plain");
                     x.sendResponseHeaders(200, 0); // 0: chunked

@@ -31,10 +31,13 @@ import java.util.Map;
 public final class HarEntryFactory {
     private final MonotonicClock clock;
     private final Redactor redactor;
+    private final long maxDecodedBody;
 
-    public HarEntryFactory(MonotonicClock clock, Redactor redactor) {
+    /** {@code maxDecodedBody}: --max-body, which bounds a body after Content-Encoding is undone too. */
+    public HarEntryFactory(MonotonicClock clock, Redactor redactor, long maxDecodedBody) {
         this.clock = clock;
         this.redactor = redactor;
+        this.maxDecodedBody = maxDecodedBody;
     }
 
     public HarEntry entry(Exchange x) {
@@ -154,7 +157,7 @@ public final class HarEntryFactory {
         byte[] body = wire;
         String decodeError = null;
         if (!res.body.truncated() && res.lostBytes == 0) {
-            ContentDecoder.Decoded d = ContentDecoder.decode(wire, res.header("Content-Encoding"));
+            ContentDecoder.Decoded d = ContentDecoder.decode(wire, res.header("Content-Encoding"), maxDecodedBody);
             body = d.bytes();
             decodeError = d.error();
             if (d.decoded()) {

@@ -9,6 +9,7 @@ import de.sstoehr.harreader.model.HarEntry;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -26,7 +27,7 @@ import java.util.Map;
  * the HAR, which appears atomically (written beside it, then renamed).
  */
 public final class HarFileWriter implements AutoCloseable {
-    private record Spooled(long startNanos, long seq, long offset, int length) {}
+    private record Spooled(long startNanos, long seq, long offset, long length) {}
 
     /** Entries are spooled compact: pretty-printing happens once, when the HAR is written. */
     private final ObjectMapper compact = HarJson.mapper().registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule()).disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
@@ -34,7 +35,7 @@ public final class HarFileWriter implements AutoCloseable {
     private final Path spoolPath;
     private final RandomAccessFile spool;
     /** Appends go through a buffer: two syscalls per entry showed at ten thousand entries a second. */
-    private final OutputStream appender;
+    private final CountingOutputStream appender;
     private final List<Spooled> index = new ArrayList<>();
     private long spooled;
     private long seq;
@@ -46,8 +47,8 @@ public final class HarFileWriter implements AutoCloseable {
             spoolPath = Files.createTempFile("recordtls-", ".spool");
             try {
                 spool = new RandomAccessFile(spoolPath.toFile(), "r");
-                appender = new BufferedOutputStream(Files.newOutputStream(spoolPath, java.nio.file.StandardOpenOption.APPEND,
-                        java.nio.file.LinkOption.NOFOLLOW_LINKS), 1 << 20);
+                appender = new CountingOutputStream(new BufferedOutputStream(Files.newOutputStream(spoolPath,
+                        java.nio.file.StandardOpenOption.APPEND, java.nio.file.LinkOption.NOFOLLOW_LINKS), 1 << 20));
             } finally {
                 Files.deleteIfExists(spoolPath);
             }
@@ -59,10 +60,15 @@ public final class HarFileWriter implements AutoCloseable {
     /** Adds one entry; {@code startNanos} orders entries (monotonic time of the request's first byte). */
     public synchronized void add(long startNanos, HarEntry entry) {
         try {
-            byte[] json = compact.writeValueAsBytes(entry);
-            appender.write(json);
-            index.add(new Spooled(startNanos, seq++, spooled, json.length));
-            spooled += json.length;
+            // straight into the spool: an entry with a 200 MiB body is never a byte[] of its own
+            long start = appender.count;
+            try (JsonGenerator gen = compact.getFactory().createGenerator(appender)) {
+                gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+                gen.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM); // the spool's buffer decides
+                compact.writeValue(gen, entry);
+            }
+            index.add(new Spooled(startNanos, seq++, start, appender.count - start));
+            spooled = appender.count;
         } catch (IOException e) {
             throw new UncheckedIOException("spool HAR entry", e);
         }
@@ -96,10 +102,8 @@ public final class HarFileWriter implements AutoCloseable {
                     gen.writeArrayFieldStart("entries");
                     List<Spooled> ordered = new ArrayList<>(index);
                     ordered.sort(Comparator.comparingLong(Spooled::startNanos).thenComparingLong(Spooled::seq));
-                    byte[] buf = new byte[1 << 16];
                     for (Spooled s : ordered) {
-                        byte[] json = read(s, buf);
-                        try (JsonParser p = compact.getFactory().createParser(json)) {
+                        try (JsonParser p = compact.getFactory().createParser(read(s))) {
                             p.nextToken();
                             gen.copyCurrentStructure(p);
                         }
@@ -123,11 +127,51 @@ public final class HarFileWriter implements AutoCloseable {
         }
     }
 
-    private byte[] read(Spooled s, byte[] buf) throws IOException {
-        byte[] json = s.length() <= buf.length ? buf : new byte[s.length()];
-        spool.seek(s.offset());
-        spool.readFully(json, 0, s.length());
-        return s.length() == json.length ? json : java.util.Arrays.copyOf(json, s.length());
+    /** One spooled entry as a stream: never a byte[] of the entry's size. */
+    private InputStream read(Spooled s) {
+        return new java.io.BufferedInputStream(new InputStream() {
+            private long pos = s.offset();
+            private final long end = s.offset() + s.length();
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (pos >= end) {
+                    return -1;
+                }
+                int n = spool.getChannel().read(java.nio.ByteBuffer.wrap(b, off, (int) Math.min(len, end - pos)), pos);
+                if (n > 0) {
+                    pos += n;
+                }
+                return n;
+            }
+        }, 1 << 16);
+    }
+
+    /** Counts what is written, so that an entry's place in the spool is known without buffering it. */
+    private static final class CountingOutputStream extends java.io.FilterOutputStream {
+        long count;
+
+        CountingOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
     }
 
     @Override

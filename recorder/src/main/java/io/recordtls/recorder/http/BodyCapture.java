@@ -1,12 +1,16 @@
 package io.recordtls.recorder.http;
 
-import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
-/** The body of one message as it came off the wire (after de-chunking), kept up to a cap. */
+/**
+ * The body of one message as it came off the wire (after de-chunking), kept up to a cap. Grows
+ * by half (not a ByteArrayOutputStream's doubling) and hands its array over when it fits
+ * exactly: a 200 MiB body is not held two or three times over.
+ */
 public final class BodyCapture {
     private final long cap;
-    private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    private byte[] kept = new byte[0];
+    private int length;
     private long size;
 
     public BodyCapture(long cap) {
@@ -14,9 +18,15 @@ public final class BodyCapture {
     }
 
     public void append(byte[] b, int off, int len) {
-        long room = cap - kept.size();
-        if (room > 0) {
-            kept.write(b, off, (int) Math.min(room, len));
+        long room = Math.min(cap, Integer.MAX_VALUE - 8) - length;
+        int n = (int) Math.min(Math.max(room, 0), len);
+        if (n > 0) {
+            if (length + n > kept.length) {
+                long grown = Math.max(length + n, Math.max(256, kept.length + (kept.length >> 1)));
+                kept = Arrays.copyOf(kept, (int) Math.min(grown, Math.min(cap, Integer.MAX_VALUE - 8)));
+            }
+            System.arraycopy(b, off, kept, length, n);
+            length += n;
         }
         size += len;
     }
@@ -27,11 +37,13 @@ public final class BodyCapture {
     }
 
     public boolean truncated() {
-        return size > kept.size();
+        return size > length;
     }
 
     public byte[] bytes() {
-        byte[] b = kept.toByteArray();
-        return b.length == size ? b : Arrays.copyOf(b, b.length);
+        if (kept.length != length) {
+            kept = Arrays.copyOf(kept, length); // once: later calls get the same array
+        }
+        return kept;
     }
 }

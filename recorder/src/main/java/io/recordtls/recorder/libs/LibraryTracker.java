@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +23,14 @@ import java.util.Optional;
  */
 public final class LibraryTracker implements AutoCloseable {
     private final TlsProbes probes;
-    private final Map<TlsLibrary.FileId, Optional<TlsLibrary>> looked = new HashMap<>();
+    /** Files looked at, the most recent {@value #LOOKED_MAX}: forgetting one costs a second look, never a probe (TlsProbes attaches once per file). */
+    private final Map<TlsLibrary.FileId, Optional<TlsLibrary>> looked = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<TlsLibrary.FileId, Optional<TlsLibrary>> eldest) {
+            return size() > LOOKED_MAX;
+        }
+    };
+    static final int LOOKED_MAX = 65536;
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
     private final HeldProcesses held = new HeldProcesses();
     private final JvmListener onJvm;
@@ -152,12 +158,18 @@ public final class LibraryTracker implements AutoCloseable {
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         } finally {
-            if (!watched) {
-                probes.markInspected(e.dev(), e.inode());
-            }
-            if (e.stopped()) {
-                LibC.kill(e.pid(), LibC.SIGCONT);
-                held.release(e.pid());
+            try {
+                if (!watched) {
+                    probes.markInspected(e.dev(), e.inode());
+                }
+            } catch (RuntimeException ex) {
+                // the file will be looked at again next time; the process must go on regardless
+                problems.add("remember a file of pid " + e.pid() + " as looked at: " + ex.getMessage());
+            } finally {
+                if (e.stopped()) {
+                    LibC.kill(e.pid(), LibC.SIGCONT);
+                    held.release(e.pid());
+                }
             }
         }
     }
