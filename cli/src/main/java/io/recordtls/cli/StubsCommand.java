@@ -3,7 +3,6 @@ package io.recordtls.cli;
 import io.recordtls.har.HarProblem;
 import io.recordtls.replayer.stubs.StubGenerator;
 import io.recordtls.replayer.stubs.StubOptions;
-import io.recordtls.replayer.stubs.StubSet;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,21 +65,25 @@ final class StubsCommand implements Callable<Integer> {
         StubOptions options = StubOptions.defaults().withMatchHeaders(Set.copyOf(matchHeaders)).withMatchHost(!anyHost)
                 .withIgnored(Set.copyOf(ignoreQuery), ignoreJson).withRepeatLast(repeatLast).withReencode(reencode);
         try {
-            StubSet stubs = new StubGenerator(options).fromHars(hars);
+            // written as they are made: a HAR of any size is converted in the memory of one entry
+            StubGenerator.Written stubs = new StubGenerator(options).writeHars(hars, output);
             for (HarProblem p : stubs.problems()) {
                 err.println("recordtls: " + p);
             }
-            if (stubs.mappings().isEmpty() && !stubs.problems().isEmpty()) {
+            if (stubs.mappings() == 0 && !stubs.problems().isEmpty()) {
                 err.println("recordtls: nothing to convert");
                 return 125;
             }
-            stubs.writeTo(output);
             for (String n : stubs.notes()) {
                 err.println("recordtls: note: " + n);
             }
-            out.printf("recordtls: %d stub mapping%s and %d body file%s in %s%n", stubs.mappings().size(),
-                    stubs.mappings().size() == 1 ? "" : "s", stubs.bodyFiles().size(), stubs.bodyFiles().size() == 1 ? "" : "s", output);
+            out.printf("recordtls: %d stub mapping%s and %d body file%s in %s%n", stubs.mappings(),
+                    stubs.mappings() == 1 ? "" : "s", stubs.bodyFiles(), stubs.bodyFiles() == 1 ? "" : "s", output);
             out.printf("recordtls: serve them with 'recordtls replay %s' (or any WireMock: --root-dir %s)%n", output, output);
+            if (!stubs.problems().isEmpty()) {
+                long skipped = stubs.problems().stream().filter(p -> p.entry() >= 0).count();
+                err.printf("recordtls: %d entr%s skipped (listed above)%n", skipped, skipped == 1 ? "y" : "ies");
+            }
             out.flush();
             err.flush();
             return stubs.problems().isEmpty() ? 0 : 1;

@@ -175,6 +175,42 @@ class StubGeneratorTest {
         assertThat(tree(a).keySet()).anyMatch(k -> k.startsWith("__files/get-cdn-example-com-443-img-logo-png-") && k.endsWith(".bin"));
     }
 
+    /** What a hostile HAR puts where a name is made from (method, host, path) never chooses where a file goes. */
+    @Test
+    void fileNamesComeOnlyFromSafeCharactersInsideTheOutputDirectory() throws Exception {
+        List<io.recordtls.har.RecordedExchange> xs = new ArrayList<>();
+        String[] methods = {"/some/path", "..", "../../../../escape", "/tmp/absolute", "X".repeat(5000), "ГЕТ\u0000", "GET"};
+        String[] urls = {"https://a.test/x", "https://a.test/..", "https://a.test/%2e%2e/%2e%2e/up", "https://a.test/" + "p".repeat(4000),
+                "https://a.test/%D0%BF%D1%83%D1%82%D1%8C", "https://xn--e1afmkfd.test/", "https://a.test/%00"};
+        for (int i = 0; i < methods.length; i++) {
+            byte[] big = ("body " + i + " ").repeat(20_000).getBytes(StandardCharsets.UTF_8); // past the inline limit: a body file too
+            xs.add(new io.recordtls.har.RecordedExchange("t.har", i, methods[i], URI.create(urls[i]), List.of(), new byte[0], null, 200, "OK",
+                    List.of(), big, "application/octet-stream", false));
+        }
+        Path out = Files.createDirectories(tmp.resolve("deep/out"));
+        new StubGenerator(StubOptions.defaults()).generate(xs, List.of()).writeTo(out);
+        Map<String, String> written = tree(tmp);
+        assertThat(written).hasSize(2 * methods.length);
+        assertThat(written.keySet()).allSatisfy(f -> {
+            assertThat(f).matches("deep/out/(mappings|__files)/[a-z0-9][a-z0-9-]{0,100}\\.(json|bin)");
+            assertThat(f.length()).isLessThan(140);
+        });
+    }
+
+    @Test
+    void aTruncatedBodyIsMarkedInItsStubAndSaid() throws Exception {
+        String truncated = "{\"request\":{\"method\":\"GET\",\"url\":\"https://api.test/big\",\"headers\":[]},"
+                + "\"response\":{\"status\":200,\"headers\":[],\"content\":{\"mimeType\":\"text/plain\",\"text\":\"the begin\","
+                + "\"_truncated\":{\"size\":100000,\"kept\":9}}}}";
+        StubSet set = stubs(anyHost(), har(truncated, get("https://api.test/whole", 200, "all of it")));
+        assertThat(set.notes()).singleElement().satisfies(n -> assertThat(n)
+                .contains("entry 0 (GET https://api.test/big) has a truncated response body").contains("only the recorded beginning"));
+        var big = set.mappings().values().stream().filter(m -> m.getRequest().getUrl().equals("/big")).findFirst().orElseThrow();
+        assertThat(Json.write(big.getMetadata())).contains("\"truncated\" : [ \"response\" ]");
+        var whole = set.mappings().values().stream().filter(m -> m.getRequest().getUrl().equals("/whole")).findFirst().orElseThrow();
+        assertThat(Json.write(whole.getMetadata())).doesNotContain("truncated");
+    }
+
     private static Map<String, String> tree(Path dir) throws IOException {
         Map<String, String> out = new java.util.TreeMap<>();
         try (Stream<Path> files = Files.walk(dir)) {
