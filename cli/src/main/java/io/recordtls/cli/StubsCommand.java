@@ -50,6 +50,9 @@ final class StubsCommand implements Callable<Integer> {
     @Option(names = "--reencode", description = "serve bodies with their recorded Content-Encoding (gzip, deflate, zstd) instead of decoded")
     boolean reencode;
 
+    @CommandLine.Mixin
+    RedactionOptions redaction = new RedactionOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -63,7 +66,8 @@ final class StubsCommand implements Callable<Integer> {
             }
         }
         StubOptions options = StubOptions.defaults().withMatchHeaders(Set.copyOf(matchHeaders)).withMatchHost(!anyHost)
-                .withIgnored(Set.copyOf(ignoreQuery), ignoreJson).withRepeatLast(repeatLast).withReencode(reencode);
+                .withIgnored(Set.copyOf(ignoreQuery), ignoreJson).withRepeatLast(repeatLast).withReencode(reencode)
+                .withRedaction(redaction.enabled() ? redaction.rules() : null);
         try {
             // written as they are made: a HAR of any size is converted in the memory of one entry
             StubGenerator.Written stubs = new StubGenerator(options).writeHars(hars, output);
@@ -77,6 +81,12 @@ final class StubsCommand implements Callable<Integer> {
             for (String n : stubs.notes()) {
                 err.println("recordtls: note: " + n);
             }
+            if (!stubs.redacted().isEmpty()) {
+                StringBuilder what = new StringBuilder();
+                stubs.redacted().forEach((name, times) -> what.append(what.isEmpty() ? "" : ", ").append(name)
+                        .append(times > 1 ? " (" + times + "x)" : ""));
+                err.println("recordtls: redacted in the stubs (--no-redact keeps them): " + what);
+            }
             out.printf("recordtls: %d stub mapping%s and %d body file%s in %s%n", stubs.mappings(),
                     stubs.mappings() == 1 ? "" : "s", stubs.bodyFiles(), stubs.bodyFiles() == 1 ? "" : "s", output);
             out.printf("recordtls: serve them with 'recordtls replay %s' (or any WireMock: --root-dir %s)%n", output, output);
@@ -89,6 +99,11 @@ final class StubsCommand implements Callable<Integer> {
             return stubs.problems().isEmpty() ? 0 : 1;
         } catch (IOException e) {
             err.println("recordtls: " + e.getMessage());
+            return 125;
+        } catch (OutOfMemoryError e) {
+            // one entry is held at a time: only a single body bigger than the heap gets here
+            err.println("recordtls: out of memory: an entry's body is larger than this JVM's heap can hold; "
+                    + "give it more (JAVA_OPTS=-Xmx...)");
             return 125;
         }
     }

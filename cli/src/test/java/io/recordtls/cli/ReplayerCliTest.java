@@ -86,6 +86,24 @@ class ReplayerCliTest {
     }
 
     @Test
+    void stubsRedactCredentialsByTheSameRulesAsTheRecorderAndSayWhich() throws Exception {
+        Path har = tmp.resolve("devtools.har");
+        Files.writeString(har, "{\"log\":{\"version\":\"1.2\",\"entries\":[" + okEntry("/a?access_token=t0k-hush&lang=en&pin=1234", "x")
+                .replace("\"headers\":[]}", "\"headers\":[{\"name\":\"X-Token\",\"value\":\"h3ader-hush\"}]}") + "]}}");
+        Result r = run("stubs", har.toString(), "-o", tmp.resolve("o").toString(), "--redact-param", "pin");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("redacted in the stubs (--no-redact keeps them): header:x-token, query:access_token, query:pin").doesNotContain("hush");
+        try (var files = Files.list(tmp.resolve("o/mappings"))) {
+            assertThat(Files.readString(files.findFirst().orElseThrow())).doesNotContain("t0k-hush").doesNotContain("1234").contains("lang");
+        }
+        Result kept = run("stubs", har.toString(), "-o", tmp.resolve("kept").toString(), "--no-redact");
+        assertThat(kept.err()).doesNotContain("redacted");
+        try (var files = Files.list(tmp.resolve("kept/mappings"))) {
+            assertThat(Files.readString(files.findFirst().orElseThrow())).contains("t0k-hush");
+        }
+    }
+
+    @Test
     void aTruncatedBodyIsSaidAndMarked() throws Exception {
         Path har = tmp.resolve("cut.har");
         Files.writeString(har, "{\"log\":{\"version\":\"1.2\",\"entries\":[" + okEntry("/cut", "the beginn")

@@ -140,6 +140,36 @@ class StubGeneratorTest {
         }
     }
 
+    /** A HAR from DevTools holds every credential: the stubs made of it hold none, and match whatever the client sends in their place. */
+    @Test
+    void credentialsOfAForeignHarAreRedactedInTheStubsAndNotRequired() throws Exception {
+        String login = entry("POST", "https://api.test/login?api_key=k3y-secret&lang=en", "application/json",
+                "{\"user\":\"me\",\"password\":\"pa55-secret\"}", List.<String[]>of(new String[] {"Content-Type", "application/json"},
+                        new String[] {"X-Session-Token", "s3ss-secret"}), 200, "unused")
+                .replace("\"content\":{\"mimeType\":\"text/plain\",\"text\":\"unused\"}",
+                        "\"content\":{\"mimeType\":\"application/json\",\"text\":" + Json.write("{\"accessToken\":\"t0k3n-secret\",\"user\":\"me\"}") + "}");
+        String token = entry("POST", "https://api.test/oauth/token", "application/x-www-form-urlencoded",
+                "grant_type=authorization_code&code=c0de-secret&client_secret=cl1ent-secret",
+                List.<String[]>of(new String[] {"Content-Type", "application/x-www-form-urlencoded"}), 200, "tok");
+        String redirect = entry("GET", "https://api.test/authorize", null, null, List.of(), 302, "")
+                .replace("{\"name\":\"X-Seen\",\"value\":\"yes\"}", "{\"name\":\"Location\",\"value\":\"https://app.test/cb?code=c0de2-secret&state=s1\"}");
+        StubSet set = stubs(anyHost(), har(login, token, redirect));
+        Path out = tmp.resolve("stubs");
+        set.writeTo(out);
+        assertThat(tree(out).values()).noneMatch(text -> text.contains("-secret"));
+        try (ReplayServer s = ReplayServer.start(set, ReplayOptions.defaults(), null)) {
+            HttpResponse<String> r = send(s, "POST", "/login?api_key=another-key&lang=en", "application/json",
+                    "{\"user\":\"me\",\"password\":\"another password\"}");
+            assertThat(r.body()).isEqualTo("{\"accessToken\":\"REDACTED\",\"user\":\"me\"}");
+            assertThat(send(s, "POST", "/login?api_key=another-key&lang=de", "application/json",
+                    "{\"user\":\"me\",\"password\":\"x\"}").statusCode()).as("what is not redacted is still matched").isEqualTo(404);
+            assertThat(send(s, "POST", "/oauth/token", "application/x-www-form-urlencoded",
+                    "grant_type=authorization_code&code=other&client_secret=other").body()).isEqualTo("tok");
+            assertThat(send(s, "GET", "/authorize", null, null).headers().firstValue("Location")).hasValue("https://app.test/cb?code=REDACTED&state=s1");
+        }
+        assertThat(stubs(anyHost().withRedaction(null), har(login)).mappings().values().iterator().next().toString()).contains("k3y-secret");
+    }
+
     @Test
     void volatileQueryAndJsonFieldsCanBeIgnored() throws Exception {
         StubSet set = stubs(anyHost().withIgnored(Set.of("ts"), List.of("meta.requestId")), har(

@@ -70,7 +70,8 @@ public final class StubGenerator {
 
     public StubSet generate(List<RecordedExchange> exchanges, List<HarProblem> problems) {
         Plan plan = new Plan();
-        exchanges.forEach(plan::add);
+        Redactor planning = redactor(), redactor = redactor();
+        exchanges.forEach(x -> plan.add(planning.exchange(x)));
         plan.finish();
         Map<String, StubMapping> mappings = new TreeMap<>();
         Map<String, byte[]> files = new TreeMap<>();
@@ -88,7 +89,7 @@ public final class StubGenerator {
         };
         try {
             for (int i = 0; i < exchanges.size(); i++) {
-                stub(plan, i, exchanges.get(i), sink, notes);
+                stub(plan, i, redactor.exchange(exchanges.get(i)), sink, notes);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // the sink above does no I/O
@@ -96,8 +97,16 @@ public final class StubGenerator {
         return new StubSet(mappings, files, List.copyOf(problems), notes);
     }
 
-    /** What {@link #writeHars} did: how many files it wrote, what was wrong, what to know. */
-    public record Written(int mappings, int bodyFiles, List<HarProblem> problems, List<String> notes) {}
+    /**
+     * What {@link #writeHars} did: how many files it wrote, what was wrong, what to know, and what
+     * was redacted (by name or path, how often).
+     */
+    public record Written(int mappings, int bodyFiles, List<HarProblem> problems, List<String> notes, Map<String, Long> redacted) {}
+
+    /** A fresh redactor of the options' rules (each pass counts for itself). */
+    private Redactor redactor() {
+        return options.redaction() == null ? Redactor.disabled() : new Redactor(true, options.redaction());
+    }
 
     /**
      * Reads the HAR files twice, an entry at a time, and writes each stub as soon as it is made:
@@ -106,14 +115,15 @@ public final class StubGenerator {
      */
     public Written writeHars(List<Path> hars, Path dir) throws IOException {
         Plan plan = new Plan();
+        Redactor planning = redactor(), redactor = redactor();
         List<HarProblem> problems = new ArrayList<>();
         for (Path har : hars) {
-            problems.addAll(HarFile.read(har, plan::add));
+            problems.addAll(HarFile.read(har, x -> plan.add(planning.exchange(x))));
         }
         plan.finish();
         List<String> notes = new ArrayList<>();
         if (plan.stubs() == 0) {
-            return new Written(0, 0, problems, notes);
+            return new Written(0, 0, problems, notes, Map.of());
         }
         StubDirectory out = StubDirectory.open(dir);
         int[] ordinal = {0};
@@ -122,7 +132,7 @@ public final class StubGenerator {
             HarFile.read(har, x -> {
                 if (failed[0] == null) {
                     try {
-                        stub(plan, ordinal[0], x, out, notes);
+                        stub(plan, ordinal[0], redactor.exchange(x), out, notes);
                     } catch (IOException e) {
                         failed[0] = e;
                     }
@@ -133,7 +143,7 @@ public final class StubGenerator {
                 throw failed[0];
             }
         }
-        return new Written(out.mappings(), out.bodyFiles(), problems, notes);
+        return new Written(out.mappings(), out.bodyFiles(), problems, notes, redactor.counts());
     }
 
     /** Where stubs go as they are made. */
