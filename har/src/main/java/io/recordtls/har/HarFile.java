@@ -108,9 +108,14 @@ public final class HarFile {
                 String field = p.currentName();
                 p.nextToken();
                 if (field.equals("version")) {
-                    String v = p.getValueAsString();
+                    if (p.currentToken() != JsonToken.VALUE_STRING) {
+                        problems.add(new HarProblem(name, -1, "\"log.version\" is not a string: entries read as HAR 1.2"));
+                        p.skipChildren();
+                        continue;
+                    }
+                    String v = p.getText();
                     if (!KNOWN_VERSIONS.contains(v)) {
-                        problems.add(new HarProblem(name, -1, "unknown HAR version \"" + v + "\" (known: 1.1, 1.2, 1.3): entries read as HAR 1.2"));
+                        problems.add(new HarProblem(name, -1, "unknown HAR version \"" + printable(v) + "\" (known: 1.1, 1.2, 1.3): entries read as HAR 1.2"));
                     }
                 } else if (field.equals("entries") && p.currentToken() == JsonToken.START_ARRAY) {
                     sawEntries = true;
@@ -129,6 +134,10 @@ public final class HarFile {
                     p.skipChildren();
                 }
             }
+        } catch (java.io.CharConversionException e) {
+            // Jackson takes 4 leading bytes for UTF-32 and then meets no such character: not a HAR, not an I/O error
+            problems.add(new HarProblem(name, -1, "not JSON text (after " + index + " entries): " + printable(e.getMessage())));
+            return problems;
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
             problems.add(new HarProblem(name, -1, "malformed or truncated JSON at line " + (loc == null ? "?" : loc.getLineNr())

@@ -152,4 +152,22 @@ class HarFileTest {
         HarFile.Contents c = read("{\"log\":{\"version\":\"1.2\",\"entries\":[" + truncated + "," + entry("GET", "https://a.test/", 200, "x") + "]}}");
         assertThat(c.exchanges()).extracting(RecordedExchange::truncated).containsExactly(java.util.List.of("request", "response"), java.util.List.of());
     }
+
+    /** Found by HarFileFuzzTest: bytes Jackson takes for UTF-32 threw an IOException out of the reader. */
+    @Test
+    void bytesThatAreNoTextAreReportedNotThrown() throws IOException {
+        byte[] utf32ish = {0, 0, 0, '{', 0x0a, 0x1f, 0x20, 0x22, 0, 0, 0, '}'};
+        HarFile.Contents c = HarFile.read(new ByteArrayInputStream(utf32ish), "bin.har");
+        assertThat(c.exchanges()).isEmpty();
+        assertThat(c.problems()).singleElement().satisfies(p -> assertThat(p.message()).startsWith("not JSON text"));
+    }
+
+    /** Found by HarFileFuzzTest: a version that is no string threw a NullPointerException. */
+    @Test
+    void aVersionThatIsNoStringIsReportedAndTheEntriesRead() throws IOException {
+        HarFile.Contents c = read("{\"log\":{\"version\":{\"name\":\"x\"},\"entries\":[" + entry("GET", "https://a.test/", 200, "x") + "]}}");
+        assertThat(c.exchanges()).hasSize(1);
+        assertThat(c.problems()).singleElement().satisfies(p -> assertThat(p.message()).isEqualTo("\"log.version\" is not a string: entries read as HAR 1.2"));
+        assertThat(read("{\"log\":{\"version\":null,\"entries\":[]}}").problems()).hasSize(1);
+    }
 }

@@ -238,7 +238,8 @@ public final class HarEntryFactory {
     }
 
     static String url(CapturedMessage req, ConnectionInfo conn) {
-        String target = req.target;
+        // an HTTP/2 request may come without :path (malformed, or cut by a gap): the URL is still a URL
+        String target = req.target == null ? "/" : req.target;
         if (target.startsWith("http://") || target.startsWith("https://")) {
             return target;
         }
