@@ -105,7 +105,11 @@ public final class Redactor {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Numbers are kept as written (no double rounding) in a body written back with a field masked. */
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
+            .build();
 
     private final boolean enabled;
     private final Rules rules;
@@ -168,7 +172,9 @@ public final class Redactor {
         }
         String lower = name.toLowerCase(Locale.ROOT);
         if (rules.headers().contains(lower)) {
-            counted("header:" + lower);
+            if (!MASK.equals(value)) { // one redacted already (a recordtls HAR made into stubs) is not counted again
+                counted("header:" + lower);
+            }
             return MASK;
         }
         return URL_HEADERS.contains(lower) ? url(value) : value;
@@ -181,7 +187,7 @@ public final class Redactor {
         }
         String out = url;
         Matcher userInfo = USER_INFO.matcher(out);
-        if (userInfo.find()) {
+        if (userInfo.find() && !userInfo.group().endsWith("://" + MASK + "@")) {
             counted("url:userinfo");
             out = userInfo.replaceFirst("$1" + MASK + "@");
         }

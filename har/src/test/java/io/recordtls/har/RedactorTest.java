@@ -86,4 +86,14 @@ class RedactorTest {
                 .contains("redactedValues=3").doesNotContain("v4lue");
         assertThat(new Redactor(false, Redactor.Rules.defaults()).url("https://a.test/?token=t")).isEqualTo("https://a.test/?token=t");
     }
+
+    @Test
+    void whatIsRedactedAlreadyIsNotCountedAgainAndNumbersStayAsWritten() {
+        assertThat(redactor.headerValue("Authorization", Redactor.MASK)).isEqualTo(Redactor.MASK);
+        assertThat(redactor.url("https://REDACTED@a.test/?token=REDACTED")).isEqualTo("https://REDACTED@a.test/?token=REDACTED");
+        assertThat(redactor.body("{\"token\":\"REDACTED\"}", "application/json")).isEqualTo("{\"token\":\"REDACTED\"}");
+        assertThat(redactor.counts()).isEmpty();
+        assertThat(redactor.body("{\"price\":0.1000000000000000055511151231257827,\"n\":123456789012345678901234567890,\"secret\":1}",
+                "application/json")).isEqualTo("{\"price\":0.1000000000000000055511151231257827,\"n\":123456789012345678901234567890,\"secret\":\"REDACTED\"}");
+    }
 }

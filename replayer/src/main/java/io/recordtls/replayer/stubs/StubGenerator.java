@@ -160,15 +160,14 @@ public final class StubGenerator {
      */
     private final class Plan {
         private final Map<String, Group> groups = new LinkedHashMap<>();
-        private final List<Group> groupOf = new ArrayList<>();
+        private int exchanges;
         private final Map<Integer, Slot> slots = new HashMap<>();
 
         void add(RecordedExchange x) {
             String digest = HexFormat.of().formatHex(sha256(requestKey(x).getBytes(StandardCharsets.UTF_8)));
             Group g = groups.computeIfAbsent(digest, d -> new Group(d, baseName(x, d)));
-            g.ordinals.add(groupOf.size());
+            g.ordinals.add(exchanges++);
             g.responses.add(x.status() + " " + HexFormat.of().formatHex(sha256(x.responseBody())));
-            groupOf.add(g);
         }
 
         void finish() {
