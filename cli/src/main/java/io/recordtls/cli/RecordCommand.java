@@ -54,11 +54,8 @@ final class RecordCommand implements Callable<Integer> {
             description = "keep at most SIZE bytes of each body; bigger ones are marked truncated with their true size (default: ${DEFAULT-VALUE})")
     long maxBody;
 
-    @Option(names = "--redact-header", paramLabel = "NAME", description = "also redact this header's value (repeatable)")
-    List<String> redactHeaders = new ArrayList<>();
-
-    @Option(names = "--no-redact", description = "keep credentials (Authorization, Cookie...) as sent")
-    boolean noRedact;
+    @CommandLine.Mixin
+    RedactionOptions redaction = new RedactionOptions();
 
     @Option(names = "--ring-buffer", paramLabel = "SIZE", converter = Sizes.class, defaultValue = "32m",
             description = "kernel-to-recorder buffer; raise it if the summary reports drops (default: ${DEFAULT-VALUE})")
@@ -120,7 +117,7 @@ final class RecordCommand implements Callable<Integer> {
             cgroups.add(cgroup.get());
         }
         RecorderOptions options = RecorderOptions.defaults().withMaxBody(maxBody)
-                .withRedaction(!noRedact, Set.copyOf(redactHeaders)).withRingBufferBytes((int) Math.min(ringBuffer, 1 << 30));
+                .withRedaction(redaction.enabled(), redaction.rules()).withRingBufferBytes((int) Math.min(ringBuffer, 1 << 30));
         AtomicInteger signal = new AtomicInteger();
         CountDownLatch signalled = new CountDownLatch(1);
         StopSignals.onStop(number -> {

@@ -3,7 +3,6 @@ package io.recordtls.cli;
 import io.recordtls.har.HarProblem;
 import io.recordtls.replayer.stubs.StubGenerator;
 import io.recordtls.replayer.stubs.StubOptions;
-import io.recordtls.replayer.stubs.StubSet;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,6 +50,9 @@ final class StubsCommand implements Callable<Integer> {
     @Option(names = "--reencode", description = "serve bodies with their recorded Content-Encoding (gzip, deflate, zstd) instead of decoded")
     boolean reencode;
 
+    @CommandLine.Mixin
+    RedactionOptions redaction = new RedactionOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -64,28 +66,44 @@ final class StubsCommand implements Callable<Integer> {
             }
         }
         StubOptions options = StubOptions.defaults().withMatchHeaders(Set.copyOf(matchHeaders)).withMatchHost(!anyHost)
-                .withIgnored(Set.copyOf(ignoreQuery), ignoreJson).withRepeatLast(repeatLast).withReencode(reencode);
+                .withIgnored(Set.copyOf(ignoreQuery), ignoreJson).withRepeatLast(repeatLast).withReencode(reencode)
+                .withRedaction(redaction.enabled() ? redaction.rules() : null);
         try {
-            StubSet stubs = new StubGenerator(options).fromHars(hars);
+            // written as they are made: a HAR of any size is converted in the memory of one entry
+            StubGenerator.Written stubs = new StubGenerator(options).writeHars(hars, output);
             for (HarProblem p : stubs.problems()) {
                 err.println("recordtls: " + p);
             }
-            if (stubs.mappings().isEmpty() && !stubs.problems().isEmpty()) {
+            if (stubs.mappings() == 0 && !stubs.problems().isEmpty()) {
                 err.println("recordtls: nothing to convert");
                 return 125;
             }
-            stubs.writeTo(output);
             for (String n : stubs.notes()) {
                 err.println("recordtls: note: " + n);
             }
-            out.printf("recordtls: %d stub mapping%s and %d body file%s in %s%n", stubs.mappings().size(),
-                    stubs.mappings().size() == 1 ? "" : "s", stubs.bodyFiles().size(), stubs.bodyFiles().size() == 1 ? "" : "s", output);
+            if (!stubs.redacted().isEmpty()) {
+                StringBuilder what = new StringBuilder();
+                stubs.redacted().forEach((name, times) -> what.append(what.isEmpty() ? "" : ", ").append(name)
+                        .append(times > 1 ? " (" + times + "x)" : ""));
+                err.println("recordtls: redacted in the stubs (--no-redact keeps them): " + what);
+            }
+            out.printf("recordtls: %d stub mapping%s and %d body file%s in %s%n", stubs.mappings(),
+                    stubs.mappings() == 1 ? "" : "s", stubs.bodyFiles(), stubs.bodyFiles() == 1 ? "" : "s", output);
             out.printf("recordtls: serve them with 'recordtls replay %s' (or any WireMock: --root-dir %s)%n", output, output);
+            if (!stubs.problems().isEmpty()) {
+                long skipped = stubs.problems().stream().filter(p -> p.entry() >= 0).count();
+                err.printf("recordtls: %d entr%s skipped (listed above)%n", skipped, skipped == 1 ? "y" : "ies");
+            }
             out.flush();
             err.flush();
             return stubs.problems().isEmpty() ? 0 : 1;
         } catch (IOException e) {
             err.println("recordtls: " + e.getMessage());
+            return 125;
+        } catch (OutOfMemoryError e) {
+            // one entry is held at a time: only a single body bigger than the heap gets here
+            err.println("recordtls: out of memory: an entry's body is larger than this JVM's heap can hold; "
+                    + "give it more (JAVA_OPTS=-Xmx...)");
             return 125;
         }
     }

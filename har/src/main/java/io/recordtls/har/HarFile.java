@@ -1,10 +1,14 @@
 package io.recordtls.har;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import de.sstoehr.harreader.HarReaderMode;
 import de.sstoehr.harreader.jackson.DefaultMapperFactory;
 import de.sstoehr.harreader.model.HarContent;
@@ -27,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Reads HAR files from recordtls and other tools (browsers' DevTools, mitmproxy, Charles...)
@@ -36,6 +41,20 @@ import java.util.Set;
 public final class HarFile {
     private static final Set<String> KNOWN_VERSIONS = Set.of("1.1", "1.2", "1.3");
     private static final ObjectMapper MAPPER = new ObjectMapper(HarJson.factory());
+    /**
+     * How deep one entry may nest: HAR entries are a few levels deep, and a hostile file that
+     * nests deeper (to exhaust the stack of whatever reads it) costs only that entry.
+     */
+    static final int MAX_ENTRY_DEPTH = 200;
+    /**
+     * The file as a whole may nest deeper than Jackson's default of 1000, so that an entry past
+     * that depth is skipped alone rather than ending the file; still bounded, as the parser keeps a
+     * context per level.
+     */
+    private static final JsonFactory READING = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).maxDocumentLength(-1)
+                    .maxNestingDepth(100_000).build())
+            .build();
     /** har-reader's lenient mapper (dates and numbers other tools get wrong are left out, not fatal). */
     private static final ObjectMapper MODEL = new DefaultMapperFactory().instance(HarReaderMode.LAX);
 
@@ -52,36 +71,60 @@ public final class HarFile {
 
     public static Contents read(InputStream in, String name) throws IOException {
         List<RecordedExchange> exchanges = new ArrayList<>();
+        List<HarProblem> problems = read(in, name, exchanges::add);
+        return new Contents(exchanges, problems);
+    }
+
+    /**
+     * Reads a HAR entry by entry, handing each valid one to {@code each} as soon as it is read:
+     * only one entry is in memory at a time, whatever the size of the file.
+     *
+     * @return what was wrong with the file and with the entries that were left out
+     */
+    public static List<HarProblem> read(Path file, Consumer<RecordedExchange> each) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString(), each);
+        }
+    }
+
+    public static List<HarProblem> read(InputStream in, String name, Consumer<RecordedExchange> each) throws IOException {
         List<HarProblem> problems = new ArrayList<>();
         int index = 0;
         boolean sawEntries = false;
-        try (JsonParser p = MAPPER.getFactory().createParser(in)) {
+        try (JsonParser p = READING.createParser(in)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 problems.add(new HarProblem(name, -1, "not a HAR file: it does not start with a JSON object"));
-                return new Contents(exchanges, problems);
+                return problems;
             }
             if (!seekField(p, "log")) {
                 problems.add(new HarProblem(name, -1, "not a HAR file: no \"log\" object"));
-                return new Contents(exchanges, problems);
+                return problems;
             }
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 problems.add(new HarProblem(name, -1, "not a HAR file: \"log\" is not an object"));
-                return new Contents(exchanges, problems);
+                return problems;
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 p.nextToken();
                 if (field.equals("version")) {
-                    String v = p.getValueAsString();
+                    if (p.currentToken() != JsonToken.VALUE_STRING) {
+                        problems.add(new HarProblem(name, -1, "\"log.version\" is not a string: entries read as HAR 1.2"));
+                        p.skipChildren();
+                        continue;
+                    }
+                    String v = p.getText();
                     if (!KNOWN_VERSIONS.contains(v)) {
-                        problems.add(new HarProblem(name, -1, "unknown HAR version \"" + v + "\" (known: 1.1, 1.2, 1.3): entries read as HAR 1.2"));
+                        problems.add(new HarProblem(name, -1, "unknown HAR version \"" + printable(v) + "\" (known: 1.1, 1.2, 1.3): entries read as HAR 1.2"));
                     }
                 } else if (field.equals("entries") && p.currentToken() == JsonToken.START_ARRAY) {
                     sawEntries = true;
-                    while (p.nextToken() == JsonToken.START_OBJECT) {
-                        JsonNode entry = MAPPER.readTree(p);
+                    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                        if (t == null) {
+                            throw new JsonParseException(p, "unexpected end of input in \"entries\"");
+                        }
                         try {
-                            exchanges.add(exchange(name, index, entry));
+                            each.accept(exchange(name, index, entryTree(p)));
                         } catch (InvalidEntry e) {
                             problems.add(new HarProblem(name, index, e.getMessage()));
                         }
@@ -91,17 +134,81 @@ public final class HarFile {
                     p.skipChildren();
                 }
             }
+        } catch (java.io.CharConversionException e) {
+            // Jackson takes 4 leading bytes for UTF-32 and then meets no such character: not a HAR, not an I/O error
+            problems.add(new HarProblem(name, -1, "not JSON text (after " + index + " entries): " + printable(e.getMessage())));
+            return problems;
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
             problems.add(new HarProblem(name, -1, "malformed or truncated JSON at line " + (loc == null ? "?" : loc.getLineNr())
                     + ", column " + (loc == null ? "?" : loc.getColumnNr()) + " (after " + index + " entries): "
                     + e.getOriginalMessage()));
-            return new Contents(exchanges, problems);
+            return problems;
         }
         if (!sawEntries) {
             problems.add(new HarProblem(name, -1, "not a HAR file: \"log\" has no \"entries\" array"));
         }
-        return new Contents(exchanges, problems);
+        return problems;
+    }
+
+    /**
+     * The entry the parser stands on, as a tree; an entry that is no object, or nests deeper than
+     * {@link #MAX_ENTRY_DEPTH}, is skipped to its end (the entries after it are still read).
+     */
+    private static JsonNode entryTree(JsonParser p) throws IOException, InvalidEntry {
+        JsonToken first = p.currentToken();
+        if (first != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            throw new InvalidEntry("not an object but " + describe(first));
+        }
+        try (TokenBuffer copy = new TokenBuffer(p)) {
+            int depth = 0;
+            JsonToken t = first;
+            while (true) {
+                if (t.isStructStart()) {
+                    if (++depth > MAX_ENTRY_DEPTH) {
+                        // what is left of the entry, skipped without being kept: this level, then
+                        // the rest of each level around it
+                        p.skipChildren();
+                        for (int open = depth - 1; open > 0; ) {
+                            JsonToken n = p.nextToken();
+                            if (n == null) {
+                                throw new JsonParseException(p, "unexpected end of input in an entry");
+                            }
+                            if (n.isStructStart()) {
+                                p.skipChildren();
+                            } else if (n.isStructEnd()) {
+                                open--;
+                            }
+                        }
+                        throw new InvalidEntry("nested deeper than " + MAX_ENTRY_DEPTH + " levels");
+                    }
+                } else if (t.isStructEnd()) {
+                    depth--;
+                }
+                copy.copyCurrentEvent(p);
+                if (depth == 0) {
+                    break;
+                }
+                t = p.nextToken();
+                if (t == null) {
+                    throw new JsonParseException(p, "unexpected end of input in an entry");
+                }
+            }
+            try (JsonParser tree = copy.asParser(MAPPER)) {
+                return MAPPER.readTree(tree);
+            }
+        }
+    }
+
+    private static String describe(JsonToken t) {
+        return switch (t) {
+            case VALUE_NULL -> "null";
+            case START_ARRAY -> "an array";
+            case VALUE_STRING -> "a string";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            default -> "a number";
+        };
     }
 
     private static boolean seekField(JsonParser p, String wanted) throws IOException {
@@ -150,14 +257,18 @@ public final class HarFile {
         if (method.isBlank()) {
             throw new InvalidEntry("request.method is missing");
         }
+        if (!HTTP_TOKEN.matcher(method).matches()) {
+            // it becomes a matcher and part of file names: "/etc/x" or "..", from a hostile file, is neither
+            throw new InvalidEntry("request.method is not an HTTP method: \"" + printable(method) + "\"");
+        }
         URI url;
         try {
             url = new URI(req.url() == null ? "" : req.url());
         } catch (URISyntaxException ex) {
-            throw new InvalidEntry("request.url is not a URL: " + ex.getMessage());
+            throw new InvalidEntry("request.url is not a URL: " + printable(ex.getMessage()));
         }
         if (url.getHost() == null || url.getScheme() == null) {
-            throw new InvalidEntry("request.url is not an absolute http(s) URL: \"" + (req.url() == null ? "" : req.url()) + "\"");
+            throw new InvalidEntry("request.url is not an absolute http(s) URL: \"" + printable(req.url() == null ? "" : req.url()) + "\"");
         }
         if (!e.path("response").path("status").canConvertToInt()) {
             throw new InvalidEntry("response.status is missing or not a number");
@@ -178,10 +289,34 @@ public final class HarFile {
         String reqType = postData == null ? null : postData.mimeType();
         String resType = content.mimeType();
         boolean incomplete = Boolean.TRUE.equals(entry.additional().get("_incomplete"));
+        List<String> truncated = new ArrayList<>();
+        if (present(e.path("request").path("postData").path("_truncated"))) {
+            truncated.add("request");
+        }
+        if (present(e.path("response").path("content").path("_truncated"))) {
+            truncated.add("response");
+        }
         return new RecordedExchange(source, index, method.toUpperCase(java.util.Locale.ROOT), url, reqHeaders, requestBody,
                 reqType == null || reqType.isBlank() ? first(reqHeaders, "Content-Type") : reqType, status,
                 res.statusText() == null ? "" : res.statusText(), resHeaders, responseBody,
-                resType == null || resType.isBlank() ? first(resHeaders, "Content-Type") : resType, incomplete);
+                resType == null || resType.isBlank() ? first(resHeaders, "Content-Type") : resType, incomplete,
+                List.copyOf(truncated));
+    }
+
+    /** The characters RFC 9110 allows in a method, not too many of them, and a letter among them (not ".."). */
+    private static final java.util.regex.Pattern HTTP_TOKEN = java.util.regex.Pattern.compile(
+            "(?=[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$)[^A-Za-z]*[A-Za-z].*");
+
+    /** A recordtls mark ({"size":..}) or another tool's (true); false, null or absent is no mark. */
+    private static boolean present(JsonNode mark) {
+        return !mark.isMissingNode() && !mark.isNull() && !(mark.isBoolean() && !mark.booleanValue());
+    }
+
+    /** A value from the file as it may be shown in a message: short, one line, no control characters. */
+    static String printable(String s) {
+        String cut = s.length() > 60 ? s.substring(0, 60) + "..." : s;
+        return cut.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
 
     private static void requireText(JsonNode text, String where) throws InvalidEntry {

@@ -8,12 +8,22 @@ import java.util.List;
 /**
  * One HAR entry, checked and decoded: what the replayer needs of it. Headers are har-reader's
  * (the model the recorder writes); bodies are the decoded bytes (HAR's content.text after
- * base64 where the entry says so).
+ * base64 where the entry says so). {@code truncated} names the bodies ("request", "response")
+ * that the file says were cut short: what is there is only their beginning.
  */
 public record RecordedExchange(String source, int index, String method, URI url, List<HarHeader> requestHeaders,
                                byte[] requestBody, String requestContentType, int status, String statusText,
                                List<HarHeader> responseHeaders, byte[] responseBody, String responseContentType,
-                               boolean incomplete) {
+                               boolean incomplete, List<String> truncated) {
+    /** Without truncated bodies: what the replayer's own recordings of a test are. */
+    public RecordedExchange(String source, int index, String method, URI url, List<HarHeader> requestHeaders,
+                            byte[] requestBody, String requestContentType, int status, String statusText,
+                            List<HarHeader> responseHeaders, byte[] responseBody, String responseContentType,
+                            boolean incomplete) {
+        this(source, index, method, url, requestHeaders, requestBody, requestContentType, status, statusText, responseHeaders,
+                responseBody, responseContentType, incomplete, List.of());
+    }
+
     public String requestHeader(String name) {
         return first(requestHeaders, name);
     }

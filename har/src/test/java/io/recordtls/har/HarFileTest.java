@@ -109,4 +109,65 @@ class HarFileTest {
         assertThat(read("{\"log\":{\"version\":\"1.2\"}}").problems()).singleElement()
                 .satisfies(p -> assertThat(p.message()).contains("no \"entries\" array"));
     }
+
+    @Test
+    void entriesThatAreNoObjectsAreReportedByIndexAndTheRestRead() throws IOException {
+        HarFile.Contents c = read("{\"log\":{\"version\":\"1.2\",\"entries\":[" + entry("GET", "https://a.test/1", 200, "one")
+                + ",null," + entry("GET", "https://a.test/3", 200, "three") + ",[1,[2]],\"x\",7,"
+                + entry("GET", "https://a.test/7", 200, "seven") + "]}}");
+        assertThat(c.exchanges()).extracting(x -> x.url().getPath()).containsExactly("/1", "/3", "/7");
+        assertThat(c.exchanges()).extracting(RecordedExchange::index).containsExactly(0, 2, 6);
+        assertThat(c.problems()).extracting(p -> p.entry() + ": " + p.message()).containsExactly(
+                "1: not an object but null", "3: not an object but an array", "4: not an object but a string", "5: not an object but a number");
+    }
+
+    @Test
+    void anEntryNestedDeeperThanJacksonAllowsCostsOnlyThatEntry() throws IOException {
+        String deep = "[".repeat(5000) + "]".repeat(5000);
+        String deepObjects = "{\"a\":".repeat(3000) + "1" + "}".repeat(3000);
+        HarFile.Contents c = read("{\"log\":{\"version\":\"1.2\",\"entries\":[" + entry("GET", "https://a.test/1", 200, "one")
+                + ",{\"_x\":" + deep + "," + entry("GET", "https://a.test/2", 200, "two").substring(1)
+                + ",{\"request\":" + deepObjects + "}," + entry("GET", "https://a.test/4", 200, "four") + "]}}");
+        assertThat(c.exchanges()).extracting(x -> x.url().getPath()).containsExactly("/1", "/4");
+        assertThat(c.problems()).extracting(p -> p.entry() + ": " + p.message()).containsExactly(
+                "1: nested deeper than " + HarFile.MAX_ENTRY_DEPTH + " levels", "2: nested deeper than " + HarFile.MAX_ENTRY_DEPTH + " levels");
+    }
+
+    @Test
+    void aMethodThatIsNoHttpTokenIsRefused() throws IOException {
+        HarFile.Contents c = read("{\"log\":{\"version\":\"1.2\",\"entries\":[" + entry("/some/path", "https://a.test/1", 200, "x") + ","
+                + entry("..", "https://a.test/2", 200, "x") + "," + entry("G\\u001b[31mET", "https://a.test/3", 200, "x") + ","
+                + entry("PROPFIND", "https://a.test/4", 207, "x") + "]}}");
+        assertThat(c.exchanges()).extracting(RecordedExchange::method).containsExactly("PROPFIND");
+        assertThat(c.problems()).extracting(p -> p.entry() + ": " + p.message()).containsExactly(
+                "0: request.method is not an HTTP method: \"/some/path\"", "1: request.method is not an HTTP method: \"..\"",
+                "2: request.method is not an HTTP method: \"G?[31mET\"");
+    }
+
+    @Test
+    void truncatedBodiesAreKnownAsSuch() throws IOException {
+        String truncated = "{\"request\":{\"method\":\"POST\",\"url\":\"https://a.test/up\",\"headers\":[],"
+                + "\"postData\":{\"mimeType\":\"text/plain\",\"text\":\"abc\",\"_truncated\":{\"size\":10,\"kept\":3}}},"
+                + "\"response\":{\"status\":200,\"headers\":[],\"content\":{\"mimeType\":\"text/plain\",\"text\":\"par\",\"_truncated\":true}}}";
+        HarFile.Contents c = read("{\"log\":{\"version\":\"1.2\",\"entries\":[" + truncated + "," + entry("GET", "https://a.test/", 200, "x") + "]}}");
+        assertThat(c.exchanges()).extracting(RecordedExchange::truncated).containsExactly(java.util.List.of("request", "response"), java.util.List.of());
+    }
+
+    /** Found by HarFileFuzzTest: bytes Jackson takes for UTF-32 threw an IOException out of the reader. */
+    @Test
+    void bytesThatAreNoTextAreReportedNotThrown() throws IOException {
+        byte[] utf32ish = {0, 0, 0, '{', 0x0a, 0x1f, 0x20, 0x22, 0, 0, 0, '}'};
+        HarFile.Contents c = HarFile.read(new ByteArrayInputStream(utf32ish), "bin.har");
+        assertThat(c.exchanges()).isEmpty();
+        assertThat(c.problems()).singleElement().satisfies(p -> assertThat(p.message()).startsWith("not JSON text"));
+    }
+
+    /** Found by HarFileFuzzTest: a version that is no string threw a NullPointerException. */
+    @Test
+    void aVersionThatIsNoStringIsReportedAndTheEntriesRead() throws IOException {
+        HarFile.Contents c = read("{\"log\":{\"version\":{\"name\":\"x\"},\"entries\":[" + entry("GET", "https://a.test/", 200, "x") + "]}}");
+        assertThat(c.exchanges()).hasSize(1);
+        assertThat(c.problems()).singleElement().satisfies(p -> assertThat(p.message()).isEqualTo("\"log.version\" is not a string: entries read as HAR 1.2"));
+        assertThat(read("{\"log\":{\"version\":null,\"entries\":[]}}").problems()).hasSize(1);
+    }
 }

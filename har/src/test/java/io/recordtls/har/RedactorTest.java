@@ -24,4 +24,76 @@ class RedactorTest {
         assertThat(redactor.commandLine(List.of("curl", "-H", "Authorization: Bearer t0ken", "-u", "me:pw", "https://u:p@example.com/x")))
                 .isEqualTo("curl -H 'Authorization: REDACTED' -u REDACTED https://REDACTED@example.com/x");
     }
+
+    @Test
+    void curlsCredentialOptionsAreMasked() {
+        assertThat(redactor.commandLine(List.of("curl", "--oauth2-bearer", "b3arer", "-b", "sid=c00kie", "--cookie=sid=c00kie2",
+                "-d", "user=me&password=pa55&remember=1", "--data-raw", "{\"login\":\"me\",\"password\":\"pa55\"}",
+                "-H", "X-Session-Token: s3ss", "-uuser:pw", "https://api.test/x?api_key=k3y&page=2")))
+                .isEqualTo("curl --oauth2-bearer REDACTED -b REDACTED --cookie=REDACTED -d user=me&password=REDACTED&remember=1"
+                        + " --data-raw {\"login\":\"me\",\"password\":\"REDACTED\"} -H 'X-Session-Token: REDACTED' -uREDACTED"
+                        + " https://api.test/x?api_key=REDACTED&page=2");
+        assertThat(redactor.counts()).containsEntry("commandLine", 8L);
+    }
+
+    @Test
+    void credentialQueryParametersAreMaskedInUrlsAndInUrlHeaders() {
+        assertThat(redactor.url("https://api.test/v1/items?api_key=k1&page=2&token=t1&access_token=a1&code=c0de&state=xyz#frag"))
+                .isEqualTo("https://api.test/v1/items?api_key=REDACTED&page=2&token=REDACTED&access_token=REDACTED&code=REDACTED&state=xyz#frag");
+        assertThat(redactor.headerValue("Location", "https://app.test/callback?code=c0de&state=s"))
+                .isEqualTo("https://app.test/callback?code=REDACTED&state=s");
+        assertThat(redactor.url("https://user:pw@api.test/"))
+                .isEqualTo("https://REDACTED@api.test/");
+        assertThat(redactor.counts()).containsEntry("query:api_key", 1L).containsEntry("query:code", 2L).containsEntry("url:userinfo", 1L);
+    }
+
+    @Test
+    void tokenAndPasswordHeadersAreMasked() {
+        for (String h : List.of("X-Token", "X-Session-Token", "X-Refresh-Token", "Authentication", "Api-Token", "Authorization", "Cookie")) {
+            assertThat(redactor.headerValue(h, "secret-value")).as(h).isEqualTo(Redactor.MASK);
+        }
+        assertThat(redactor.headerValue("Accept", "text/plain")).isEqualTo("text/plain");
+    }
+
+    @Test
+    void jsonFieldsAreMaskedByNameAtAnyDepthAndByPath() {
+        Redactor r = new Redactor(true, Redactor.Rules.defaults().withJsonFields(java.util.Set.of("$.user.pin")));
+        String json = "{\"user\":{\"name\":\"me\",\"pin\":1234,\"Password\":\"pa55\"},\"accessToken\":\"a1\","
+                + "\"items\":[{\"refresh_token\":\"r1\",\"id\":1},{\"refresh_token\":\"r2\",\"id\":2}],\"token_type\":\"Bearer\",\"pin\":5}";
+        assertThat(r.body(json, "application/json; charset=utf-8")).isEqualTo("{\"user\":{\"name\":\"me\",\"pin\":\"REDACTED\","
+                + "\"Password\":\"REDACTED\"},\"accessToken\":\"REDACTED\",\"items\":[{\"refresh_token\":\"REDACTED\",\"id\":1},"
+                + "{\"refresh_token\":\"REDACTED\",\"id\":2}],\"token_type\":\"Bearer\",\"pin\":5}");
+        assertThat(r.counts()).containsOnly(java.util.Map.entry("json:$.user.pin", 1L), java.util.Map.entry("json:$.user.Password", 1L),
+                java.util.Map.entry("json:$.accessToken", 1L), java.util.Map.entry("json:$.items[].refresh_token", 2L));
+        assertThat(r.body("{not json, password: x", "application/json")).as("kept as it is").isEqualTo("{not json, password: x");
+        assertThat(r.body("password=x", "text/plain")).isEqualTo("password=x");
+    }
+
+    @Test
+    void formFieldsAreMasked() {
+        assertThat(redactor.body("grant_type=authorization_code&code=c0de&client_secret=s%3Dcr&username=me&password=p%26w",
+                "application/x-www-form-urlencoded"))
+                .isEqualTo("grant_type=authorization_code&code=REDACTED&client_secret=REDACTED&username=me&password=REDACTED");
+    }
+
+    @Test
+    void theReportListsNamesAndCountsNeverValues() {
+        redactor.headerValue("X-Token", "v4lue-one");
+        redactor.url("https://a.test/?api_key=v4lue-two");
+        redactor.body("{\"password\":\"v4lue-three\"}", "application/json");
+        String report = redactor.report(true).toString();
+        assertThat(report).contains("header:x-token=1").contains("query:api_key=1").contains("json:$.password=1")
+                .contains("redactedValues=3").doesNotContain("v4lue");
+        assertThat(new Redactor(false, Redactor.Rules.defaults()).url("https://a.test/?token=t")).isEqualTo("https://a.test/?token=t");
+    }
+
+    @Test
+    void whatIsRedactedAlreadyIsNotCountedAgainAndNumbersStayAsWritten() {
+        assertThat(redactor.headerValue("Authorization", Redactor.MASK)).isEqualTo(Redactor.MASK);
+        assertThat(redactor.url("https://REDACTED@a.test/?token=REDACTED")).isEqualTo("https://REDACTED@a.test/?token=REDACTED");
+        assertThat(redactor.body("{\"token\":\"REDACTED\"}", "application/json")).isEqualTo("{\"token\":\"REDACTED\"}");
+        assertThat(redactor.counts()).isEmpty();
+        assertThat(redactor.body("{\"price\":0.1000000000000000055511151231257827,\"n\":123456789012345678901234567890,\"secret\":1}",
+                "application/json")).isEqualTo("{\"price\":0.1000000000000000055511151231257827,\"n\":123456789012345678901234567890,\"secret\":\"REDACTED\"}");
+    }
 }

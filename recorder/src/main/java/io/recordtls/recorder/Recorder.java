@@ -63,7 +63,7 @@ public final class Recorder implements AutoCloseable {
 
     private Recorder(RecorderOptions options, Consumer<Exchange> observer) {
         this.options = options;
-        this.redactor = new Redactor(options.redact(), options.redactHeaders());
+        this.redactor = new Redactor(options.redact(), options.redaction());
         this.writer = options.wholeRecording() ? new HarFileWriter() : null;
         // Copy a little more than one body per call, so a call that carries headers and a
         // body just under the cap is not cut.
@@ -495,16 +495,9 @@ public final class Recorder implements AutoCloseable {
         return x;
     }
 
-    /** What the HAR says of redaction; the count only for a whole recording (segments share the redactor). */
+    /** What the HAR says of redaction; the counts only for a whole recording (segments share the redactor). */
     private Map<String, Object> redactionInfo(boolean withCount) {
-        Map<String, Object> redaction = new LinkedHashMap<>();
-        redaction.put("enabled", redactor.enabled());
-        redaction.put("headers", redactor.configured());
-        redaction.put("replacement", Redactor.MASK);
-        if (withCount) {
-            redaction.put("redactedValues", redactor.redactedValues());
-        }
-        return redaction;
+        return redactor.report(withCount);
     }
 
     /** Idempotent; without {@link #stop}, nothing is written. Probes are gone when this returns. */

@@ -1,31 +1,38 @@
 package io.recordtls.recorder;
 
+import io.recordtls.har.Redactor;
+
 import java.util.Set;
 
 /**
  * How to record. {@code maxBody}: bytes of one body kept in the HAR, above which the entry says
- * truncated (with the true size). {@code redactHeaders}: header names redacted besides the
- * defaults; {@code redact} false keeps every value as sent. {@code wholeRecording}: see
+ * truncated (with the true size). {@code redaction}: what is redacted (headers, query and form
+ * parameters, JSON fields); {@code redact} false keeps every value as sent. {@code wholeRecording}: see
  * {@link #withWholeRecording}.
  */
-public record RecorderOptions(long maxBody, boolean redact, Set<String> redactHeaders, int ringBufferBytes, boolean wholeRecording) {
+public record RecorderOptions(long maxBody, boolean redact, Redactor.Rules redaction, int ringBufferBytes, boolean wholeRecording) {
     public static final long DEFAULT_MAX_BODY = 64L << 20;
     public static final int DEFAULT_RING_BUFFER = 32 << 20;
 
     public static RecorderOptions defaults() {
-        return new RecorderOptions(DEFAULT_MAX_BODY, true, Set.of(), DEFAULT_RING_BUFFER, true);
+        return new RecorderOptions(DEFAULT_MAX_BODY, true, Redactor.Rules.defaults(), DEFAULT_RING_BUFFER, true);
     }
 
     public RecorderOptions withMaxBody(long bytes) {
-        return new RecorderOptions(bytes, redact, redactHeaders, ringBufferBytes, wholeRecording);
+        return new RecorderOptions(bytes, redact, redaction, ringBufferBytes, wholeRecording);
     }
 
+    /** The default rules plus these headers. */
     public RecorderOptions withRedaction(boolean on, Set<String> extraHeaders) {
-        return new RecorderOptions(maxBody, on, Set.copyOf(extraHeaders), ringBufferBytes, wholeRecording);
+        return withRedaction(on, Redactor.Rules.defaults().withHeaders(extraHeaders));
+    }
+
+    public RecorderOptions withRedaction(boolean on, Redactor.Rules rules) {
+        return new RecorderOptions(maxBody, on, rules, ringBufferBytes, wholeRecording);
     }
 
     public RecorderOptions withRingBufferBytes(int bytes) {
-        return new RecorderOptions(maxBody, redact, redactHeaders, bytes, wholeRecording);
+        return new RecorderOptions(maxBody, redact, redaction, bytes, wholeRecording);
     }
 
     /**
@@ -33,6 +40,6 @@ public record RecorderOptions(long maxBody, boolean redact, Set<String> redactHe
      * only writes segments (one per test) turns it off, so nothing accumulates on disk.
      */
     public RecorderOptions withWholeRecording(boolean on) {
-        return new RecorderOptions(maxBody, redact, redactHeaders, ringBufferBytes, on);
+        return new RecorderOptions(maxBody, redact, redaction, ringBufferBytes, on);
     }
 }

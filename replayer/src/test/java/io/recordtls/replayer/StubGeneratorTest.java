@@ -140,6 +140,36 @@ class StubGeneratorTest {
         }
     }
 
+    /** A HAR from DevTools holds every credential: the stubs made of it hold none, and match whatever the client sends in their place. */
+    @Test
+    void credentialsOfAForeignHarAreRedactedInTheStubsAndNotRequired() throws Exception {
+        String login = entry("POST", "https://api.test/login?api_key=k3y-secret&lang=en", "application/json",
+                "{\"user\":\"me\",\"password\":\"pa55-secret\"}", List.<String[]>of(new String[] {"Content-Type", "application/json"},
+                        new String[] {"X-Session-Token", "s3ss-secret"}), 200, "unused")
+                .replace("\"content\":{\"mimeType\":\"text/plain\",\"text\":\"unused\"}",
+                        "\"content\":{\"mimeType\":\"application/json\",\"text\":" + Json.write("{\"accessToken\":\"t0k3n-secret\",\"user\":\"me\"}") + "}");
+        String token = entry("POST", "https://api.test/oauth/token", "application/x-www-form-urlencoded",
+                "grant_type=authorization_code&code=c0de-secret&client_secret=cl1ent-secret",
+                List.<String[]>of(new String[] {"Content-Type", "application/x-www-form-urlencoded"}), 200, "tok");
+        String redirect = entry("GET", "https://api.test/authorize", null, null, List.of(), 302, "")
+                .replace("{\"name\":\"X-Seen\",\"value\":\"yes\"}", "{\"name\":\"Location\",\"value\":\"https://app.test/cb?code=c0de2-secret&state=s1\"}");
+        StubSet set = stubs(anyHost(), har(login, token, redirect));
+        Path out = tmp.resolve("stubs");
+        set.writeTo(out);
+        assertThat(tree(out).values()).noneMatch(text -> text.contains("-secret"));
+        try (ReplayServer s = ReplayServer.start(set, ReplayOptions.defaults(), null)) {
+            HttpResponse<String> r = send(s, "POST", "/login?api_key=another-key&lang=en", "application/json",
+                    "{\"user\":\"me\",\"password\":\"another password\"}");
+            assertThat(r.body()).isEqualTo("{\"accessToken\":\"REDACTED\",\"user\":\"me\"}");
+            assertThat(send(s, "POST", "/login?api_key=another-key&lang=de", "application/json",
+                    "{\"user\":\"me\",\"password\":\"x\"}").statusCode()).as("what is not redacted is still matched").isEqualTo(404);
+            assertThat(send(s, "POST", "/oauth/token", "application/x-www-form-urlencoded",
+                    "grant_type=authorization_code&code=other&client_secret=other").body()).isEqualTo("tok");
+            assertThat(send(s, "GET", "/authorize", null, null).headers().firstValue("Location")).hasValue("https://app.test/cb?code=REDACTED&state=s1");
+        }
+        assertThat(stubs(anyHost().withRedaction(null), har(login)).mappings().values().iterator().next().toString()).contains("k3y-secret");
+    }
+
     @Test
     void volatileQueryAndJsonFieldsCanBeIgnored() throws Exception {
         StubSet set = stubs(anyHost().withIgnored(Set.of("ts"), List.of("meta.requestId")), har(
@@ -173,6 +203,42 @@ class StubGeneratorTest {
         assertThat(tree(b)).isEqualTo(tree(a));
         assertThat(tree(a).keySet()).anyMatch(k -> k.matches("mappings/get-shop-example-com-443-api-cart-[0-9a-f]{8}\\.json"));
         assertThat(tree(a).keySet()).anyMatch(k -> k.startsWith("__files/get-cdn-example-com-443-img-logo-png-") && k.endsWith(".bin"));
+    }
+
+    /** What a hostile HAR puts where a name is made from (method, host, path) never chooses where a file goes. */
+    @Test
+    void fileNamesComeOnlyFromSafeCharactersInsideTheOutputDirectory() throws Exception {
+        List<io.recordtls.har.RecordedExchange> xs = new ArrayList<>();
+        String[] methods = {"/some/path", "..", "../../../../escape", "/tmp/absolute", "X".repeat(5000), "ГЕТ\u0000", "GET"};
+        String[] urls = {"https://a.test/x", "https://a.test/..", "https://a.test/%2e%2e/%2e%2e/up", "https://a.test/" + "p".repeat(4000),
+                "https://a.test/%D0%BF%D1%83%D1%82%D1%8C", "https://xn--e1afmkfd.test/", "https://a.test/%00"};
+        for (int i = 0; i < methods.length; i++) {
+            byte[] big = ("body " + i + " ").repeat(20_000).getBytes(StandardCharsets.UTF_8); // past the inline limit: a body file too
+            xs.add(new io.recordtls.har.RecordedExchange("t.har", i, methods[i], URI.create(urls[i]), List.of(), new byte[0], null, 200, "OK",
+                    List.of(), big, "application/octet-stream", false));
+        }
+        Path out = Files.createDirectories(tmp.resolve("deep/out"));
+        new StubGenerator(StubOptions.defaults()).generate(xs, List.of()).writeTo(out);
+        Map<String, String> written = tree(tmp);
+        assertThat(written).hasSize(2 * methods.length);
+        assertThat(written.keySet()).allSatisfy(f -> {
+            assertThat(f).matches("deep/out/(mappings|__files)/[a-z0-9][a-z0-9-]{0,100}\\.(json|bin)");
+            assertThat(f.length()).isLessThan(140);
+        });
+    }
+
+    @Test
+    void aTruncatedBodyIsMarkedInItsStubAndSaid() throws Exception {
+        String truncated = "{\"request\":{\"method\":\"GET\",\"url\":\"https://api.test/big\",\"headers\":[]},"
+                + "\"response\":{\"status\":200,\"headers\":[],\"content\":{\"mimeType\":\"text/plain\",\"text\":\"the begin\","
+                + "\"_truncated\":{\"size\":100000,\"kept\":9}}}}";
+        StubSet set = stubs(anyHost(), har(truncated, get("https://api.test/whole", 200, "all of it")));
+        assertThat(set.notes()).singleElement().satisfies(n -> assertThat(n)
+                .contains("entry 0 (GET https://api.test/big) has a truncated response body").contains("only the recorded beginning"));
+        var big = set.mappings().values().stream().filter(m -> m.getRequest().getUrl().equals("/big")).findFirst().orElseThrow();
+        assertThat(Json.write(big.getMetadata())).contains("\"truncated\" : [ \"response\" ]");
+        var whole = set.mappings().values().stream().filter(m -> m.getRequest().getUrl().equals("/whole")).findFirst().orElseThrow();
+        assertThat(Json.write(whole.getMetadata())).doesNotContain("truncated");
     }
 
     private static Map<String, String> tree(Path dir) throws IOException {

@@ -194,6 +194,10 @@ public final class DemoHttpsServer implements AutoCloseable {
                         // the client went away: what the test wants
                     }
                 }
+                case "/redirect" -> { // as an OAuth authorization server: back to the client with the query
+                    x.getResponseHeaders().add("Location", "https://app.test/cb?" + x.getRequestURI().getRawQuery());
+                    send(x, 302, "text/plain", new byte[0]);
+                }
                 case "/cookie" -> {
                     x.getResponseHeaders().add("Set-Cookie", "session=s3cr3t-session; Path=/; HttpOnly");
                     send(x, 200, "text/plain", "cookie set\n".getBytes(StandardCharsets.UTF_8));

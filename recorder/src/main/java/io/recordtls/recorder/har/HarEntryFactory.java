@@ -110,12 +110,13 @@ public final class HarEntryFactory {
     }
 
     private HarRequest request(CapturedMessage req, ConnectionInfo conn) {
-        String url = url(req, conn);
+        String url = redactor.url(url(req, conn));
         String contentType = req.header("Content-Type");
         HarPostData postData = null;
         if (req.body.size() > 0 || req.header("Content-Length") != null && !"0".equals(req.header("Content-Length"))) {
             byte[] body = req.body.bytes();
-            BodyText text = BodyText.of(body, contentType);
+            BodyText recorded = BodyText.of(body, contentType);
+            BodyText text = recorded.encoding() != null ? recorded : new BodyText(redactor.body(recorded.text(), contentType), null);
             postData = HarPostData.builder()
                     .mimeType(contentType == null ? "" : contentType)
                     .text(text.text())
@@ -167,7 +168,8 @@ public final class HarEntryFactory {
             decodeError = "body incomplete: kept as sent (" + res.header("Content-Encoding") + ")";
         }
         BodyText text = BodyText.of(body, decodeError != null ? null : contentType);
-        content.size((long) body.length).text(text.text()).encoding(text.encoding());
+        content.size((long) body.length).text(text.encoding() == null ? redactor.body(text.text(), contentType) : text.text())
+                .encoding(text.encoding());
         HarContent c = content.build();
         if (decodeError != null) {
             c.setAdditionalField("_decodeError", decodeError);
@@ -183,7 +185,7 @@ public final class HarEntryFactory {
                 .cookies(responseCookies(res))
                 .headers(harHeaders(res.headers))
                 .content(c)
-                .redirectURL(location == null ? "" : location)
+                .redirectURL(location == null ? "" : redactor.url(location))
                 .headersSize(res.headersSize)
                 .bodySize(res.body.size())
                 .build();
@@ -239,7 +241,8 @@ public final class HarEntryFactory {
     }
 
     static String url(CapturedMessage req, ConnectionInfo conn) {
-        String target = req.target;
+        // an HTTP/2 request may come without :path (malformed, or cut by a gap): the URL is still a URL
+        String target = req.target == null ? "/" : req.target;
         if (target.startsWith("http://") || target.startsWith("https://")) {
             return target;
         }

@@ -354,6 +354,36 @@ class RecorderEndToEndTest extends EndToEndTestBase {
         assertThat(rec.log().at("/commands/0").asText()).contains("'Authorization: REDACTED'").contains("X-Custom-Key: custom-secret");
     }
 
+    /** Credentials outside the well-known headers: in query strings, JSON and form bodies, token headers, redirects, curl options. */
+    @Test
+    void tokensInUrlsBodiesAndCommandLinesAreRedacted() throws IOException {
+        Recording rec = record(RecorderOptions.defaults(), r -> {
+            run(r, "curl", "-sS", "--cacert", ca, "-H", "X-Session-Token: s3ss-hush", "-H", "Api-Token: ap1-hush",
+                    "--oauth2-bearer", "b3arer-hush", "-H", "Content-Type: application/json",
+                    "-d", "{\"user\":\"me\",\"password\":\"pa55-hush\",\"refreshToken\":\"r3fresh-hush\"}",
+                    base + "/echo?api_key=k3y-hush&page=2");
+            run(r, "curl", "-sS", "--cacert", ca, "-d", "username=me&password=f0rm-hush", "-b", "sid=c00kie-hush", base + "/echo");
+            run(r, "curl", "-sS", "--cacert", ca, base + "/redirect?code=c0de-hush&state=s1");
+        });
+        assertThat(rec.text()).doesNotContain("-hush");
+        JsonNode echo = rec.entries().get(0);
+        assertThat(echo.at("/request/url").asText()).endsWith("/echo?api_key=REDACTED&page=2");
+        assertThat(echo.at("/request/postData/text").asText()).isEqualTo("{\"user\":\"me\",\"password\":\"REDACTED\",\"refreshToken\":\"REDACTED\"}");
+        assertThat(echo.at("/response/content/text").asText()).as("the echoed tokens too").contains("\"password\":\"REDACTED\"");
+        assertThat(rec.entries().get(1).at("/request/postData/text").asText()).isEqualTo("username=me&password=REDACTED");
+        JsonNode redirect = rec.entries().get(2);
+        assertThat(redirect.at("/response/redirectURL").asText()).isEqualTo("https://app.test/cb?code=REDACTED&state=s1");
+        assertThat(header(redirect.path("response"), "Location")).isEqualTo("https://app.test/cb?code=REDACTED&state=s1");
+        JsonNode redacted = rec.log().at("/redaction/redacted");
+        assertThat(redacted.path("header:x-session-token").asLong()).isEqualTo(1);
+        assertThat(redacted.path("header:api-token").asLong()).isEqualTo(1);
+        assertThat(redacted.path("query:api_key").asLong()).isEqualTo(1);
+        assertThat(redacted.path("json:$.password").asLong()).as("request and echoed response").isEqualTo(2);
+        assertThat(redacted.path("form:password").asLong()).isGreaterThanOrEqualTo(2);
+        assertThat(redacted.path("query:code").asLong()).as("the request's URL, Location and redirectURL").isEqualTo(3);
+        assertThat(redacted.path("commandLine").asLong()).isPositive();
+    }
+
     @Test
     void redactionIsConfigurable() throws IOException {
         String[] curl = {"curl", "-sS", "--cacert", ca, "-H", "Authorization: Bearer visible-token", "-H", "X-Custom-Key: custom-secret", base + "/hello"};

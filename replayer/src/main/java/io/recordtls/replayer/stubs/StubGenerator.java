@@ -21,12 +21,14 @@ import io.recordtls.har.RecordedExchange;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,80 +58,205 @@ public final class StubGenerator {
         this.options = options;
     }
 
-    /** Reads the HAR files (problems are collected, valid entries kept) and makes the stubs. */
+    /** Reads the HAR files (problems are collected, valid entries kept) and makes the stubs, in memory. */
     public StubSet fromHars(List<Path> hars) throws IOException {
         List<RecordedExchange> all = new ArrayList<>();
         List<HarProblem> problems = new ArrayList<>();
         for (Path har : hars) {
-            HarFile.Contents c = HarFile.read(har);
-            all.addAll(c.exchanges());
-            problems.addAll(c.problems());
+            problems.addAll(HarFile.read(har, all::add));
         }
         return generate(all, problems);
     }
 
     public StubSet generate(List<RecordedExchange> exchanges, List<HarProblem> problems) {
-        // Group identical requests, in recorded order.
-        Map<String, List<RecordedExchange>> byRequest = new LinkedHashMap<>();
-        for (RecordedExchange x : exchanges) {
-            byRequest.computeIfAbsent(requestKey(x), k -> new ArrayList<>()).add(x);
-        }
+        Plan plan = new Plan();
+        Redactor planning = redactor(), redactor = redactor();
+        exchanges.forEach(x -> plan.add(planning.exchange(x)));
+        plan.finish();
         Map<String, StubMapping> mappings = new TreeMap<>();
         Map<String, byte[]> files = new TreeMap<>();
         List<String> notes = new ArrayList<>();
-        for (var group : byRequest.entrySet()) {
-            String key = group.getKey();
-            List<RecordedExchange> recorded = collapseIdenticalResponses(group.getValue());
-            String base = baseName(recorded.get(0), key);
-            String scenario = recorded.size() > 1 ? "recordtls " + base : null;
-            for (int i = 0; i < recorded.size(); i++) {
-                RecordedExchange x = recorded.get(i);
-                String name = recorded.size() > 1 ? base + "-" + (i + 1) : base;
-                MappingBuilder m = request(x).withId(UUID.nameUUIDFromBytes((key + "#" + i).getBytes(StandardCharsets.UTF_8)))
-                        .withName(x.method() + " " + x.url() + (recorded.size() > 1 ? " (" + (i + 1) + " of " + recorded.size() + ")" : ""))
-                        .willReturn(response(x, name, files))
-                        .withMetadata(Map.of("recordtls", Map.of("har", x.source(), "entry", x.index())));
-                if (scenario != null) {
-                    String state = i == 0 ? Scenario.STARTED : "response " + (i + 1);
-                    boolean last = i == recorded.size() - 1;
-                    var sm = m.inScenario(scenario).whenScenarioStateIs(state);
-                    if (!last) {
-                        sm.willSetStateTo("response " + (i + 2));
-                    } else if (!options.repeatLast()) {
-                        sm.willSetStateTo("all " + recorded.size() + " recorded responses served");
-                    }
-                    m = sm;
-                }
-                if (x.incomplete()) {
-                    notes.add(x.source() + ": entry " + x.index() + " (" + x.method() + " " + x.url()
-                            + ") was recorded incomplete: its stub serves what was captured");
-                }
-                mappings.put(name + ".json", m.build());
+        Sink sink = new Sink() {
+            @Override
+            public void mapping(String file, StubMapping m) {
+                mappings.put(file, m);
             }
+
+            @Override
+            public void bodyFile(String file, byte[] bytes) {
+                files.put(file, bytes);
+            }
+        };
+        try {
+            for (int i = 0; i < exchanges.size(); i++) {
+                stub(plan, i, redactor.exchange(exchanges.get(i)), sink, notes);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the sink above does no I/O
         }
         return new StubSet(mappings, files, List.copyOf(problems), notes);
     }
 
-    /** A request always answered the same way needs no scenario: one stub serves every repeat. */
-    private static List<RecordedExchange> collapseIdenticalResponses(List<RecordedExchange> xs) {
-        return xs.stream().allMatch(x -> sameResponse(xs.get(0), x)) ? List.of(xs.get(xs.size() - 1)) : xs;
+    /**
+     * What {@link #writeHars} did: how many files it wrote, what was wrong, what to know, and what
+     * was redacted (by name or path, how often).
+     */
+    public record Written(int mappings, int bodyFiles, List<HarProblem> problems, List<String> notes, Map<String, Long> redacted) {}
+
+    /** A fresh redactor of the options' rules (each pass counts for itself). */
+    private Redactor redactor() {
+        return options.redaction() == null ? Redactor.disabled() : new Redactor(true, options.redaction());
     }
 
-    private static boolean sameResponse(RecordedExchange a, RecordedExchange b) {
-        return a.status() == b.status() && Arrays.equals(a.responseBody(), b.responseBody());
+    /**
+     * Reads the HAR files twice, an entry at a time, and writes each stub as soon as it is made:
+     * memory holds one entry and a few bytes per request, whatever the size of the files. The first
+     * pass finds which requests repeat (and whether their responses differ), the second makes them.
+     */
+    public Written writeHars(List<Path> hars, Path dir) throws IOException {
+        Plan plan = new Plan();
+        Redactor planning = redactor(), redactor = redactor();
+        List<HarProblem> problems = new ArrayList<>();
+        for (Path har : hars) {
+            problems.addAll(HarFile.read(har, x -> plan.add(planning.exchange(x))));
+        }
+        plan.finish();
+        List<String> notes = new ArrayList<>();
+        if (plan.stubs() == 0) {
+            return new Written(0, 0, problems, notes, Map.of());
+        }
+        StubDirectory out = StubDirectory.open(dir);
+        int[] ordinal = {0};
+        for (Path har : hars) {
+            IOException[] failed = {null};
+            HarFile.read(har, x -> {
+                if (failed[0] == null) {
+                    try {
+                        stub(plan, ordinal[0], redactor.exchange(x), out, notes);
+                    } catch (IOException e) {
+                        failed[0] = e;
+                    }
+                }
+                ordinal[0]++;
+            });
+            if (failed[0] != null) {
+                throw failed[0];
+            }
+        }
+        return new Written(out.mappings(), out.bodyFiles(), problems, notes, redactor.counts());
+    }
+
+    /** Where stubs go as they are made. */
+    interface Sink {
+        void mapping(String file, StubMapping m) throws IOException;
+
+        void bodyFile(String file, byte[] bytes) throws IOException;
+    }
+
+    /**
+     * Which recorded exchanges become which stubs, from a few bytes per exchange: identical
+     * requests (by a digest of everything a stub matches on) form a group; a group whose
+     * responses are all the same becomes one stub (its last), otherwise a scenario of all.
+     */
+    private final class Plan {
+        private final Map<String, Group> groups = new LinkedHashMap<>();
+        private int exchanges;
+        private final Map<Integer, Slot> slots = new HashMap<>();
+
+        void add(RecordedExchange x) {
+            String digest = HexFormat.of().formatHex(sha256(requestKey(x).getBytes(StandardCharsets.UTF_8)));
+            Group g = groups.computeIfAbsent(digest, d -> new Group(d, baseName(x, d)));
+            g.ordinals.add(exchanges++);
+            g.responses.add(x.status() + " " + HexFormat.of().formatHex(sha256(x.responseBody())));
+        }
+
+        void finish() {
+            for (Group g : groups.values()) {
+                boolean allSame = g.responses.stream().allMatch(g.responses.get(0)::equals);
+                List<Integer> chosen = allSame ? List.of(g.ordinals.get(g.ordinals.size() - 1)) : g.ordinals;
+                for (int i = 0; i < chosen.size(); i++) {
+                    slots.put(chosen.get(i), new Slot(g, i, chosen.size()));
+                }
+            }
+        }
+
+        int stubs() {
+            return slots.size();
+        }
+
+        Slot slot(int ordinal) {
+            return slots.get(ordinal);
+        }
+    }
+
+    private static final class Group {
+        final String digest;
+        final String base;
+        final List<Integer> ordinals = new ArrayList<>();
+        final List<String> responses = new ArrayList<>();
+
+        Group(String digest, String base) {
+            this.digest = digest;
+            this.base = base;
+        }
+    }
+
+    /** The {@code i}th of the {@code n} stubs of a group. */
+    private record Slot(Group group, int i, int n) {}
+
+    /** The stub of the exchange with this ordinal, if it makes one, handed to the sink. */
+    private void stub(Plan plan, int ordinal, RecordedExchange x, Sink sink, List<String> notes) throws IOException {
+        Slot slot = plan.slot(ordinal);
+        if (slot == null) {
+            return;
+        }
+        int i = slot.i(), n = slot.n();
+        String name = n > 1 ? slot.group().base + "-" + (i + 1) : slot.group().base;
+        Map<String, Object> meta = new LinkedHashMap<>(Map.of("har", x.source(), "entry", x.index()));
+        if (!x.truncated().isEmpty()) {
+            meta.put("truncated", x.truncated());
+        }
+        MappingBuilder m = request(x).withId(UUID.nameUUIDFromBytes((slot.group().digest + "#" + i).getBytes(StandardCharsets.UTF_8)))
+                .withName(x.method() + " " + x.url() + (n > 1 ? " (" + (i + 1) + " of " + n + ")" : ""))
+                .willReturn(response(x, name, sink))
+                .withMetadata(Map.of("recordtls", meta));
+        if (n > 1) {
+            String state = i == 0 ? Scenario.STARTED : "response " + (i + 1);
+            var sm = m.inScenario("recordtls " + slot.group().base).whenScenarioStateIs(state);
+            if (i < n - 1) {
+                sm.willSetStateTo("response " + (i + 2));
+            } else if (!options.repeatLast()) {
+                sm.willSetStateTo("all " + n + " recorded responses served");
+            }
+            m = sm;
+        }
+        if (x.incomplete()) {
+            notes.add(x.source() + ": entry " + x.index() + " (" + x.method() + " " + x.url()
+                    + ") was recorded incomplete: its stub serves what was captured");
+        }
+        if (x.truncated().contains("response")) {
+            notes.add(x.source() + ": entry " + x.index() + " (" + x.method() + " " + x.url()
+                    + ") has a truncated response body: its stub serves only the recorded beginning (marked \"truncated\" in its metadata)");
+        }
+        if (x.truncated().contains("request")) {
+            notes.add(x.source() + ": entry " + x.index() + " (" + x.method() + " " + x.url()
+                    + ") has a truncated request body: its stub does not match on the body");
+        }
+        sink.mapping(name + ".json", m.build());
     }
 
     private MappingBuilder request(RecordedExchange x) {
         String path = x.url().getRawPath().isEmpty() ? "/" : x.url().getRawPath();
         Map<String, List<String>> query = query(x);
         MappingBuilder m;
-        if (query.keySet().stream().noneMatch(options.ignoreQuery()::contains)) {
+        boolean redactedQuery = query.values().stream().anyMatch(v -> v.contains(Redactor.MASK));
+        if (!redactedQuery && query.keySet().stream().noneMatch(options.ignoreQuery()::contains)) {
             // The whole URL: a request with a parameter that was not recorded is not this one.
             m = WireMock.request(x.method(), WireMock.urlEqualTo(path + (x.url().getRawQuery() == null ? "" : "?" + x.url().getRawQuery())));
         } else {
             m = WireMock.request(x.method(), WireMock.urlPathEqualTo(path));
             for (var q : query.entrySet()) {
-                if (!options.ignoreQuery().contains(q.getKey())) {
+                if (!options.ignoreQuery().contains(q.getKey()) && !q.getValue().contains(Redactor.MASK)) {
                     m.withQueryParam(q.getKey(), WireMock.havingExactly(q.getValue().toArray(String[]::new)));
                 }
             }
@@ -144,7 +271,7 @@ public final class StubGenerator {
             }
         }
         byte[] body = x.requestBody();
-        if (body.length > 0) {
+        if (body.length > 0 && !x.truncated().contains("request")) {
             String type = x.requestContentType() == null ? "" : BodyText.mediaType(x.requestContentType());
             BodyText text = BodyText.of(body, x.requestContentType());
             if (text.encoding() != null) {
@@ -155,6 +282,9 @@ public final class StubGenerator {
                 m.withRequestBody(WireMock.equalToXml(text.text()));
             } else if (type.equals("application/x-www-form-urlencoded")) {
                 for (var p : pairs(text.text()).entrySet()) {
+                    if (p.getValue().contains(Redactor.MASK)) {
+                        continue; // a redacted value is no requirement
+                    }
                     m.withFormParam(p.getKey(), WireMock.havingExactly(p.getValue().toArray(String[]::new)));
                 }
             } else {
@@ -164,7 +294,7 @@ public final class StubGenerator {
         return m;
     }
 
-    private ResponseDefinitionBuilder response(RecordedExchange x, String name, Map<String, byte[]> files) {
+    private ResponseDefinitionBuilder response(RecordedExchange x, String name, Sink sink) throws IOException {
         ResponseDefinitionBuilder r = WireMock.aResponse().withStatus(x.status());
         if (!x.statusText().isBlank()) {
             r.withStatusMessage(x.statusText());
@@ -194,7 +324,7 @@ public final class StubGenerator {
             return r.withBody(text.text());
         }
         String file = name + extension(x.responseContentType(), text.encoding() == null);
-        files.put(file, body);
+        sink.bodyFile(file, body);
         return r.withBodyFile(file);
     }
 
@@ -248,7 +378,7 @@ public final class StubGenerator {
         }
         k.append(x.url().getRawPath()).append('?');
         query(x).forEach((n, v) -> {
-            if (!options.ignoreQuery().contains(n)) {
+            if (!options.ignoreQuery().contains(n) && !v.contains(Redactor.MASK)) {
                 k.append(n).append('=').append(v).append('&');
             }
         });
@@ -257,19 +387,31 @@ public final class StubGenerator {
         k.append('\n');
         JsonNode json = x.requestContentType() != null && BodyText.mediaType(x.requestContentType()).endsWith("json")
                 ? json(new String(x.requestBody(), StandardCharsets.UTF_8)) : null;
-        k.append(json != null ? withIgnoredFields(json) : HexFormat.of().formatHex(sha256(x.requestBody())));
+        if (x.truncated().contains("request")) {
+            k.append("truncated");
+        } else {
+            k.append(json != null ? withIgnoredFields(json) : HexFormat.of().formatHex(sha256(x.requestBody())));
+        }
         return k.toString();
     }
 
-    /** method-host-port-path-hash: readable, and stable for the same request. */
-    private String baseName(RecordedExchange x, String key) {
-        String path = x.url().getRawPath().replaceAll("[^A-Za-z0-9]+", "-").replaceAll("(^-+|-+$)", "");
-        String host = options.matchHost() ? x.url().getHost().replaceAll("[^A-Za-z0-9]+", "-") + "-" + x.port() + "-" : "";
-        String readable = (x.method().toLowerCase(Locale.ROOT) + "-" + host + (path.isEmpty() ? "root" : path));
+    /**
+     * method-host-port-path-hash: readable, stable for the same request, and only ever of ASCII
+     * letters, digits and '-' (whatever a HAR from elsewhere holds), so always a plain file name.
+     */
+    private String baseName(RecordedExchange x, String keyDigest) {
+        String method = safe(x.method().toLowerCase(Locale.ROOT));
+        String path = safe(x.url().getRawPath());
+        String host = options.matchHost() ? safe(x.url().getHost()) + "-" + x.port() + "-" : "";
+        String readable = (method.isEmpty() ? "request" : method) + "-" + host + (path.isEmpty() ? "root" : path);
         if (readable.length() > 80) {
             readable = readable.substring(0, 80);
         }
-        return readable + "-" + HexFormat.of().formatHex(sha256(key.getBytes(StandardCharsets.UTF_8))).substring(0, 8);
+        return readable + "-" + keyDigest.substring(0, 8);
+    }
+
+    private static String safe(String s) {
+        return s == null ? "" : s.replaceAll("[^A-Za-z0-9]+", "-").replaceAll("(^-+|-+$)", "");
     }
 
     private static Map<String, List<String>> query(RecordedExchange x) {
@@ -307,7 +449,30 @@ public final class StubGenerator {
                 o.set(parts[parts.length - 1], TextNode.valueOf(IGNORE));
             }
         }
+        ignoreRedacted(copy);
         return copy.toString();
+    }
+
+    /** A redacted field matches whatever the client sends: the recorded value is unknown. */
+    private static void ignoreRedacted(JsonNode node) {
+        if (node instanceof ObjectNode o) {
+            for (var it = o.properties().iterator(); it.hasNext(); ) {
+                var field = it.next();
+                if (field.getValue().isTextual() && field.getValue().textValue().equals(Redactor.MASK)) {
+                    field.setValue(TextNode.valueOf(IGNORE));
+                } else {
+                    ignoreRedacted(field.getValue());
+                }
+            }
+        } else if (node instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                if (a.get(i).isTextual() && a.get(i).textValue().equals(Redactor.MASK)) {
+                    a.set(i, TextNode.valueOf(IGNORE));
+                } else {
+                    ignoreRedacted(a.get(i));
+                }
+            }
+        }
     }
 
     private static byte[] sha256(byte[] b) {
