@@ -92,7 +92,7 @@ struct {
 static __always_inline __u32 fn_dir(__u32 cookie)
 {
 	__u8 fn = cookie & 0xff;
-	return (fn == RT_FN_WRITE || fn == RT_FN_WRITE_EX) ? RT_DIR_OUT : RT_DIR_IN;
+	return (fn == RT_FN_WRITE || fn == RT_FN_WRITE_EX || fn == RT_FN_SSL_WRITE_INTERNAL) ? RT_DIR_OUT : RT_DIR_IN;
 }
 
 struct rt_conn_key {
@@ -295,13 +295,9 @@ static __always_inline void emit_conn(__u32 tgid, __u64 ssl, struct rt_conn *con
 
 /* ---- SSL calls ------------------------------------------------------------ */
 
-SEC("uprobe")
-int BPF_KPROBE(rtls_ssl_enter, void *ssl, void *buf, long num, void *len_ptr)
+/* Entry of an SSL call on ssl (shared by rtls_ssl_enter and the SSL BIO's rtls_bio_enter). */
+static __always_inline int enter_call(__u64 pid_tgid, __u32 cookie, void *ssl, void *buf, void *len_ptr)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (!in_scope(pid_tgid >> 32))
-		return 0;
-	__u32 cookie = (__u32)bpf_get_attach_cookie(ctx);
 	struct rt_call_key key = { .pid_tgid = pid_tgid, .dir = fn_dir(cookie) };
 	struct rt_call *outer = bpf_map_lookup_elem(&calls, &key);
 	if (outer) {
@@ -320,6 +316,15 @@ int BPF_KPROBE(rtls_ssl_enter, void *ssl, void *buf, long num, void *len_ptr)
 	};
 	bpf_map_update_elem(&calls, &key, &call, BPF_ANY);
 	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(rtls_ssl_enter, void *ssl, void *buf, long num, void *len_ptr)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!in_scope(pid_tgid >> 32))
+		return 0;
+	return enter_call(pid_tgid, (__u32)bpf_get_attach_cookie(ctx), ssl, buf, len_ptr);
 }
 
 struct emit_ctx {
@@ -444,7 +449,8 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 	/* All four return int: the upper half of the register is not theirs. */
 	int rc = (int)ret;
 	__u64 n = 0;
-	if (fn == RT_FN_READ_EX || fn == RT_FN_WRITE_EX) {
+	if (fn == RT_FN_READ_EX || fn == RT_FN_WRITE_EX
+			|| fn == RT_FN_SSL_READ_INTERNAL || fn == RT_FN_SSL_WRITE_INTERNAL) { /* the SSL BIO's too */
 		/* _ex: 1 on success, the count is in *readbytes / *written. */
 		if (rc != 1 || !c.len_ptr || bpf_probe_read_user(&n, sizeof(n), (void *)c.len_ptr) != 0)
 			return 0;
@@ -453,7 +459,7 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 	}
 	if (n == 0 || n > 0xffffffffULL)
 		return 0;
-	__u8 dir = (fn == RT_FN_WRITE || fn == RT_FN_WRITE_EX) ? RT_DIR_OUT : RT_DIR_IN;
+	__u8 dir = fn_dir(c.cookie);
 
 	struct rt_conn_key key = { .ssl = c.ssl, .tgid = tgid };
 	int created;
@@ -491,6 +497,33 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 	emit_call(conn, &ec);
 	return 0;
 }
+
+/* ---- OpenSSL's SSL BIO (issue 13) -------------------------------------------
+ *
+ * A program that does its TLS I/O through BIO_f_ssl (openssl s_server -WWW, servers built on
+ * BIO_read/BIO_write) never calls SSL_read/SSL_write: bio_ssl.c's read and write methods call
+ * OpenSSL's internal ssl_read_internal/ssl_write_internal directly. Those methods are probed
+ * (user space finds them in BIO_f_ssl's method table) with this entry program and rtls_ssl_exit.
+ * They have the _ex shape, (BIO *, buf, size, size_t *done) returning 1 on success, but the
+ * connection is the SSL* behind the BIO (BIO_get_data(bio)->ssl, BIO_SSL's first member), so
+ * that a program mixing SSL_write and BIO_read keeps one stream. The cookie's upper 32 bits hold
+ * the offset of the data pointer in struct bio_st, which user space reads from the library.
+ */
+SEC("uprobe")
+int BPF_KPROBE(rtls_bio_enter, void *bio, void *buf, long num, void *len_ptr)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!in_scope(pid_tgid >> 32))
+		return 0;
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u64 data = 0, ssl = 0;
+	if (bpf_probe_read_user(&data, sizeof(data), (char *)bio + (cookie >> 32)) != 0 || !data
+			|| bpf_probe_read_user(&ssl, sizeof(ssl), (void *)data) != 0 || !ssl)
+		return 0;
+	return enter_call(pid_tgid, (__u32)cookie, (void *)ssl, buf, len_ptr);
+}
+
+/* ---- end of the SSL BIO --------------------------------------------------- */
 
 /* ---- the fd of an SSL call: the socket syscall made inside it --------------- */
 

@@ -42,7 +42,9 @@ public sealed interface CaptureEvent {
      * attachment's cookie: codes are fixed there, not by the order of this enum.
      */
     enum TlsFunction {
-        SSL_read(0), SSL_write(1), SSL_read_ex(2), SSL_write_ex(3);
+        SSL_read(0), SSL_write(1), SSL_read_ex(2), SSL_write_ex(3),
+        /** The SSL BIO's read and write methods (static in bio_ssl.c, found through BIO_f_ssl, not by name). */
+        BIO_f_ssl_read(12), BIO_f_ssl_write(13);
 
         private final int code;
 
@@ -55,7 +57,17 @@ public sealed interface CaptureEvent {
         }
 
         public boolean writes() {
-            return this == SSL_write || this == SSL_write_ex;
+            return this == SSL_write || this == SSL_write_ex || this == BIO_f_ssl_write;
+        }
+
+        /** Whether the library's symbol table names the function (the SSL BIO's methods are static). */
+        public boolean exported() {
+            return this != BIO_f_ssl_read && this != BIO_f_ssl_write;
+        }
+
+        /** The entry program: the SSL BIO's methods take a BIO*, which leads to the SSL*. */
+        public String entryProgram() {
+            return exported() ? "rtls_ssl_enter" : "rtls_bio_enter";
         }
     }
 }

@@ -169,7 +169,10 @@ public final class TlsProbes implements AutoCloseable {
         try {
             for (var fn : library.offsets().entrySet()) {
                 long cookie = ((long) id << 8) | fn.getKey().code();
-                attached.add(object.attachUprobe("rtls_ssl_enter", false, -1, attachPath, fn.getValue(), cookie, fn.getKey().name()));
+                if (!fn.getKey().exported()) {
+                    cookie |= (long) library.bioDataOffset() << 32; // rtls_bio_enter follows the BIO's data pointer there
+                }
+                attached.add(object.attachUprobe(fn.getKey().entryProgram(), false, -1, attachPath, fn.getValue(), cookie, fn.getKey().name()));
                 attached.add(object.attachUprobe("rtls_ssl_exit", true, -1, attachPath, fn.getValue(), cookie, fn.getKey().name()));
             }
         } catch (BpfException e) {

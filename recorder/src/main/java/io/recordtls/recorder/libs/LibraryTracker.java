@@ -106,7 +106,8 @@ public final class LibraryTracker implements AutoCloseable {
     /** Looks at everything a running process maps (for --pid targets). */
     public void scan(long pid) {
         for (ProcFs.Mapping m : ProcFs.executableMappings(pid)) {
-            Path path = ProcFs.reachable(pid, m.path());
+            // a deleted file (netty-tcnative's extracted copy) is reachable only through map_files
+            Path path = m.deleted() ? ProcFs.mappedFile(pid, m) : ProcFs.reachable(pid, m.path());
             if (isJvm(Path.of(m.path()))) {
                 onJvm.onJvm(pid, false);
                 continue;

@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 
 /** Decides whether a file is a TLS library we can probe, and where its functions are. */
 public final class TlsLibraryInspector {
-    private static final Set<String> NAMES = Stream.of(TlsFunction.values()).map(Enum::name).collect(Collectors.toSet());
+    private static final Set<String> NAMES = Stream.of(TlsFunction.values()).filter(TlsFunction::exported)
+            .map(Enum::name).collect(Collectors.toSet());
 
     /** Where Debian, Ubuntu, Fedora and Alpine keep the system libssl. */
     private static final List<String> SYSTEM_LIBSSL = List.of(
@@ -38,7 +39,13 @@ public final class TlsLibraryInspector {
         }
         Map<TlsFunction, Long> offsets = new EnumMap<>(TlsFunction.class);
         found.forEach((name, offset) -> offsets.put(TlsFunction.valueOf(name), offset));
-        return Optional.of(new TlsLibrary(file, name(file), fileId(file), Map.copyOf(offsets)));
+        // Programs doing their I/O through an SSL BIO (openssl s_server -WWW) call neither SSL_read nor SSL_write.
+        Optional<SslBioMethods.Found> bio = SslBioMethods.find(file);
+        bio.ifPresent(b -> {
+            offsets.put(TlsFunction.BIO_f_ssl_read, b.readOffset());
+            offsets.put(TlsFunction.BIO_f_ssl_write, b.writeOffset());
+        });
+        return Optional.of(new TlsLibrary(file, name(file), fileId(file), Map.copyOf(offsets), bio.map(SslBioMethods.Found::bioDataOffset).orElse(0)));
     }
 
     /** The system's libssl files (deduplicated: the /lib and /usr/lib paths are often the same file). */
@@ -74,6 +81,9 @@ public final class TlsLibraryInspector {
         return stableName(p.getFileName().toString());
     }
 
+    /** What /proc links show for a file that was deleted after it was opened or mapped. */
+    private static final String DELETED = " (deleted)";
+
     /**
      * The random number File.createTempFile puts in the name of the copy a loader extracts (netty:
      * libnetty_tcnative_linux_x86_64 + 4183...112 + .so), after an architecture's "64" if any.
@@ -86,6 +96,9 @@ public final class TlsLibraryInspector {
      * committed HAR must not change because a loader drew another temporary file name).
      */
     static String stableName(String fileName) {
+        if (fileName.endsWith(DELETED)) { // reached through /proc/PID/map_files or /proc/PID/fd
+            fileName = fileName.substring(0, fileName.length() - DELETED.length());
+        }
         java.util.regex.Matcher m = EXTRACTED_COPY.matcher(fileName);
         return m.matches() ? m.group(1) + m.group(2) : fileName;
     }
