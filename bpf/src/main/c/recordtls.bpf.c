@@ -293,6 +293,123 @@ static __always_inline void emit_conn(__u32 tgid, __u64 ssl, struct rt_conn *con
 	emit(&ev, sizeof(ev), 0, conn->conn_id, RT_DIR_IN, 0);
 }
 
+/* ---- memory BIOs: the socket of a connection whose SSL calls make no syscall (issue 13) ----
+ *
+ * node and netty-tcnative hand OpenSSL memory BIOs and move the TLS records to and from the
+ * socket themselves, so no socket syscall happens inside SSL_write and the connection has no fd.
+ * Right after an SSL_write, the same thread writes the record it produced to the socket (node:
+ * TLSWrap::EncOut; netty: the flush of the wrapped buffer). So: an SSL_write on a connection with
+ * no fd leaves the connection pending on its thread, and that thread's next write of TLS
+ * records to an inet socket, outside any SSL call and on a socket no other
+ * connection owns, tells the connection's fd and addresses.
+ */
+struct rt_membio_pending {
+	__u64 ssl;
+	__u16 lib_id;
+	__u16 _pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, struct rt_membio_pending);
+} membio_pending SEC(".maps");
+
+/* Called at the return of an SSL call that moved bytes: the connection waits for its socket. */
+static __always_inline void membio_note(__u64 pid_tgid, __u64 ssl, __u16 lib_id, struct rt_conn *conn, __s32 call_fd, __u8 dir)
+{
+	if (conn->fd >= 0 || call_fd >= 0 || dir != RT_DIR_OUT)
+		return;
+	struct rt_membio_pending p = { .ssl = ssl, .lib_id = lib_id };
+	bpf_map_update_elem(&membio_pending, &pid_tgid, &p, BPF_ANY);
+}
+
+#define TLS_CHANGE_CIPHER_SPEC 20 /* record content types 20..23: ChangeCipherSpec, Alert, Handshake, ApplicationData */
+#define TLS_APPLICATION_DATA 23
+
+static __always_inline void membio_learn(int fd, __u64 payload)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct rt_membio_pending *p = bpf_map_lookup_elem(&membio_pending, &pid_tgid);
+	if (!p || fd < 0 || !payload)
+		return;
+	struct rt_call_key ck = { .pid_tgid = pid_tgid, .dir = RT_DIR_OUT };
+	if (bpf_map_lookup_elem(&calls, &ck))
+		return; /* a socket BIO's own write, inside another SSL call */
+	/* A TLS record: the written buffer may start with the end of the handshake (node writes the
+	 * client's ChangeCipherSpec and Finished with the first request in one write). */
+	__u8 hdr[3];
+	if (bpf_probe_read_user(hdr, sizeof(hdr), (void *)payload) != 0
+			|| hdr[0] < TLS_CHANGE_CIPHER_SPEC || hdr[0] > TLS_APPLICATION_DATA || hdr[1] != 3 || hdr[2] > 4)
+		return;
+	__u32 tgid = pid_tgid >> 32;
+	struct rt_fd_key fk = { .tgid = tgid, .fd = fd };
+	__u64 *owner = bpf_map_lookup_elem(&fd_conns, &fk);
+	if (owner && *owner != p->ssl) {
+		struct rt_conn_key ok = { .ssl = *owner, .tgid = tgid };
+		struct rt_conn *other = bpf_map_lookup_elem(&conns, &ok);
+		if (other && other->fd == fd)
+			return; /* that socket is another connection's */
+	}
+	struct rt_conn_event probe = {};
+	fill_addresses(fd, &probe);
+	if (probe.family != AF_INET && probe.family != AF_INET6)
+		return;
+	struct rt_membio_pending pending = *p;
+	bpf_map_delete_elem(&membio_pending, &pid_tgid);
+	struct rt_conn_key key = { .ssl = pending.ssl, .tgid = tgid };
+	struct rt_conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn || conn->fd >= 0)
+		return;
+	conn->fd = fd;
+	bpf_map_update_elem(&fd_conns, &fk, &pending.ssl, BPF_ANY);
+	emit_conn(tgid, pending.ssl, conn, pending.lib_id, NULL);
+}
+
+/* Second programs on these tracepoints (the first are the rtls_fd_* below), so that this stays apart. */
+SEC("tracepoint/syscalls/sys_enter_write")
+int rtls_membio_write(struct trace_event_raw_sys_enter *ctx)
+{
+	membio_learn((int)ctx->args[0], ctx->args[1]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int rtls_membio_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	membio_learn((int)ctx->args[0], ctx->args[1]);
+	return 0;
+}
+
+/* The first iovec's base: where the first record starts. */
+static __always_inline __u64 first_iov_base(__u64 iov)
+{
+	__u64 base = 0;
+	if (iov)
+		bpf_probe_read_user(&base, sizeof(base), (void *)iov);
+	return base;
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int rtls_membio_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	if (ctx->args[2] > 0)
+		membio_learn((int)ctx->args[0], first_iov_base(ctx->args[1]));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int rtls_membio_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	struct user_msghdr msg = {};
+	if (bpf_probe_read_user(&msg, sizeof(msg), (void *)ctx->args[1]) == 0 && msg.msg_iovlen > 0)
+		membio_learn((int)ctx->args[0], first_iov_base((__u64)msg.msg_iov));
+	return 0;
+}
+
+/* ---- end of memory BIOs ---------------------------------------------------- */
+
 /* ---- SSL calls ------------------------------------------------------------ */
 
 /* Entry of an SSL call on ssl (shared by rtls_ssl_enter and the SSL BIO's rtls_bio_enter). */
@@ -495,6 +612,7 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 		.lib_id = lib_id,
 	};
 	emit_call(conn, &ec);
+	membio_note(pid_tgid, c.ssl, lib_id, conn, c.fd, dir); /* memory BIOs: the fd comes later */
 	return 0;
 }
 
@@ -527,16 +645,32 @@ int BPF_KPROBE(rtls_bio_enter, void *bio, void *buf, long num, void *len_ptr)
 
 /* ---- the fd of an SSL call: the socket syscall made inside it --------------- */
 
+static __always_inline int is_socket(int fd)
+{
+	struct file *f = current_file(fd);
+	return f && (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFSOCK;
+}
+
 static __always_inline void note_fd(unsigned long fd)
 {
 	struct rt_call_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .dir = RT_DIR_IN };
-	struct rt_call *call = bpf_map_lookup_elem(&calls, &key);
-	if (call)
-		call->fd = (__s32)fd;
+	struct rt_call *in = bpf_map_lookup_elem(&calls, &key);
 	key.dir = RT_DIR_OUT;
-	call = bpf_map_lookup_elem(&calls, &key);
-	if (call)
-		call->fd = (__s32)fd;
+	struct rt_call *out = bpf_map_lookup_elem(&calls, &key);
+	/* Sockets only: node writes to its event loop's eventfd from inside SSL calls on memory
+	 * BIOs, which made that fd the connection's (no addresses, and its close ended the connection). */
+	int sock = -1; /* not looked at yet: most syscalls happen outside any SSL call */
+	if (in) {
+		sock = is_socket((int)fd);
+		if (sock)
+			in->fd = (__s32)fd;
+	}
+	if (out) {
+		if (sock < 0)
+			sock = is_socket((int)fd);
+		if (sock)
+			out->fd = (__s32)fd;
+	}
 }
 
 #define FD_SYSCALL(name)                                            \

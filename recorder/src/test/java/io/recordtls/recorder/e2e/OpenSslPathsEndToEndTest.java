@@ -22,11 +22,13 @@ import java.util.regex.Pattern;
 
 import static io.recordtls.recorder.e2e.Recording.responseBytes;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * OpenSSL reached other ways than through SSL_read/SSL_write on a socket: the SSL BIO
  * (openssl s_server -WWW), a libssl whose file was deleted after it was loaded (what
- * netty-tcnative does with its extracted copy).
+ * netty-tcnative does with its extracted copy), and memory BIOs (node), whose connections learn
+ * their socket from the records written after each SSL_write.
  */
 class OpenSslPathsEndToEndTest extends EndToEndTestBase {
     static DemoHttpsServer server;
@@ -137,6 +139,24 @@ class OpenSslPathsEndToEndTest extends EndToEndTestBase {
             client.destroy();
             client.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** node's OpenSSL works on memory BIOs: the socket (and so serverIPAddress) comes from the records node writes. */
+    @Test
+    void nodeOnMemoryBiosGetsItsServerAddress() throws IOException {
+        assumeTrue(Files.exists(Path.of("/usr/bin/node")) || System.getenv("CI") != null, "node is not installed");
+        Recording rec = record("node", "-e", "const https=require('https'),fs=require('fs');"
+                + "const agent=new https.Agent({keepAlive:true,ca:fs.readFileSync('" + ca + "')});"
+                + "const get=(p,k)=>https.get('" + base + "'+p,{agent},r=>{r.resume();r.on('end',k)});"
+                + "get('/json',()=>get('/hello',()=>agent.destroy()))");
+        List<JsonNode> entries = rec.entries();
+        assertThat(entries).as(rec.text()).hasSize(2);
+        assertThat(entries).allSatisfy(e -> {
+            assertThat(e.at("/_tlsLibrary").asText()).isEqualTo("node");
+            assertThat(e.at("/serverIPAddress").asText()).isEqualTo("127.0.0.1");
+            assertThat(e.at("/request/url").asText()).startsWith(base + "/");
+        });
+        assertThat(entries.get(0).at("/response/content/text").asText()).isEqualTo(DemoHttpsServer.JSON);
     }
 
     private static final Pattern ACCEPT = Pattern.compile("ACCEPT .*:(\\d+)");
