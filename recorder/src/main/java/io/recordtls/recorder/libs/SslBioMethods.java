@@ -28,8 +28,8 @@ public final class SslBioMethods {
     private static final int PT_LOAD = 1, SHT_RELA = 4, R_X86_64_RELATIVE = 8, EM_X86_64 = 62;
     /** BIO_TYPE_SSL: (7 | BIO_TYPE_FILTER), the method table's first member. */
     private static final int BIO_TYPE_SSL = 7 | 0x0200;
-    /** BIO_METHOD members: int type, char *name, bwrite, bwrite_old, bread, ... */
-    private static final int BWRITE = 16, BREAD = 32;
+    /** BIO_METHOD members: int type, char *name, bwrite, bwrite_old, bread, bread_old, ... (the SSL BIO has no _old ones) */
+    private static final int BWRITE = 16, BWRITE_OLD = 24, BREAD = 32, BREAD_OLD = 40;
     /** struct bio_st's ptr: OpenSSL 3 has an OSSL_LIB_CTX * first, 1.1.1 does not. */
     private static final int BIO_DATA_OPENSSL_3 = 0x40, BIO_DATA_OPENSSL_1_1 = 0x38;
 
@@ -37,10 +37,10 @@ public final class SslBioMethods {
 
     /** The SSL BIO's methods, when the file defines BIO_f_ssl and its code and data read as expected. */
     public static Optional<Found> find(Path file) throws IOException {
-        Map<String, Long> symbols = ElfSymbols.functionOffsets(file, Set.of("BIO_f_ssl", "BIO_get_data", "SSL_CTX_new_ex"));
+        Map<String, Long> symbols = ElfSymbols.functionOffsets(file, Set.of("BIO_f_ssl", "BIO_get_data", "SSL_CTX_new_ex", "SSL_read_ex"));
         Long bioFSsl = symbols.get("BIO_f_ssl");
-        if (bioFSsl == null) {
-            return Optional.empty();
+        if (bioFSsl == null || !symbols.containsKey("SSL_read_ex")) {
+            return Optional.empty(); // SSL_read_ex: OpenSSL 1.1.1 or later, the size_t BIO methods
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()).order(ByteOrder.LITTLE_ENDIAN);
@@ -50,8 +50,11 @@ public final class SslBioMethods {
             Elf elf = new Elf(b);
             long methods = returnedAddress(elf, bioFSsl);
             long methodsOff = elf.fileOffset(methods);
-            if (methods < 0 || methodsOff < 0 || methodsOff + BREAD + 8 > b.capacity() || b.getInt((int) methodsOff) != BIO_TYPE_SSL) {
+            if (methods < 0 || methodsOff < 0 || methodsOff + BREAD_OLD + 8 > b.capacity() || b.getInt((int) methodsOff) != BIO_TYPE_SSL) {
                 return Optional.empty();
+            }
+            if (elf.pointerAt(methods + BWRITE_OLD) != 0 || elf.pointerAt(methods + BREAD_OLD) != 0) {
+                return Optional.empty(); // not OpenSSL's layout (BoringSSL's has int bwrite, bread, bputs there)
             }
             long writeAddress = elf.pointerAt(methods + BWRITE), readAddress = elf.pointerAt(methods + BREAD);
             long write = writeAddress > 0 ? elf.fileOffset(writeAddress) : -1;
