@@ -26,6 +26,20 @@ class ElfSymbolsTest {
                 assertThat(lib.offsets()).containsKeys(TlsFunction.SSL_read, TlsFunction.SSL_write));
     }
 
+    /** node keeps its .symtab: the SSL BIO's methods found through BIO_f_ssl are bio_ssl.c's ssl_read/ssl_write. */
+    @Test
+    void theSslBioMethodsFoundWithoutSymbolsAreTheOnesTheSymbolTableNames() throws IOException {
+        Path node = Path.of("/usr/bin/node");
+        assumeTrue(Files.exists(node), "node is not installed");
+        var named = ElfSymbols.functionOffsets(node, java.util.Set.of("ssl_read", "ssl_write"));
+        assumeTrue(named.size() == 2, "this node has no symbol table");
+        assertThat(SslBioMethods.find(node)).hasValueSatisfying(bio -> {
+            assertThat(bio.readOffset()).isEqualTo(named.get("ssl_read"));
+            assertThat(bio.writeOffset()).isEqualTo(named.get("ssl_write"));
+            assertThat(bio.bioDataOffset()).isEqualTo(0x40); // struct bio_st's ptr in OpenSSL 3
+        });
+    }
+
     @Test
     void aProgramWithoutOpenSslIsNoTlsLibrary() throws IOException {
         assertThat(TlsLibraryInspector.inspect(Path.of("/bin/ls"))).isEmpty();
