@@ -204,6 +204,10 @@ public final class LibraryTracker implements AutoCloseable {
         } catch (BpfException e) {
             problems.add(e.getMessage());
         }
+        if (SslBioMethods.unlocated(lib)) {
+            problems.add(lib + ": OpenSSL's SSL BIO (BIO_f_ssl) could not be located without symbols; programs that read and"
+                    + " write through it (openssl s_server -WWW) are not recorded, those calling SSL_read/SSL_write are");
+        }
     }
 
     @Override

@@ -72,6 +72,23 @@ public final class SslBioMethods {
     }
 
     /**
+     * Whether the library is OpenSSL 1.1.1 or later with an SSL BIO whose methods were not found
+     * (a build or architecture whose code or data do not read as expected): its users are missed.
+     */
+    public static boolean unlocated(io.recordtls.recorder.capture.TlsLibrary lib) {
+        var fns = lib.offsets().keySet();
+        if (fns.contains(io.recordtls.recorder.capture.CaptureEvent.TlsFunction.BIO_f_ssl_read)
+                || !fns.contains(io.recordtls.recorder.capture.CaptureEvent.TlsFunction.SSL_read_ex)) {
+            return false;
+        }
+        try {
+            return ElfSymbols.functionOffsets(lib.path(), Set.of("BIO_f_ssl")).containsKey("BIO_f_ssl");
+        } catch (IOException e) {
+            return false; // unreadable now: attaching said what there was to say
+        }
+    }
+
+    /**
      * The address a function returning a constant pointer returns: {@code [endbr64;] lea
      * rel32(%rip),%rax; ret} in a shared library or PIE, {@code mov $imm32,%eax; ret} in a
      * fixed-address executable (node). -1 for any other code.

@@ -40,6 +40,23 @@ class ElfSymbolsTest {
         });
     }
 
+    /** A libssl whose BIO_f_ssl does not read as expected keeps SSL_read/SSL_write, and is reported, not silently partial. */
+    @Test
+    void aLibsslWhoseSslBioCannotBeLocatedSaysSo(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        Path system = TlsLibraryInspector.systemLibraries().getFirst().path();
+        Path copy = tmp.resolve("libssl.so.3");
+        Files.copy(system, copy);
+        long bioFSsl = ElfSymbols.functionOffsets(copy, java.util.Set.of("BIO_f_ssl")).get("BIO_f_ssl");
+        try (var ch = java.nio.channels.FileChannel.open(copy, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0x90}), bioFSsl); // a nop before its lea: other code
+        }
+        TlsLibrary lib = TlsLibraryInspector.inspect(copy).orElseThrow();
+        assertThat(lib.offsets()).containsKeys(TlsFunction.SSL_read, TlsFunction.SSL_write_ex)
+                .doesNotContainKeys(TlsFunction.BIO_f_ssl_read, TlsFunction.BIO_f_ssl_write);
+        assertThat(SslBioMethods.unlocated(lib)).isTrue();
+        assertThat(SslBioMethods.unlocated(TlsLibraryInspector.inspect(system).orElseThrow())).isFalse();
+    }
+
     @Test
     void aProgramWithoutOpenSslIsNoTlsLibrary() throws IOException {
         assertThat(TlsLibraryInspector.inspect(Path.of("/bin/ls"))).isEmpty();
