@@ -92,10 +92,10 @@ struct {
 	__type(value, struct rt_call);
 } calls SEC(".maps");
 
-/* Whether a probed function sends (SSL_write*, gnutls_record_send) rather than receives. */
+/* Whether a probed function sends (SSL_write*, gnutls_record_send, the SSL BIO's write) rather than receives. */
 static __always_inline int fn_writes(__u8 fn)
 {
-	return fn == RT_FN_WRITE || fn == RT_FN_WRITE_EX || fn == RT_FN_GNUTLS_SEND;
+	return fn == RT_FN_WRITE || fn == RT_FN_WRITE_EX || fn == RT_FN_GNUTLS_SEND || fn == RT_FN_SSL_WRITE_INTERNAL;
 }
 
 static __always_inline __u32 fn_dir(__u32 cookie)
@@ -309,17 +309,129 @@ static __always_inline void emit_conn(__u32 tgid, __u64 ssl, struct rt_conn *con
 	emit(&ev, sizeof(ev), 0, conn->conn_id, RT_DIR_IN, 0);
 }
 
-/* ---- SSL calls ------------------------------------------------------------ */
+/* ---- memory BIOs: the socket of a connection whose SSL calls make no syscall (issue 13) ----
+ *
+ * node and netty-tcnative hand OpenSSL memory BIOs and move the TLS records to and from the
+ * socket themselves, so no socket syscall happens inside SSL_write and the connection has no fd.
+ * Right after an SSL_write, the same thread writes the record it produced to the socket (node:
+ * TLSWrap::EncOut; netty: the flush of the wrapped buffer). So: an SSL_write on a connection with
+ * no fd leaves the connection pending on its thread, and that thread's next write of TLS
+ * records to an inet socket, outside any SSL call and on a socket no other
+ * connection owns, tells the connection's fd and addresses.
+ */
+struct rt_membio_pending {
+	__u64 ssl;
+	__u16 lib_id;
+	__u16 _pad[3];
+};
 
-SEC("uprobe")
-int BPF_KPROBE(rtls_ssl_enter, void *ssl, void *buf, long num, void *len_ptr)
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, struct rt_membio_pending);
+} membio_pending SEC(".maps");
+
+/* Called at the return of an SSL call that moved bytes: the connection waits for its socket. */
+static __always_inline void membio_note(__u64 pid_tgid, __u64 ssl, __u16 lib_id, struct rt_conn *conn, __s32 call_fd, __u8 dir)
+{
+	if (conn->fd >= 0 || call_fd >= 0 || dir != RT_DIR_OUT)
+		return;
+	struct rt_membio_pending p = { .ssl = ssl, .lib_id = lib_id };
+	bpf_map_update_elem(&membio_pending, &pid_tgid, &p, BPF_ANY);
+}
+
+#define TLS_CHANGE_CIPHER_SPEC 20 /* record content types 20..23: ChangeCipherSpec, Alert, Handshake, ApplicationData */
+#define TLS_APPLICATION_DATA 23
+
+static __always_inline void membio_learn(int fd, __u64 payload)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (!in_scope(pid_tgid >> 32))
-		return 0;
-	__u32 cookie = (__u32)bpf_get_attach_cookie(ctx);
+	struct rt_membio_pending *p = bpf_map_lookup_elem(&membio_pending, &pid_tgid);
+	if (!p || fd < 0 || !payload)
+		return;
+	struct rt_call_key ck = { .pid_tgid = pid_tgid, .dir = RT_DIR_OUT };
+	if (bpf_map_lookup_elem(&calls, &ck))
+		return; /* a socket BIO's own write, inside another SSL call */
+	/* A TLS record: the written buffer may start with the end of the handshake (node writes the
+	 * client's ChangeCipherSpec and Finished with the first request in one write). */
+	__u8 hdr[3];
+	if (bpf_probe_read_user(hdr, sizeof(hdr), (void *)payload) != 0
+			|| hdr[0] < TLS_CHANGE_CIPHER_SPEC || hdr[0] > TLS_APPLICATION_DATA || hdr[1] != 3 || hdr[2] > 4)
+		return;
+	__u32 tgid = pid_tgid >> 32;
+	struct rt_fd_key fk = { .tgid = tgid, .fd = fd };
+	__u64 *owner = bpf_map_lookup_elem(&fd_conns, &fk);
+	if (owner && *owner != p->ssl) {
+		struct rt_conn_key ok = { .ssl = *owner, .tgid = tgid };
+		struct rt_conn *other = bpf_map_lookup_elem(&conns, &ok);
+		if (other && other->fd == fd)
+			return; /* that socket is another connection's */
+	}
+	struct rt_conn_event probe = {};
+	fill_addresses(fd, &probe);
+	if (probe.family != AF_INET && probe.family != AF_INET6)
+		return;
+	struct rt_membio_pending pending = *p;
+	bpf_map_delete_elem(&membio_pending, &pid_tgid);
+	struct rt_conn_key key = { .ssl = pending.ssl, .tgid = tgid };
+	struct rt_conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn || conn->fd >= 0)
+		return;
+	conn->fd = fd;
+	bpf_map_update_elem(&fd_conns, &fk, &pending.ssl, BPF_ANY);
+	emit_conn(tgid, pending.ssl, conn, pending.lib_id, NULL);
+}
+
+/* Second programs on these tracepoints (the first are the rtls_fd_* below), so that this stays apart. */
+SEC("tracepoint/syscalls/sys_enter_write")
+int rtls_membio_write(struct trace_event_raw_sys_enter *ctx)
+{
+	membio_learn((int)ctx->args[0], ctx->args[1]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int rtls_membio_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	membio_learn((int)ctx->args[0], ctx->args[1]);
+	return 0;
+}
+
+/* The first iovec's base: where the first record starts. */
+static __always_inline __u64 first_iov_base(__u64 iov)
+{
+	__u64 base = 0;
+	if (iov)
+		bpf_probe_read_user(&base, sizeof(base), (void *)iov);
+	return base;
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int rtls_membio_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	if (ctx->args[2] > 0)
+		membio_learn((int)ctx->args[0], first_iov_base(ctx->args[1]));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int rtls_membio_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	struct user_msghdr msg = {};
+	if (bpf_probe_read_user(&msg, sizeof(msg), (void *)ctx->args[1]) == 0 && msg.msg_iovlen > 0)
+		membio_learn((int)ctx->args[0], first_iov_base((__u64)msg.msg_iov));
+	return 0;
+}
+
+/* ---- end of memory BIOs ---------------------------------------------------- */
+
+/* ---- SSL calls ------------------------------------------------------------ */
+
+/* Entry of an SSL call on ssl (shared by rtls_ssl_enter and the SSL BIO's rtls_bio_enter). */
+static __always_inline int enter_call(__u64 pid_tgid, __u32 cookie, __u64 sp, void *ssl, void *buf, void *len_ptr)
+{
 	struct rt_call_key key = { .pid_tgid = pid_tgid, .dir = fn_dir(cookie) };
-	__u64 sp = PT_REGS_SP(ctx);
 	struct rt_call *outer = bpf_map_lookup_elem(&calls, &key);
 	if (outer) {
 		/* SSL_read calling SSL_read_ex (or the other way round, or the same
@@ -347,6 +459,15 @@ int BPF_KPROBE(rtls_ssl_enter, void *ssl, void *buf, long num, void *len_ptr)
 	if (bpf_map_update_elem(&calls, &key, &call, BPF_ANY) != 0)
 		COUNT(untracked_calls);
 	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(rtls_ssl_enter, void *ssl, void *buf, long num, void *len_ptr)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!in_scope(pid_tgid >> 32))
+		return 0;
+	return enter_call(pid_tgid, (__u32)bpf_get_attach_cookie(ctx), PT_REGS_SP(ctx), ssl, buf, len_ptr);
 }
 
 struct emit_ctx {
@@ -510,7 +631,8 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 	/* OpenSSL's four return int: the upper half of the register is not theirs. */
 	int rc = (int)ret;
 	__u64 n = 0;
-	if (fn == RT_FN_READ_EX || fn == RT_FN_WRITE_EX) {
+	if (fn == RT_FN_READ_EX || fn == RT_FN_WRITE_EX
+			|| fn == RT_FN_SSL_READ_INTERNAL || fn == RT_FN_SSL_WRITE_INTERNAL) { /* the SSL BIO's too */
 		/* _ex: 1 on success, the count is in *readbytes / *written. */
 		if (rc != 1)
 			return 0;
@@ -565,8 +687,36 @@ int BPF_KRETPROBE(rtls_ssl_exit, long ret)
 		.lib_id = lib_id,
 	};
 	emit_call(conn, &ec);
+	membio_note(pid_tgid, c.ssl, lib_id, conn, c.fd, dir); /* memory BIOs: the fd comes later */
 	return 0;
 }
+
+/* ---- OpenSSL's SSL BIO (issue 13) -------------------------------------------
+ *
+ * A program that does its TLS I/O through BIO_f_ssl (openssl s_server -WWW, servers built on
+ * BIO_read/BIO_write) never calls SSL_read/SSL_write: bio_ssl.c's read and write methods call
+ * OpenSSL's internal ssl_read_internal/ssl_write_internal directly. Those methods are probed
+ * (user space finds them in BIO_f_ssl's method table) with this entry program and rtls_ssl_exit.
+ * They have the _ex shape, (BIO *, buf, size, size_t *done) returning 1 on success, but the
+ * connection is the SSL* behind the BIO (BIO_get_data(bio)->ssl, BIO_SSL's first member), so
+ * that a program mixing SSL_write and BIO_read keeps one stream. The cookie's upper 32 bits hold
+ * the offset of the data pointer in struct bio_st, which user space reads from the library.
+ */
+SEC("uprobe")
+int BPF_KPROBE(rtls_bio_enter, void *bio, void *buf, long num, void *len_ptr)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!in_scope(pid_tgid >> 32))
+		return 0;
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u64 data = 0, ssl = 0;
+	if (bpf_probe_read_user(&data, sizeof(data), (char *)bio + (cookie >> 32)) != 0 || !data
+			|| bpf_probe_read_user(&ssl, sizeof(ssl), (void *)data) != 0 || !ssl)
+		return 0;
+	return enter_call(pid_tgid, (__u32)cookie, PT_REGS_SP(ctx), (void *)ssl, buf, len_ptr);
+}
+
+/* ---- end of the SSL BIO --------------------------------------------------- */
 
 /* ---- the fd of an SSL call: the socket syscall made inside it --------------- */
 
@@ -578,7 +728,8 @@ static __always_inline int is_socket(int fd)
 
 /* Only a socket is the connection's: a log line written to the console from a
  * callback inside SSL_read must not look like the connection moving to fd 2
- * (which would start it over as a new connection). */
+ * (which would start it over as a new connection), and node writes to its event
+ * loop's eventfd from inside SSL calls on memory BIOs. */
 static __always_inline void note_fd(unsigned long fd)
 {
 	struct rt_call_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .dir = RT_DIR_IN };
@@ -1040,12 +1191,6 @@ int rtls_go_enter(struct pt_regs *ctx)
 	return 0;
 }
 
-static __always_inline int go_fd_is_socket(int fd)
-{
-	struct file *f = current_file(fd);
-	return f && (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFSOCK;
-}
-
 /* The socket fd behind a *tls.Conn, or -1 (a Conn over something other than a TCPConn). */
 static __always_inline int go_conn_fd(__u32 lib_id, __u64 tls_conn)
 {
@@ -1060,7 +1205,7 @@ static __always_inline int go_conn_fd(__u32 lib_id, __u64 tls_conn)
 		return -1;
 	if (bpf_probe_read_user(&sysfd, sizeof(sysfd), (void *)(netfd + layout->sysfd)))
 		return -1;
-	if (sysfd < 0 || sysfd > 0x7fffffff || !go_fd_is_socket((int)sysfd))
+	if (sysfd < 0 || sysfd > 0x7fffffff || !is_socket((int)sysfd))
 		return -1;
 	return (int)sysfd;
 }

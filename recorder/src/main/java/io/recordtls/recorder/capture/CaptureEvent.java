@@ -56,7 +56,9 @@ public sealed interface CaptureEvent {
         SSL_read_ex(2, TlsStack.OPENSSL, false, false), SSL_write_ex(3, TlsStack.OPENSSL, false, true),
         gnutls_record_recv(6, TlsStack.GNUTLS, true, false), gnutls_record_send(7, TlsStack.GNUTLS, true, true),
         /** crypto/tls.(*Conn).Read and Write of a Go program. */
-        GO_READ(10, TlsStack.GO, true, false), GO_WRITE(11, TlsStack.GO, true, true);
+        GO_READ(10, TlsStack.GO, true, false), GO_WRITE(11, TlsStack.GO, true, true),
+        /** The SSL BIO's read and write methods (static in bio_ssl.c, found through BIO_f_ssl, not by name). */
+        BIO_f_ssl_read(12, TlsStack.OPENSSL, false, false), BIO_f_ssl_write(13, TlsStack.OPENSSL, false, true);
 
         /** The OpenSSL functions, looked up by these names in a library's symbols. */
         public static final java.util.Set<TlsFunction> OPENSSL = java.util.EnumSet.of(SSL_read, SSL_write, SSL_read_ex, SSL_write_ex);
@@ -88,6 +90,11 @@ public sealed interface CaptureEvent {
 
         public boolean writes() {
             return writes;
+        }
+
+        /** Whether a library's symbol table names the function (the SSL BIO's methods are static, Go's are found in its function table). */
+        public boolean exported() {
+            return this != BIO_f_ssl_read && this != BIO_f_ssl_write && stack != TlsStack.GO;
         }
     }
 

@@ -13,9 +13,11 @@ import java.util.Set;
 /**
  * A file that defines TLS functions recordtls probes (a libssl, an executable that links OpenSSL
  * statically such as node, a libgnutls, or a Go program with crypto/tls), with the points the
- * probes attach to. {@code go} is the layout of Go's connection structs, null for other stacks.
+ * probes attach to. {@code go} is the layout of Go's connection structs, null for other stacks;
+ * {@code bioDataOffset} is where OpenSSL's struct bio_st keeps its data pointer (what the probe on
+ * the SSL BIO's methods follows to the SSL*), 0 when the library's SSL BIO is not probed.
  */
-public record TlsLibrary(Path path, String name, FileId id, List<ProbePoint> points, GoLayout go) {
+public record TlsLibrary(Path path, String name, FileId id, List<ProbePoint> points, GoLayout go, int bioDataOffset) {
     /** The stacks whose functions are probed in this file (one, in every library seen so far). */
     public Set<TlsStack> stacks() {
         Set<TlsStack> stacks = EnumSet.noneOf(TlsStack.class);
@@ -30,6 +32,8 @@ public record TlsLibrary(Path path, String name, FileId id, List<ProbePoint> poi
     public enum ProbeKind {
         /** OpenSSL-style call: rtls_ssl_enter at entry. */
         CALL_ENTRY("rtls_ssl_enter", false),
+        /** The SSL BIO's methods: rtls_bio_enter at entry, which goes from the BIO* to its SSL*. */
+        BIO_ENTRY("rtls_bio_enter", false),
         /** OpenSSL-style call: rtls_ssl_exit as a uretprobe on the same function. */
         CALL_RETURN("rtls_ssl_exit", true),
         /** Go: rtls_go_enter at the function's first instruction. */
@@ -60,20 +64,25 @@ public record TlsLibrary(Path path, String name, FileId id, List<ProbePoint> poi
     }
 
     /** A library whose functions are probed at entry and return (OpenSSL, GnuTLS): both points of each function found. */
-    public static TlsLibrary ofCalls(Path path, String name, FileId id, Map<TlsFunction, Long> offsets) {
+    public static TlsLibrary ofCalls(Path path, String name, FileId id, Map<TlsFunction, Long> offsets, int bioDataOffset) {
         List<ProbePoint> points = new java.util.ArrayList<>();
         offsets.forEach((fn, offset) -> {
-            points.add(new ProbePoint(fn, offset, ProbeKind.CALL_ENTRY));
+            points.add(new ProbePoint(fn, offset, fn.exported() ? ProbeKind.CALL_ENTRY : ProbeKind.BIO_ENTRY));
             points.add(new ProbePoint(fn, offset, ProbeKind.CALL_RETURN));
         });
-        return new TlsLibrary(path, name, id, points, null);
+        return new TlsLibrary(path, name, id, points, null, bioDataOffset);
+    }
+
+    /** A Go program: its entry and RET points, and the layout of its connection structs. */
+    public static TlsLibrary ofGo(Path path, String name, FileId id, List<ProbePoint> points, GoLayout go) {
+        return new TlsLibrary(path, name, id, points, go, 0);
     }
 
     /** Entry offset of each function probed. */
     public Map<TlsFunction, Long> offsets() {
         Map<TlsFunction, Long> offsets = new EnumMap<>(TlsFunction.class);
         for (ProbePoint p : points) {
-            if (p.kind() == ProbeKind.CALL_ENTRY || p.kind() == ProbeKind.GO_ENTRY) {
+            if (p.kind() != ProbeKind.CALL_RETURN && p.kind() != ProbeKind.GO_RET) {
                 offsets.put(p.function(), p.offset());
             }
         }

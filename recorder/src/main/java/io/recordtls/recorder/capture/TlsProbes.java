@@ -29,7 +29,9 @@ public final class TlsProbes implements AutoCloseable {
     private static final List<String> TRACEPOINT_PROGRAMS = List.of(
             "rtls_fd_read", "rtls_fd_write", "rtls_fd_readv", "rtls_fd_writev", "rtls_fd_sendto",
             "rtls_fd_recvfrom", "rtls_fd_sendmsg", "rtls_fd_recvmsg", "rtls_close",
-            "rtls_exec", "rtls_mmap", "rtls_fork", "rtls_exit");
+            "rtls_exec", "rtls_mmap", "rtls_fork", "rtls_exit",
+            // memory BIOs (node, netty-tcnative): the socket a connection's records are written to
+            "rtls_membio_write", "rtls_membio_writev", "rtls_membio_sendto", "rtls_membio_sendmsg");
 
     /** Configuration of the kernel side, fixed at load. */
     public record Config(long maxCapture, int ringBufferBytes, long wakeupThreshold, boolean gateNewFiles) {
@@ -181,6 +183,9 @@ public final class TlsProbes implements AutoCloseable {
             }
             for (TlsLibrary.ProbePoint p : library.points()) {
                 long cookie = ((long) id << 8) | p.function().code();
+                if (p.kind() == TlsLibrary.ProbeKind.BIO_ENTRY) {
+                    cookie |= (long) library.bioDataOffset() << 32; // rtls_bio_enter follows the BIO's data pointer there
+                }
                 attached.add(object.attachUprobe(p.kind().program, p.kind().uretprobe, -1, attachPath, p.offset(), cookie,
                         p.function().name() + (p.kind() == TlsLibrary.ProbeKind.GO_RET ? " RET at " + p.offset() : "")));
             }

@@ -92,7 +92,7 @@ public final class GoTlsInspector {
             points.addAll(points(b, fns.get(READ), TlsFunction.GO_READ, file));
             points.addAll(points(b, fns.get(WRITE), TlsFunction.GO_WRITE, file));
             String name = TlsLibraryInspector.name(file) + " (Go crypto/tls, " + version + ")";
-            return Optional.of(new TlsLibrary(file, name, TlsLibraryInspector.fileId(file), points, layout));
+            return Optional.of(TlsLibrary.ofGo(file, name, TlsLibraryInspector.fileId(file), points, layout));
         }
     }
 

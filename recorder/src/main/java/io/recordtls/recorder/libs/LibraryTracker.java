@@ -118,7 +118,8 @@ public final class LibraryTracker implements AutoCloseable {
     /** Looks at everything a running process maps (for --pid targets). */
     public void scan(long pid) {
         for (ProcFs.Mapping m : ProcFs.executableMappings(pid)) {
-            Path path = ProcFs.reachable(pid, m.path());
+            // a deleted file (netty-tcnative's extracted copy) is reachable only through map_files
+            Path path = m.deleted() ? ProcFs.mappedFile(pid, m) : ProcFs.reachable(pid, m.path());
             if (isJvm(Path.of(m.path()))) {
                 onJvm.onJvm(pid, false);
                 continue;
@@ -226,6 +227,10 @@ public final class LibraryTracker implements AutoCloseable {
             probes.attach(lib, path);
         } catch (BpfException e) {
             problems.add(e.getMessage());
+        }
+        if (SslBioMethods.unlocated(lib)) {
+            problems.add(lib + ": OpenSSL's SSL BIO (BIO_f_ssl) could not be located without symbols; programs that read and"
+                    + " write through it (openssl s_server -WWW) are not recorded, those calling SSL_read/SSL_write are");
         }
     }
 

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 public final class TlsLibraryInspector {
     /** The stacks found by their exported symbols (Go's functions are found in its function table: GoTlsInspector). */
     private static final Set<TlsStack> BY_SYMBOL = java.util.EnumSet.of(TlsStack.OPENSSL, TlsStack.GNUTLS);
-    private static final Set<String> NAMES = Stream.of(TlsFunction.values()).filter(fn -> BY_SYMBOL.contains(fn.stack()))
+    private static final Set<String> NAMES = Stream.of(TlsFunction.values()).filter(TlsFunction::exported)
             .map(Enum::name).collect(Collectors.toSet());
 
     /** Where Debian, Ubuntu, Fedora and Alpine keep the system libssl. */
@@ -43,7 +43,7 @@ public final class TlsLibraryInspector {
         Map<String, Long> found = ElfSymbols.functionOffsets(file, NAMES);
         Map<TlsFunction, Long> offsets = new EnumMap<>(TlsFunction.class);
         for (TlsStack stack : BY_SYMBOL) {
-            List<TlsFunction> functions = Stream.of(TlsFunction.values()).filter(fn -> fn.stack() == stack).toList();
+            List<TlsFunction> functions = Stream.of(TlsFunction.values()).filter(fn -> fn.stack() == stack && fn.exported()).toList();
             if (functions.stream().filter(TlsFunction::required).allMatch(fn -> found.containsKey(fn.name()))) {
                 functions.stream().filter(fn -> found.containsKey(fn.name())).forEach(fn -> offsets.put(fn, found.get(fn.name())));
             }
@@ -51,7 +51,14 @@ public final class TlsLibraryInspector {
         if (offsets.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(TlsLibrary.ofCalls(file, sonameOf(name(file), ElfSymbols.soname(file)), fileId(file), offsets));
+        // Programs doing their I/O through an SSL BIO (openssl s_server -WWW) call neither SSL_read nor SSL_write.
+        Optional<SslBioMethods.Found> bio = offsets.containsKey(TlsFunction.SSL_read) ? SslBioMethods.find(file) : Optional.empty();
+        bio.ifPresent(b -> {
+            offsets.put(TlsFunction.BIO_f_ssl_read, b.readOffset());
+            offsets.put(TlsFunction.BIO_f_ssl_write, b.writeOffset());
+        });
+        return Optional.of(TlsLibrary.ofCalls(file, sonameOf(name(file), ElfSymbols.soname(file)), fileId(file), offsets,
+                bio.map(SslBioMethods.Found::bioDataOffset).orElse(0)));
     }
 
     /** The system's libssl files (deduplicated: the /lib and /usr/lib paths are often the same file). */
@@ -87,6 +94,9 @@ public final class TlsLibraryInspector {
         return stableName(p.getFileName().toString());
     }
 
+    /** What /proc links show for a file that was deleted after it was opened or mapped. */
+    private static final String DELETED = " (deleted)";
+
     /**
      * The soname for a file that is a release of it (libgnutls.so.30.34.3 -> libgnutls.so.30): what
      * programs link against, the same across the library's minor updates, so that a committed HAR
@@ -108,6 +118,9 @@ public final class TlsLibraryInspector {
      * committed HAR must not change because a loader drew another temporary file name).
      */
     static String stableName(String fileName) {
+        if (fileName.endsWith(DELETED)) { // reached through /proc/PID/map_files or /proc/PID/fd
+            fileName = fileName.substring(0, fileName.length() - DELETED.length());
+        }
         java.util.regex.Matcher m = EXTRACTED_COPY.matcher(fileName);
         return m.matches() ? m.group(1) + m.group(2) : fileName;
     }

@@ -15,8 +15,20 @@ import java.util.Set;
 
 /** What /proc says about processes. Every method tolerates a process that is gone. */
 public final class ProcFs {
-    /** One executable file mapping of a process, as /proc/PID/maps lists it. */
-    public record Mapping(String path, int kernelDev, long inode) {}
+    /**
+     * One executable file mapping of a process, as /proc/PID/maps lists it: {@code deleted} when
+     * the file was removed after it was mapped (netty-tcnative extracts its library to /tmp,
+     * loads it and deletes it), so that only {@link #mappedFile} still reaches it.
+     */
+    public record Mapping(String path, int kernelDev, long inode, long start, long end, boolean deleted) {}
+
+    /**
+     * The file a process maps, also when it was deleted or replaced since:
+     * /proc/PID/map_files/START-END links to the mapped file itself (root may open it).
+     */
+    public static Path mappedFile(long pid, Mapping m) {
+        return Path.of("/proc/" + pid + "/map_files/" + Long.toHexString(m.start()) + "-" + Long.toHexString(m.end()));
+    }
 
     private ProcFs() {}
 
@@ -79,8 +91,10 @@ public final class ProcFs {
             }
             String[] dev = f[3].split(":");
             int kernelDev = (Integer.parseInt(dev[0], 16) << 20) | Integer.parseInt(dev[1], 16);
-            String path = f[5].endsWith(" (deleted)") ? f[5].substring(0, f[5].length() - 10) : f[5];
-            out.add(new Mapping(path, kernelDev, inode));
+            boolean deleted = f[5].endsWith(" (deleted)");
+            String path = deleted ? f[5].substring(0, f[5].length() - 10) : f[5];
+            String[] range = f[0].split("-");
+            out.add(new Mapping(path, kernelDev, inode, Long.parseUnsignedLong(range[0], 16), Long.parseUnsignedLong(range[1], 16), deleted));
         }
         return out;
     }

@@ -47,7 +47,7 @@ final class HttpFuzzing {
             }
         }
         conn.end("fuzz input ended");
-        HarEntryFactory entries = new HarEntryFactory(new MonotonicClock(), new Redactor(true, Redactor.Rules.defaults()));
+        HarEntryFactory entries = new HarEntryFactory(new MonotonicClock(), new Redactor(true, Redactor.Rules.defaults()), 1 << 20);
         List<de.sstoehr.harreader.model.HarEntry> out2 = new ArrayList<>();
         for (Exchange x : exchanges) {
             out2.add(entries.entry(x));

@@ -47,6 +47,37 @@ class ElfSymbolsTest {
                 assertThat(lib.offsets()).containsKeys(TlsFunction.SSL_read, TlsFunction.SSL_write));
     }
 
+    /** node keeps its .symtab: the SSL BIO's methods found through BIO_f_ssl are bio_ssl.c's ssl_read/ssl_write. */
+    @Test
+    void theSslBioMethodsFoundWithoutSymbolsAreTheOnesTheSymbolTableNames() throws IOException {
+        Path node = Path.of("/usr/bin/node");
+        assumeTrue(Files.exists(node), "node is not installed");
+        var named = ElfSymbols.functionOffsets(node, java.util.Set.of("ssl_read", "ssl_write"));
+        assumeTrue(named.size() == 2, "this node has no symbol table");
+        assertThat(SslBioMethods.find(node)).hasValueSatisfying(bio -> {
+            assertThat(bio.readOffset()).isEqualTo(named.get("ssl_read"));
+            assertThat(bio.writeOffset()).isEqualTo(named.get("ssl_write"));
+            assertThat(bio.bioDataOffset()).isEqualTo(0x40); // struct bio_st's ptr in OpenSSL 3
+        });
+    }
+
+    /** A libssl whose BIO_f_ssl does not read as expected keeps SSL_read/SSL_write, and is reported, not silently partial. */
+    @Test
+    void aLibsslWhoseSslBioCannotBeLocatedSaysSo(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        Path system = TlsLibraryInspector.systemLibraries().getFirst().path();
+        Path copy = tmp.resolve("libssl.so.3");
+        Files.copy(system, copy);
+        long bioFSsl = ElfSymbols.functionOffsets(copy, java.util.Set.of("BIO_f_ssl")).get("BIO_f_ssl");
+        try (var ch = java.nio.channels.FileChannel.open(copy, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0x90}), bioFSsl); // a nop before its lea: other code
+        }
+        TlsLibrary lib = TlsLibraryInspector.inspect(copy).orElseThrow();
+        assertThat(lib.offsets()).containsKeys(TlsFunction.SSL_read, TlsFunction.SSL_write_ex)
+                .doesNotContainKeys(TlsFunction.BIO_f_ssl_read, TlsFunction.BIO_f_ssl_write);
+        assertThat(SslBioMethods.unlocated(lib)).isTrue();
+        assertThat(SslBioMethods.unlocated(TlsLibraryInspector.inspect(system).orElseThrow())).isFalse();
+    }
+
     @Test
     void aProgramWithoutOpenSslIsNoTlsLibrary() throws IOException {
         assertThat(TlsLibraryInspector.inspect(Path.of("/bin/ls"))).isEmpty();

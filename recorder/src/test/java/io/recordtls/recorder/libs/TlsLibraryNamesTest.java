@@ -13,6 +13,10 @@ class TlsLibraryNamesTest {
         assertThat(TlsLibraryInspector.stableName("libnetty_tcnative_linux_aarch_645566778899001122.so"))
                 .isEqualTo("libnetty_tcnative_linux_aarch_64.so");
         assertThat(TlsLibraryInspector.stableName("libnetty_tcnative7712345678901234567.so")).isEqualTo("libnetty_tcnative.so");
+        // reached through /proc/PID/map_files after the loader deleted it
+        assertThat(TlsLibraryInspector.stableName("libnetty_tcnative_linux_x86_644183921087365112.so (deleted)"))
+                .isEqualTo("libnetty_tcnative_linux_x86_64.so");
+        assertThat(TlsLibraryInspector.stableName("libssl.so.3 (deleted)")).isEqualTo("libssl.so.3");
     }
 
     @Test
