@@ -134,7 +134,7 @@ class OpenSslPathsEndToEndTest extends EndToEndTestBase {
             assertThat(e.at("/request/url").asText()).isEqualTo(base + "/json?deleted=1");
             assertThat(e.at("/response/content/text").asText()).isEqualTo(DemoHttpsServer.JSON);
             assertThat(e.at("/_tlsLibrary").asText()).as("the name it had, not '(deleted)'").isEqualTo("libssl.so.3");
-            assertThat(rec.log().path("tlsLibraries").toString()).contains("/map_files/");
+            assertThat(rec.log().path("probedLibraries").toString()).as("attached through the mapping").contains("/map_files/");
         } finally {
             client.destroy();
             client.waitFor(10, TimeUnit.SECONDS);

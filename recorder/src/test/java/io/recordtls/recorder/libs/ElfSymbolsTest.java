@@ -14,10 +14,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class ElfSymbolsTest {
     @Test
-    void systemLibsslHasAllFourFunctions() {
+    void systemLibsslHasAllFourFunctionsAndItsSslBioMethods() {
         assertThat(TlsLibraryInspector.systemLibraries()).isNotEmpty()
                 .allSatisfy(lib -> assertThat(lib.offsets()).containsOnlyKeys(TlsFunction.SSL_read, TlsFunction.SSL_write,
-                        TlsFunction.SSL_read_ex, TlsFunction.SSL_write_ex));
+                        TlsFunction.SSL_read_ex, TlsFunction.SSL_write_ex, TlsFunction.BIO_f_ssl_read, TlsFunction.BIO_f_ssl_write));
     }
 
     @Test
