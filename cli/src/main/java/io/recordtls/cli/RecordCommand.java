@@ -141,8 +141,17 @@ final class RecordCommand implements Callable<Integer> {
                 for (long pid : pids) {
                     recorder.addProcess(pid);
                 }
-                for (Path cgroup : cgroups) {
-                    recorder.addCgroup(cgroup);
+                for (int i = 0; i < cgroups.size(); i++) {
+                    try {
+                        recorder.addCgroup(cgroups.get(i));
+                    } catch (java.io.UncheckedIOException e) {
+                        if (Files.isDirectory(cgroups.get(i))) {
+                            throw e;
+                        }
+                        // found a moment ago, gone now: it ended while the probes were loading
+                        err.println("recordtls: container " + containers.get(i) + " ended before the recording began: nothing of it was recorded");
+                        return RecordTlsCli.EXIT_FAILED;
+                    }
                 }
                 if (!quiet) {
                     List<String> what = new ArrayList<>();

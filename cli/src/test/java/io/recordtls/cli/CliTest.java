@@ -86,7 +86,8 @@ class CliTest {
     void recordsARunningContainerUntilItEnds() throws Exception {
         BpfRequirement.check();
         String id = startContainer("IMAGE", "sh", "-c",
-                "sleep 2; exec python3 -c \"import urllib.request; urllib.request.urlopen('" + server.baseUrl() + "/json').read()\"");
+                // long enough for the recorder to start (2.5 s here, more under load) before the request
+                "sleep 6; exec python3 -c \"import urllib.request; urllib.request.urlopen('" + server.baseUrl() + "/json').read()\"");
         Path har = tmp.resolve("container.har");
 
         Result r = run(cli("record", "--container", id.substring(0, 12), "-o", har.toString()));
