@@ -48,7 +48,13 @@ public abstract class EndToEndTestBase {
         try {
             Path out = Files.createTempFile("recordtls-test", ".out");
             Process p = r.launch(List.of(command), pb -> pb.redirectErrorStream(true).redirectOutput(out.toFile()));
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("command finished in time").isTrue();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                // never leave it behind: a client spinning at 100% CPU slows every later test
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new AssertionError(Arrays.toString(command) + " did not finish within 60 s; output:\n"
+                        + new String(Files.readAllBytes(out), StandardCharsets.ISO_8859_1));
+            }
             String output = new String(Files.readAllBytes(out), StandardCharsets.ISO_8859_1); // may be binary
             assertThat(p.exitValue()).as("exit status of %s; output:%n%s", Arrays.toString(command), output).isZero();
             Files.delete(out);

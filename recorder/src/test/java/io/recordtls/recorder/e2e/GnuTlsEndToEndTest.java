@@ -3,8 +3,6 @@ package io.recordtls.recorder.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.recordtls.recorder.RecorderOptions;
 import io.recordtls.recorder.demo.DemoHttpsServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -26,25 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * GnuTLS clients as Debian ships them (wget; git through libcurl-gnutls; gnutls-cli), recorded
  * through gnutls_record_send/recv: the HAR holds the exact bytes, with addresses, and names GnuTLS.
  */
-class GnuTlsEndToEndTest extends EndToEndTestBase {
-    static DemoHttpsServer server;
-    static String base;
-    static String ca;
-
-    @BeforeAll
-    static void startServer() throws IOException {
-        server = DemoHttpsServer.start();
-        base = server.baseUrl();
-        ca = server.caCertificate().toString();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
+class GnuTlsEndToEndTest extends DemoServerTestBase {
     private static void assertGnuTls(Recording rec, JsonNode e) {
         assertThat(e.at("/_process").asText()).isEqualTo("wget");
         assertThat(e.at("/_tlsLibrary").asText()).startsWith("libgnutls.so");

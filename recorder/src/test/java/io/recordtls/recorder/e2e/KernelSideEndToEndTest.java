@@ -3,8 +3,6 @@ package io.recordtls.recorder.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.recordtls.recorder.RecorderOptions;
 import io.recordtls.recorder.demo.DemoHttpsServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -12,19 +10,7 @@ import java.io.IOException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** What the kernel side must get right however the probed program behaves inside its SSL calls. */
-class KernelSideEndToEndTest extends EndToEndTestBase {
-    static DemoHttpsServer server;
-
-    @BeforeAll
-    static void startServer() throws IOException {
-        server = DemoHttpsServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
+class KernelSideEndToEndTest extends DemoServerTestBase {
     @Test
     void aConsoleWriteInsideAnSslCallDoesNotMoveTheConnection() throws IOException {
         // OpenSSL's message callback runs inside SSL_read/SSL_write: here it writes to stderr,

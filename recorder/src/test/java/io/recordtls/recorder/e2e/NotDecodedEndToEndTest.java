@@ -1,8 +1,6 @@
 package io.recordtls.recorder.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.recordtls.recorder.demo.DemoHttpsServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -19,25 +17,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * here stays unsupported whatever other stacks get probes: a JVM that refuses the JVM probe
  * (attach disabled, no -javaagent) doing its HTTPS with JSSE.
  */
-class NotDecodedEndToEndTest extends EndToEndTestBase {
-    static DemoHttpsServer server;
-    static String base;
-    static String ca;
+class NotDecodedEndToEndTest extends DemoServerTestBase {
     static Path client;
 
     @BeforeAll
-    static void start() throws IOException {
-        server = DemoHttpsServer.start();
-        base = server.baseUrl();
-        ca = server.caCertificate().toString();
+    static void copyClient() throws IOException {
         client = TestResources.copy(TestResources.JDK_TLS_CLIENT);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
     }
 
     @Test

@@ -3,8 +3,6 @@ package io.recordtls.recorder.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.recordtls.recorder.RecorderOptions;
 import io.recordtls.recorder.demo.DemoHttpsServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -30,25 +28,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * netty-tcnative does with its extracted copy), and memory BIOs (node), whose connections learn
  * their socket from the records written after each SSL_write.
  */
-class OpenSslPathsEndToEndTest extends EndToEndTestBase {
-    static DemoHttpsServer server;
-    static String base;
-    static String ca;
-
-    @BeforeAll
-    static void startServer() throws IOException {
-        server = DemoHttpsServer.start();
-        base = server.baseUrl();
-        ca = server.caCertificate().toString();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
+class OpenSslPathsEndToEndTest extends DemoServerTestBase {
     /**
      * s_server -WWW reads and writes through BIO_f_ssl, which calls OpenSSL's internal read and
      * write, never SSL_read/SSL_write: recorded by --pid with an unrecorded curl as the client.

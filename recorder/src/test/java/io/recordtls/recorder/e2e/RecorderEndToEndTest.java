@@ -6,8 +6,6 @@ import io.recordtls.recorder.RecorderOptions;
 import io.recordtls.recorder.RecordingSummary;
 import io.recordtls.recorder.demo.DemoHttpsServer;
 import io.recordtls.har.HarJson;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,25 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Real kernel probes, real clients (curl, python3, node), a real HTTPS server on loopback:
  * the HAR must hold the exact bytes that went over the wire.
  */
-class RecorderEndToEndTest extends EndToEndTestBase {
-    static DemoHttpsServer server;
-    static String base;
-    static String ca;
-
-    @BeforeAll
-    static void startServer() throws IOException {
-        server = DemoHttpsServer.start();
-        base = server.baseUrl();
-        ca = server.caCertificate().toString();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
+class RecorderEndToEndTest extends DemoServerTestBase {
     @Test
     void oneShotCurlGetIsRecordedExactly() throws IOException {
         long before = System.currentTimeMillis();
