@@ -20,6 +20,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * A Go service (net/http, crypto/tls: no OpenSSL at all) reserving stock with a warehouse API,
@@ -56,15 +57,15 @@ class GoStockServiceTest {
 
     @Test
     void reservesStockOverHttp2(TlsRecording tls) throws Exception {
-        reservesStock(tls, Map.of());
+        reservesStock(tls, Map.of(), "HTTP/2.0");
     }
 
     @Test
     void reservesStockOverHttp1(TlsRecording tls) throws Exception {
-        reservesStock(tls, Map.of("GODEBUG", "http2client=0"));
+        reservesStock(tls, Map.of("GODEBUG", "http2client=0"), "HTTP/1.1");
     }
 
-    private void reservesStock(TlsRecording tls, Map<String, String> extraEnv) throws Exception {
+    private void reservesStock(TlsRecording tls, Map<String, String> extraEnv, String protocol) throws Exception {
         // SSL_CERT_FILE (in both environments) is what Go's crypto/x509 trusts on Linux
         Map<String, String> env = new HashMap<>(tls.isRecording() ? upstream.trustEnvironment() : tls.environment());
         env.put("STOCK_API", tls.baseUrl(WAREHOUSE_API));
@@ -73,10 +74,13 @@ class GoStockServiceTest {
         String out = ServiceRun.run(env, stockService.toString(), "W-1", "3");
 
         assertThat(out).isEqualTo("reserved 3 of 7 W-1: r-42");
+        if (tls.isRecording()) { // what was recorded went over the protocol this test is about
+            assertThat(upstream.protocols()).containsOnly(protocol).hasSize(2);
+        }
         List<RecordedExchange> exchanges = tls.exchanges();
         assertThat(exchanges).extracting(RecordedExchange::method, x -> x.url().getPath(), RecordedExchange::status)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("GET", "/v1/stock/W-1", 200),
-                        org.assertj.core.groups.Tuple.tuple("POST", "/v1/reservations", 200));
+                .containsExactly(tuple("GET", "/v1/stock/W-1", 200),
+                        tuple("POST", "/v1/reservations", 200));
         RecordedExchange reservation = exchanges.get(1);
         // the bytes the Go program wrote and read, as they went through crypto/tls
         assertThat(reservation.requestHeader("Content-Type")).isEqualTo("application/json");
