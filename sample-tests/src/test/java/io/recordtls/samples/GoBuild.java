@@ -34,7 +34,12 @@ final class GoBuild {
         env.put("GOFLAGS", "");
         env.put("CGO_ENABLED", "0");
         Files.createDirectories(out.getParent());
-        Process p = pb.start();
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new AssertionError("no Go toolchain here (apt-get install golang-go; scripts/test.sh installs it): the Go sample is built with it", e);
+        }
         String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(600, TimeUnit.SECONDS)).as("go build finishes in 10 minutes").isTrue();
         assertThat(p.exitValue()).as("%s failed:%n%s", String.join(" ", command), log).isZero();
