@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests and end-to-end tests with real kernel probes, real
-# clients (curl, python3, node) and real servers on loopback. Installs what is missing as root.
+# clients (curl, wget, python3, node, Go) and real servers on loopback. Installs what is missing as root.
 # Container tests run on a Docker engine (started here when root) with a Debian image built
 # locally. RECORDTLS_REQUIRE_BPF=1 turns "no eBPF here" and "no Docker here" from a skip into a
 # failure (CI sets it).
@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 
 rt_ensure_packages $RECORDTLS_BUILD_PACKAGES
 command -v node >/dev/null || rt_ensure_packages nodejs
-# the Go tests build their clients and servers with the machine's Go
+# the Go tests (and the Go sample service) build their programs with the machine's Go
 command -v go >/dev/null || rt_ensure_packages golang-go
 # the Java 17 user project (sample-tests/src/it/java17-quotes) runs on a JDK 17
 jdk17=$(ls -d /usr/lib/jvm/java-17-openjdk-* 2>/dev/null | head -1 || true)

@@ -105,6 +105,11 @@ final class FakeApi implements AutoCloseable {
         return trust;
     }
 
+    /** The protocol of each request this API served ("HTTP/1.1", "HTTP/2.0"), in the order they came. */
+    List<String> protocols() {
+        return server.getAllServeEvents().reversed().stream().map(e -> e.getRequest().getProtocol()).toList();
+    }
+
     @Override
     public void close() {
         server.stop();
