@@ -73,6 +73,15 @@ final class UnseenTls {
     }
 
     private final Map<Integer, Process> processes = new TreeMap<>();
+    /**
+     * Port pairs (local << 16 | remote) of decoded connections, in any process: a handshake on a
+     * socket whose other end was decoded (the test's own upstream server, the client of a recorded
+     * server) is that same connection, already in the HAR, not a miss. Bounded, oldest out.
+     */
+    private final LinkedHashSet<Integer> decodedEnds = new LinkedHashSet<>();
+    /** Remote ports of decoded connections known by their peer alone (an SSLEngine's): one server socket each. */
+    private final Map<Integer, Integer> decodedPeerPorts = new HashMap<>();
+    private static final int MAX_DECODED_ENDS = 65_536;
     /** Connections whose addresses are not known yet: their pid (an address may come with a later event). */
     private final Map<Long, Integer> withoutAddress = new HashMap<>();
 
@@ -123,6 +132,7 @@ final class UnseenTls {
             p.addressless--;
         }
         if (local.getPort() == 0) {
+            decodedPeerPorts.merge(remote.getPort(), 1, Integer::sum);
             // the peer only (the JVM probe's SSLEngine connections): the oldest handshake to it is this one,
             // or, if none is waiting, it counts as a connection whose socket is not known
             // (by port alone if the address differs: a name the probe resolved another way, ::1 for 127.0.0.1)
@@ -134,6 +144,10 @@ final class UnseenTls {
                 p.addressless++;
             }
             return;
+        }
+        decodedEnds.add(ports(local.getPort(), remote.getPort()));
+        if (decodedEnds.size() > MAX_DECODED_ENDS) {
+            decodedEnds.remove(decodedEnds.iterator().next());
         }
         boolean matched = p.pending.removeIf(s -> s.localPort() == local.getPort() && s.remote().getPort() == remote.getPort());
         if (!matched) {
@@ -173,6 +187,7 @@ final class UnseenTls {
     /** The groups without reasons yet; {@code mapped} gets each named process's files. */
     private synchronized List<NotDecoded> grouped(Map<Integer, List<String>> mapped) {
         List<NotDecoded> out = new ArrayList<>();
+        Map<Integer, Integer> peerPorts = new HashMap<>(decodedPeerPorts);
         processes.forEach((pid, p) -> {
             if (p.pending.isEmpty() && p.overflow == 0) {
                 return;
@@ -180,6 +195,7 @@ final class UnseenTls {
             // decoded connections without addresses may be any of the pending ones: the most recent
             // are left out, one for each, rather than name a connection that was decoded
             List<Socket> left = new ArrayList<>(p.pending);
+            left.removeIf(s -> otherEndDecoded(s, peerPorts));
             int unknown = Math.min(left.size(), Math.max(0, p.addressless));
             left = left.subList(0, left.size() - unknown);
             // a client's connections by remote endpoint; a server's by its port and the peer's address
@@ -199,6 +215,18 @@ final class UnseenTls {
             }
         });
         return out;
+    }
+
+    /** Whether the socket's peer decoded this connection: by both ports, or, for a server socket, by a peer-only decoded client to its port. */
+    private boolean otherEndDecoded(Socket s, Map<Integer, Integer> peerPorts) {
+        if (decodedEnds.contains(ports(s.remote().getPort(), s.localPort()))) {
+            return true;
+        }
+        if (!s.client() && peerPorts.getOrDefault(s.localPort(), 0) > 0) {
+            peerPorts.merge(s.localPort(), -1, Integer::sum);
+            return true;
+        }
+        return false;
     }
 
     /** Connections no probe decoded, in all. */

@@ -91,4 +91,19 @@ class UnseenTlsTest {
         assertThat(n.describe()).startsWith("pid 11 (proc11) accepted 2 TLS connections on port 8443 from 127.0.0.1 that no probe decoded");
         assertThat(n.toHar(false)).doesNotContainKey("pid").containsEntry("role", "server").containsEntry("localPort", 8443);
     }
+
+    @Test
+    void aServerSocketWhoseClientWasDecodedIsThatConnectionNotAMiss() {
+        // the test JVM's own upstream (JSSE's server side is not probed) answering a recorded Go client
+        hello(20, 8443, "127.0.0.1", 40001, false);
+        hello(30, 40001, "127.0.0.1", 8443, true);
+        unseen.decoded(30, connIds++, at("127.0.0.1", 40001), at("127.0.0.1", 8443));
+        // and one answering an in-process SSLEngine client, known by its peer alone
+        hello(20, 40002, "127.0.0.1", 8443, true);
+        hello(20, 8443, "127.0.0.1", 40002, false);
+        unseen.decoded(20, connIds++, at("0.0.0.0", 0), at("127.0.0.1", 8443));
+        // a third connection to the same server whose client was not decoded stays named
+        hello(20, 8443, "127.0.0.1", 40003, false);
+        assertThat(report()).containsExactly(new UnseenTls.NotDecoded(20, "proc20", "127.0.0.1", false, 8443, 1, "because [libfoo.so]"));
+    }
 }
