@@ -29,6 +29,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -116,7 +117,9 @@ public final class Recorder implements AutoCloseable {
     private void onEvent(CaptureEvent e) {
         if (e instanceof CaptureEvent.TlsHello h) {
             // here, as the event is read: the process most likely still runs, so what it maps can be read
-            pipeline.unseen.hello(h, pid -> ProcFs.comm(pid).orElse("pid " + pid), this::mappedFiles);
+            // the program it exec'd first: a one-shot client may be gone by now, and its comm with it
+            pipeline.unseen.hello(h, pid -> Optional.ofNullable(lastExec.get((int) pid)).or(() -> ProcFs.comm(pid)).orElse("pid " + pid),
+                    this::mappedFiles);
         }
         if (e instanceof CaptureEvent.FileLoaded f && f.exec() && !f.path().isEmpty()) {
             lastExec.put(f.pid(), Path.of(f.path()).getFileName().toString());

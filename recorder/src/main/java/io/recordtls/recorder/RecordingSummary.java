@@ -19,7 +19,7 @@ public record RecordingSummary(Path har, int entries, int incompleteEntries, int
         s.append(String.format("recorded %d exchange%s on %d connection%s from %d process%s -> %s%n",
                 entries, entries == 1 ? "" : "s", connections, connections == 1 ? "" : "s",
                 processes, processes == 1 ? "" : "es", har));
-        s.append(String.format("lost: %s; incomplete entries: %d; truncated bodies: %d; connections not decoded: %d%n",
+        s.append(String.format("lost: %s; incomplete entries: %d; truncated bodies: %d; connections not HTTP: %d%n",
                 lossless() ? "nothing (0 events dropped)"
                         : kernel.droppedEvents() + " ring-buffer events dropped, " + lostBytes + " bytes missing (entries marked)",
                 incompleteEntries, truncatedEntries, nonHttpConnections));
