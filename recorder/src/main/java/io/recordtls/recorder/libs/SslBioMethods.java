@@ -138,14 +138,7 @@ public final class SslBioMethods {
         }
 
         long fileOffset(long vaddr) {
-            for (int i = 0; i < phnum; i++) {
-                int ph = Math.toIntExact(phoff + (long) i * phentsize);
-                long off = b.getLong(ph + 0x08), va = b.getLong(ph + 0x10), filesz = b.getLong(ph + 0x20);
-                if (b.getInt(ph) == PT_LOAD && vaddr >= va && vaddr < va + filesz) {
-                    return vaddr - va + off;
-                }
-            }
-            return -1;
+            return ElfSymbols.toFileOffset(b, vaddr);
         }
 
         long address(long fileOffset) {
