@@ -2,7 +2,9 @@
 // by whichever JDK a test names, so Java 11 syntax only. It trusts the test server's CA (PEM).
 //   JdkTlsClient httpclient h1|h2 CA BASE   GET /json, GET /bytes (1 MiB), POST /echo (300 kB)
 //   JdkTlsClient urlconnection CA BASE      the same through HttpsURLConnection (SSLSocket)
-//   JdkTlsClient loop CA URL COUNT PAUSE_MS one GET per pause, printing "ready" first
+//   JdkTlsClient loop CA URL COUNT PAUSE_MS [STOP_FILE]
+//                                           one GET per pause, printing "ready" first and "sent I"
+//                                           after each; ends early once STOP_FILE exists
 //   JdkTlsClient spawn CA BASE              prints "ready", waits for a line, then runs "JdkTlsClient
 //                                           httpclient h1 CA BASE" in a new JVM (-Drecordtls.test.client: this file)
 import java.io.ByteArrayOutputStream;
@@ -51,9 +53,12 @@ public class JdkTlsClient {
             HttpClient client = HttpClient.newBuilder().sslContext(ssl).version(HttpClient.Version.HTTP_1_1).build();
             System.out.println("ready");
             System.out.flush();
-            for (int i = 0; i < Integer.parseInt(a[3]); i++) {
+            java.io.File stop = a.length > 5 ? new java.io.File(a[5]) : null;
+            for (int i = 0; i < Integer.parseInt(a[3]) && (stop == null || !stop.exists()); i++) {
                 Thread.sleep(Long.parseLong(a[4]));
                 client.send(HttpRequest.newBuilder(URI.create(base + "?i=" + i)).build(), HttpResponse.BodyHandlers.ofByteArray());
+                System.out.println("sent " + i);
+                System.out.flush();
             }
         } else if (mode.equals("spawn")) {
             System.out.println("ready");

@@ -16,11 +16,13 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,6 +60,44 @@ class CliTest {
         return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
+    /**
+     * A container command that waits for the test's go-ahead (a file in the directory mounted at
+     * /go) before it runs {@code command}: how long the recorder takes to start under load is
+     * nothing a sleep can guess (a container that ended first was "ended before the recording began").
+     */
+    static String afterGo(String command) {
+        return "until [ -e /go/go ]; do sleep 0.05; done; " + command;
+    }
+
+    /** Runs a recording of a container started with {@link #afterGo}, and gives it the go once the recording has begun. */
+    Result recordThenGo(List<String> cmd, Path goDir) throws Exception {
+        return recordUntil(cmd, () -> Files.createFile(goDir.resolve("go")));
+    }
+
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs a recording that ends by itself (its container ends), doing {@code onceRecording} as soon as the recording has begun. */
+    Result recordUntil(List<String> cmd, Step onceRecording) throws Exception {
+        Path out = tmp.resolve("stdout"), err = tmp.resolve("stderr");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (p.isAlive() && !Files.readString(err).contains("recordtls: recording ")) {
+                assertThat(System.nanoTime()).as("the recording did not begin: %s", Files.readString(err)).isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            if (p.isAlive()) {
+                onceRecording.run();
+            }
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(Files.readString(err)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
     @Test
     void usageErrorsExitWith2AndSayWhy() throws Exception {
         Result r = run(cli("record"));
@@ -85,12 +125,12 @@ class CliTest {
     @Test
     void recordsARunningContainerUntilItEnds() throws Exception {
         BpfRequirement.check();
-        String id = startContainer("IMAGE", "sh", "-c",
-                // long enough for the recorder to start (2.5 s here, more under load) before the request
-                "sleep 6; exec python3 -c \"import urllib.request; urllib.request.urlopen('" + server.baseUrl() + "/json').read()\"");
+        Path go = Files.createDirectory(tmp.resolve("go"));
+        String id = startContainer("-v", go + ":/go:ro", "IMAGE", "sh", "-c",
+                afterGo("exec python3 -c \"import urllib.request; urllib.request.urlopen('" + server.baseUrl() + "/json').read()\""));
         Path har = tmp.resolve("container.har");
 
-        Result r = run(cli("record", "--container", id.substring(0, 12), "-o", har.toString()));
+        Result r = recordThenGo(cli("record", "--container", id.substring(0, 12), "-o", har.toString()), go);
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.err()).contains("recording container " + id.substring(0, 12)).contains("recorded 1 exchange");
@@ -110,8 +150,11 @@ class CliTest {
     void recordsAJvmAlreadyRunningInAContainerByAttach() throws Exception {
         BpfRequirement.check();
         Path client = TestResources.copy(TestResources.JDK_TLS_CLIENT);
+        Path go = Files.createDirectory(tmp.resolve("go"));
+        // it sends until told to stop: how long the recorder takes to attach under load is nothing a count can guess
         String id = startContainer("-v", System.getProperty("java.home") + ":/opt/jdk:ro", "-v", client + ":/srv/JdkTlsClient.java:ro",
-                "IMAGE", "/opt/jdk/bin/java", "/srv/JdkTlsClient.java", "loop", "/ca.pem", server.baseUrl() + "/json", "16", "500");
+                "-v", go + ":/go:ro", "IMAGE", "/opt/jdk/bin/java", "/srv/JdkTlsClient.java", "loop", "/ca.pem", server.baseUrl() + "/json",
+                "100000", "200", "/go/stop");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!dockerLogs(id).contains("ready")) { // the JVM runs: what follows is an attach
             assertThat(System.nanoTime()).as("the container's JVM did not start: %s", dockerLogs(id)).isLessThan(deadline);
@@ -119,7 +162,16 @@ class CliTest {
         }
         Path har = tmp.resolve("jvm-container.har");
 
-        Result r = run(cli("record", "--container", id, "-o", har.toString()));
+        Result r = recordUntil(cli("record", "--container", id, "-o", har.toString()), () -> {
+            // six more requests sent once the recording has begun (the probe attaches meanwhile), then the loop ends
+            long sentAtStart = dockerLogs(id).lines().filter(l -> l.startsWith("sent ")).count();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (dockerLogs(id).lines().filter(l -> l.startsWith("sent ")).count() < sentAtStart + 6) {
+                assertThat(System.nanoTime()).as("the container's JVM stopped sending: %s", dockerLogs(id)).isLessThan(until);
+                Thread.sleep(100);
+            }
+            Files.createFile(go.resolve("stop"));
+        });
 
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode log = HarJson.mapper().readTree(har.toFile()).path("log");
@@ -149,11 +201,12 @@ class CliTest {
         BpfRequirement.check();
         Process which = new ProcessBuilder("sh", "-c", "command -v node").start();
         Path node = Path.of(new String(which.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip()).toRealPath();
-        String id = startContainer("-v", node + ":/opt/node:ro", "IMAGE", "sh", "-c",
-                "sleep 2; /opt/node -e \"fetch('" + server.baseUrl() + "/json').then(r => r.text())\"");
+        Path go = Files.createDirectory(tmp.resolve("go"));
+        String id = startContainer("-v", node + ":/opt/node:ro", "-v", go + ":/go:ro", "IMAGE", "sh", "-c",
+                afterGo("/opt/node -e \"fetch('" + server.baseUrl() + "/json').then(r => r.text())\""));
         Path har = tmp.resolve("node.har");
 
-        Result r = run(cli("record", "--container", id, "-o", har.toString()));
+        Result r = recordThenGo(cli("record", "--container", id, "-o", har.toString()), go);
 
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode entry = HarJson.mapper().readTree(har.toFile()).path("log").path("entries").path(0);
@@ -229,13 +282,24 @@ class CliTest {
         Path har = tmp.resolve("pid.har");
         String ca = server.caCertificate().toString();
         Process target = new ProcessBuilder("sh", "-c", "while true; do curl -sS --cacert " + ca + " " + server.baseUrl()
-                + "/hello > /dev/null; sleep 0.2; done").start();
+                + "/hello > /dev/null && echo served; sleep 0.2; done").start();
         try {
             Process rec = new ProcessBuilder(cli("record", "--pid", Long.toString(target.pid()), "-o", har.toString()))
                     .redirectErrorStream(true).start();
             BufferedReader lines = new BufferedReader(new InputStreamReader(rec.getInputStream(), StandardCharsets.UTF_8));
             assertThat(lines.readLine()).contains("recording [" + target.pid() + "]");
-            Thread.sleep(1500);
+            // three requests served from now on: two at least began after the recording did (not a guess of time under load)
+            BufferedReader served = new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
+            CompletableFuture<Void> threeServed = CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < 3; i++) {
+                        assertThat(served.readLine()).isEqualTo("served");
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            threeServed.get(60, TimeUnit.SECONDS);
             LibC.kill(rec.pid(), LibC.SIGTERM);
             assertThat(rec.waitFor(30, TimeUnit.SECONDS)).isTrue();
             String rest = new String(rec.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

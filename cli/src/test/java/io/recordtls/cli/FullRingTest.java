@@ -22,12 +22,19 @@ class FullRingTest {
     void aFullRingLetsEveryProcessGoOnAndSaysSo() throws Exception {
         BpfRequirement.check();
         Path har = tmp.resolve("full.har"), out = tmp.resolve("full.out");
-        // Forty processes exec a file nobody has looked at yet, all at once, into a one-page ring
-        // (about twelve exec records fit) that the recorder drains slowly (it looks at each new
-        // file for 200 ms on the ring's thread): most of their records cannot be reserved.
+        // Forty processes each exec a file nobody has looked at yet (forty copies of true: forty
+        // inodes, so each exec is held whenever it comes), all at once, into a one-page ring (about
+        // twelve exec records fit) that the recorder drains slowly (it looks at each new file for
+        // 500 ms on the ring's thread): most of their records cannot be reserved. One copy of a
+        // single file would not do: once it is looked at, a later exec is not held at all, and
+        // under load the shell may start most of them only then.
+        Path bin = Files.createDirectory(tmp.resolve("bin"));
+        for (int i = 0; i < 40; i++) {
+            Files.copy(Path.of("/bin/true"), bin.resolve("true" + i), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
         List<String> cmd = CliTest.cli("record", "--ring-buffer", "4k", "-o", har.toString(), "--", "sh", "-c",
-                "i=0; while [ $i -lt 40 ]; do /bin/true & i=$((i+1)); done; wait; echo all-done");
-        cmd.add(cmd.indexOf("-cp"), "-Drecordtls.test.gateDelayMs=200");
+                "for f in " + bin + "/true*; do \"$f\" & done; wait; echo all-done");
+        cmd.add(cmd.indexOf("-cp"), "-Drecordtls.test.gateDelayMs=500");
         Process rec = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         try {
             assertThat(rec.waitFor(120, TimeUnit.SECONDS))

@@ -222,6 +222,21 @@ final class PeerSocket implements Closeable {
             };
         }
 
+        /**
+         * Wakes a thread blocked reading or writing this connection (shutdown, not close: the fd
+         * stays this connection's until {@link #close()}, so no other file can take its number).
+         */
+        synchronized void hangUp() {
+            if (closed) {
+                return;
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                int ignored = (int) SHUTDOWN.invokeExact(LibC.callState(arena), fd, SHUT_RDWR);
+            } catch (Throwable t) {
+                throw new IllegalStateException("shut a client connection down", t);
+            }
+        }
+
         @Override
         public synchronized void close() {
             if (closed) {

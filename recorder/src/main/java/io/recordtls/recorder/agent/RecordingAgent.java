@@ -11,6 +11,7 @@ import io.recordtls.recorder.scope.ProcFs;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
@@ -52,6 +53,7 @@ public final class RecordingAgent implements AutoCloseable {
     }
 
     private static final String SOCKET_NAME = "agent.sock";
+    private static final long REFUSAL_WAIT_MS = 5_000;
 
     /**
      * Loads the probes and listens on a socket in a new directory of its own under {@code base}:
@@ -116,6 +118,7 @@ public final class RecordingAgent implements AutoCloseable {
              BufferedReader in = new BufferedReader(new InputStreamReader(client.in(), StandardCharsets.UTF_8));
              Writer out = new OutputStreamWriter(client.out(), StandardCharsets.UTF_8)) {
             if (caller.uid() != ownerUid) {
+                awaitFirstRequest(client);
                 out.write(AgentWire.line(AgentReply.failed("this recorder serves uid " + ownerUid + " only; uid " + caller.uid()
                         + " (pid " + caller.pid() + ") may start its own")) + "\n");
                 out.flush();
@@ -142,6 +145,40 @@ public final class RecordingAgent implements AutoCloseable {
             }
         } catch (IOException e) {
             // the client went away: its segments end with the run
+        }
+    }
+
+    /**
+     * Lets a client the agent will refuse send its first request before the refusal: closing at
+     * once would fail the client's write (EPIPE) and hide the refusal it is meant to read. Bounded
+     * for a client that sends nothing or no end of line: 64 KiB, {@value #REFUSAL_WAIT_MS} ms.
+     */
+    private static void awaitFirstRequest(PeerSocket.Connection client) {
+        Thread timer = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(REFUSAL_WAIT_MS);
+                client.hangUp();
+            } catch (InterruptedException e) {
+                // the request came in time
+            }
+        });
+        try {
+            InputStream in = client.in();
+            byte[] buf = new byte[4096];
+            int total = 0;
+            int n;
+            while (total < 64 * 1024 && (n = in.read(buf, 0, buf.length)) > 0) {
+                total += n;
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] == '\n') {
+                        return;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // gone, or hung up by the timer: the refusal is written all the same (and may fail)
+        } finally {
+            timer.interrupt();
         }
     }
 

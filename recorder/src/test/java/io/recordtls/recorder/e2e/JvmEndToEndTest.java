@@ -143,16 +143,30 @@ class JvmEndToEndTest extends EndToEndTestBase {
     @Test
     void aRunningJvmGetsTheProbeByAttachAndEveryLaterRequestIsRecorded() throws Exception {
         String java = jdks().reduce((a, b) -> b).orElseThrow(); // JDK 17 where there is one: the oldest here
+        Path stop = Files.createTempDirectory("recordtls-jvm-loop").resolve("stop");
+        // it sends until told to stop: how long an attach takes under load is nothing a count can guess
         Process jvm = new ProcessBuilder(java, client.toString(), "loop", server.caCertificate().toString(),
-                server.baseUrl() + "/json", "6", "700").redirectErrorStream(true).start();
+                server.baseUrl() + "/json", "100000", "300", stop.toString()).redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
             assertThat(out.readLine()).isEqualTo("ready");
+            String[] lastSent = {null};
             Recording rec = record(RecorderOptions.defaults(), r -> {
                 r.addProcess(jvm.pid()); // returns once the probe is in
                 try {
+                    while (out.ready()) { // sent before the probe was in
+                        out.readLine();
+                    }
+                    for (int i = 0; i < 5; i++) { // the first may have been in flight at the attach
+                        lastSent[0] = out.readLine();
+                        assertThat(lastSent[0]).startsWith("sent ");
+                    }
+                    Files.createFile(stop);
                     assertThat(jvm.waitFor(60, TimeUnit.SECONDS)).isTrue();
-                } catch (InterruptedException e) {
+                    for (String line; (line = out.readLine()) != null; ) { // one more, if the stop came during a pause
+                        lastSent[0] = line;
+                    }
+                } catch (IOException | InterruptedException e) {
                     throw new AssertionError(e);
                 }
             });
@@ -162,7 +176,8 @@ class JvmEndToEndTest extends EndToEndTestBase {
                 assertThat(e.at("/request/url").asText()).startsWith(server.baseUrl() + "/json?i=");
                 assertThat(e.at("/response/content/text").asText()).isEqualTo(DemoHttpsServer.JSON);
             });
-            assertThat(entries.getLast().at("/request/url").asText()).endsWith("?i=5");
+            assertThat(lastSent[0]).startsWith("sent ");
+            assertThat(entries.getLast().at("/request/url").asText()).endsWith("?i=" + lastSent[0].substring(5));
             assertThat(rec.log().at("/jvmProbes/0/probe").asText()).startsWith("loaded by agentmain");
         } finally {
             jvm.destroyForcibly();
