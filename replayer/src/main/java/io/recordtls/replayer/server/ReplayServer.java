@@ -110,6 +110,7 @@ public final class ReplayServer implements AutoCloseable {
                 .bindAddress(options.bindAddress())
                 .usingFilesUnderDirectory(root.toString())
                 .notifier(new SilentNotifier())
+                .httpServerFactory(ReplayTrailers.serverFactory())
                 // recorded responses had a length; WireMock would otherwise send chunked bodies
                 .useChunkedTransferEncoding(com.github.tomakehurst.wiremock.core.Options.ChunkedEncodingPolicy.NEVER)
                 .keystorePath(certs.keyStore().toString())
