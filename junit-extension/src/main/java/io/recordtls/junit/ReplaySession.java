@@ -126,6 +126,20 @@ final class ReplaySession implements AutoCloseable {
         }
     }
 
+    /** A stub in front of the recorded ones of this origin (its server is started if nothing was recorded for it). */
+    void override(Origin origin, com.github.tomakehurst.wiremock.client.MappingBuilder stub) throws IOException {
+        server(origin).override(stub);
+    }
+
+    /** A stub in front of the recorded ones of every origin replayed now. */
+    synchronized void overrideAll(com.github.tomakehurst.wiremock.client.MappingBuilder stub) {
+        if (servers.isEmpty()) {
+            throw new IllegalStateException("nothing is replayed for this test, so there is no origin to override:"
+                    + " name one with tls.stubFor(\"https://api.example.com\", stub)");
+        }
+        servers.values().forEach(s -> s.override(stub));
+    }
+
     /** The replay server for an origin; one is started (with nothing recorded) for an origin never seen. */
     String baseUrl(Origin origin) throws IOException {
         ReplayServer s = server(origin);
