@@ -300,7 +300,18 @@ public final class HarFile {
                 reqType == null || reqType.isBlank() ? first(reqHeaders, "Content-Type") : reqType, status,
                 res.statusText() == null ? "" : res.statusText(), resHeaders, responseBody,
                 resType == null || resType.isBlank() ? first(resHeaders, "Content-Type") : resType, incomplete,
-                List.copyOf(truncated));
+                List.copyOf(truncated), trailers(e.path("response").path("_trailers")));
+    }
+
+    /** recordtls's {@code response._trailers}: name/value pairs like headers; what is not one is left out. */
+    private static List<HarHeader> trailers(JsonNode trailers) {
+        List<HarHeader> out = new ArrayList<>();
+        for (JsonNode t : trailers) {
+            if (t.path("name").isTextual() && !t.path("name").asText().isEmpty() && t.path("value").isTextual()) {
+                out.add(HarHeader.builder().name(t.path("name").asText()).value(t.path("value").asText()).build());
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** The characters RFC 9110 allows in a method, not too many of them, and a letter among them (not ".."). */

@@ -296,7 +296,7 @@ public final class Redactor {
         return new RecordedExchange(x.source(), x.index(), x.method(), url, headers(x.requestHeaders()),
                 bodyBytes(x.requestBody(), x.requestContentType()), x.requestContentType(), x.status(), x.statusText(),
                 headers(x.responseHeaders()), bodyBytes(x.responseBody(), x.responseContentType()), x.responseContentType(),
-                x.incomplete(), x.truncated());
+                x.incomplete(), x.truncated(), headers(x.responseTrailers()));
     }
 
     private List<de.sstoehr.harreader.model.HarHeader> headers(List<de.sstoehr.harreader.model.HarHeader> in) {

@@ -11,6 +11,7 @@ import io.recordtls.har.RecordedExchange;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import io.recordtls.replayer.server.ReplayOptions;
 import io.recordtls.replayer.server.ReplayServer;
+import io.recordtls.replayer.server.ReplayTrailers;
 import io.recordtls.replayer.server.UnmatchedRequest;
 import io.recordtls.replayer.stubs.StubGenerator;
 import io.recordtls.replayer.stubs.StubOptions;
@@ -125,6 +126,20 @@ final class ReplaySession implements AutoCloseable {
         }
     }
 
+    /** A stub in front of the recorded ones of this origin (its server is started if nothing was recorded for it). */
+    void override(Origin origin, com.github.tomakehurst.wiremock.client.MappingBuilder stub) throws IOException {
+        server(origin).override(stub);
+    }
+
+    /** A stub in front of the recorded ones of every origin replayed now. */
+    synchronized void overrideAll(com.github.tomakehurst.wiremock.client.MappingBuilder stub) {
+        if (servers.isEmpty()) {
+            throw new IllegalStateException("nothing is replayed for this test, so there is no origin to override:"
+                    + " name one with tls.stubFor(\"https://api.example.com\", stub)");
+        }
+        servers.values().forEach(s -> s.override(stub));
+    }
+
     /** The replay server for an origin; one is started (with nothing recorded) for an origin never seen. */
     String baseUrl(Origin origin) throws IOException {
         ReplayServer s = server(origin);
@@ -181,12 +196,21 @@ final class ReplaySession implements AutoCloseable {
                 var req = ev.getRequest();
                 var res = ev.getResponse();
                 URI url = URI.create(o.scheme() + "://" + o.host() + ":" + o.port() + req.getUrl());
+                // the stub's trailers travel as headers through WireMock (ReplayTrailers): trailers again here
+                List<HarHeader> resHeaders = new ArrayList<>(), trailers = new ArrayList<>();
+                for (HarHeader h : headers(res.getHeaders())) {
+                    if (h.name().equalsIgnoreCase(ReplayTrailers.HEADER)) {
+                        ReplayTrailers.trailer(h.value()).ifPresent(t -> trailers.add(HarHeader.builder().name(t.getKey()).value(t.getValue()).build()));
+                    } else {
+                        resHeaders.add(h);
+                    }
+                }
                 out.add(new RecordedExchange("replay", out.size(), req.getMethod().getName(), url, headers(req.getHeaders()),
                         req.getBody(), req.contentTypeHeader().isPresent() ? req.contentTypeHeader().firstValue() : null,
-                        res.getStatus(), "", headers(res.getHeaders()), res.getBody(),
+                        res.getStatus(), "", resHeaders, res.getBody(),
                         res.getHeaders() != null && res.getHeaders().getContentTypeHeader().isPresent()
                                 ? res.getHeaders().getContentTypeHeader().firstValue() : null,
-                        !ev.getWasMatched()));
+                        !ev.getWasMatched(), List.of(), trailers));
             }
         }
         return out;

@@ -1,5 +1,6 @@
 package io.recordtls.junit;
 
+import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import io.recordtls.har.HarFile;
 import io.recordtls.har.RecordedExchange;
 
@@ -59,6 +60,23 @@ sealed interface TestRecording extends TlsRecording {
         @Override
         public Map<String, String> environment() {
             return Map.of();
+        }
+
+        @Override
+        public void stubFor(MappingBuilder stub) {
+            throw refusedWhileRecording();
+        }
+
+        @Override
+        public void stubFor(String origin, MappingBuilder stub) {
+            Origin.parse(origin); // same validation in both modes
+            throw refusedWhileRecording();
+        }
+
+        private IllegalStateException refusedWhileRecording() {
+            return new IllegalStateException("tls.stubFor(...) changes what the replay answers, but this test is recording into "
+                    + harFile + ": the real upstream answers, and nothing can be put in front of it. Call it only when"
+                    + " tls.isReplaying(), or run the test with -D" + RecordTlsMode.PROPERTY + "=REPLAY once its recording exists");
         }
 
         @Override
@@ -124,6 +142,20 @@ sealed interface TestRecording extends TlsRecording {
                 return session.environment();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void stubFor(MappingBuilder stub) {
+            session.overrideAll(stub);
+        }
+
+        @Override
+        public void stubFor(String origin, MappingBuilder stub) {
+            try {
+                session.override(Origin.parse(origin), stub);
+            } catch (IOException e) {
+                throw new UncheckedIOException("start a replay server for " + origin, e);
             }
         }
 

@@ -83,6 +83,25 @@ public interface TlsRecording {
      */
     Map<String, String> environment();
 
+    /**
+     * While replaying: answers requests that {@code stub} matches with its response instead of the
+     * recorded one, for the rest of this test only (the next test replays its recording as it is).
+     * Written with WireMock's DSL, for the failures and edge cases a recording rarely holds:
+     * {@code tls.stubFor(get(urlPathEqualTo("/v1/rates")).willReturn(serverError()))},
+     * {@code .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER))},
+     * {@code .willReturn(okJson("{}").withFixedDelay(2000))}. It takes precedence over the recorded
+     * stubs (priority 1 unless it sets its own) on every origin this test replays; a recorded
+     * exchange it stands in for counts as used for {@code failOnUnusedRecordings}.
+     *
+     * <p>While recording it is refused (IllegalStateException): the real upstream answers then,
+     * and nothing can be put in front of it. Guard it with {@link #isReplaying()}, or run such a
+     * test in REPLAY mode once its recording exists.
+     */
+    void stubFor(com.github.tomakehurst.wiremock.client.MappingBuilder stub);
+
+    /** {@link #stubFor(com.github.tomakehurst.wiremock.client.MappingBuilder)} for one origin ("https://api.example.com") only. */
+    void stubFor(String origin, com.github.tomakehurst.wiremock.client.MappingBuilder stub);
+
     /** Records this process too (and what it starts): one not started by the test JVM. */
     void addProcess(long pid);
 

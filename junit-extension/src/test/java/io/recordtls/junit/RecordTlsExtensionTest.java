@@ -178,6 +178,29 @@ class RecordTlsExtensionTest {
         }
     }
 
+    /** A failure the recording does not hold, put in front of it for one test; the next test replays it as recorded. */
+    @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.MethodName.class)
+    static class OverridesTheReplayForOneTest {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings)
+                .replayServerPerClass(true).failOnUnusedRecordings(true).build();
+        static final java.util.List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Test
+        void a_failsOnce(TlsRecording rec) throws Exception {
+            rec.stubFor(WireMock.get(WireMock.urlPathEqualTo("/status")).willReturn(WireMock.serverError().withBody("down")));
+            rec.stubFor("http://api.example.test:8080", WireMock.get(WireMock.urlPathEqualTo("/extra")).willReturn(WireMock.ok("new")));
+            bodies.add(fetch(rec.baseUrl("http://api.example.test:8080") + "/status?v=1"));
+            bodies.add(fetch(rec.baseUrl("http://api.example.test:8080") + "/extra"));
+            assertThat(rec.exchanges()).extracting(x -> x.status()).containsExactly(500, 200);
+        }
+
+        @Test
+        void b_asRecorded(TlsRecording rec) throws Exception {
+            bodies.add(fetch(rec.baseUrl("http://api.example.test:8080") + "/status?v=1"));
+        }
+    }
+
     static class HasNoRecording {
         @RegisterExtension
         static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings).build();
@@ -401,6 +424,24 @@ class RecordTlsExtensionTest {
         har("LetsTheRefusalThrough", "callsIt", get("https://rates.api.example/v1/rate", 200, "0.94"));
         String message = failure(run(LetsTheRefusalThrough.class));
         assertThat(message).startsWith("Java code in this JVM called https://analytics.elsewhere.example:443");
+    }
+
+    @Test
+    void aTestPutsWireMockStubsInFrontOfItsRecordingForItselfOnly() throws Exception {
+        for (String m : new String[] {"a_failsOnce", "b_asRecorded"}) {
+            har("OverridesTheReplayForOneTest", m, get("http://api.example.test:8080/status?v=1", 200, "up"));
+        }
+        Events events = run(OverridesTheReplayForOneTest.class);
+        events.assertStatistics(s -> s.started(2).succeeded(2));
+        assertThat(OverridesTheReplayForOneTest.bodies).containsExactly("500 down", "200 new", "200 up");
+    }
+
+    @Test
+    void aRecordingTestCannotOverrideTheUpstream() {
+        var recording = new TestRecording.Recording(recordings.resolve("C/m.har"), null, "segment");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> recording.stubFor(WireMock.get("/x").willReturn(WireMock.serverError())))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("this test is recording into").hasMessageContaining("tls.isReplaying()");
     }
 
     @Test

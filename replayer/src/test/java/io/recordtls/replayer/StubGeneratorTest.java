@@ -250,4 +250,26 @@ class StubGeneratorTest {
         }
         return out;
     }
+
+    /** Trailers ride in the stub as headers, but the replay never sends them as headers, over HTTP/2 or HTTP/1.1. */
+    @Test
+    void recordedTrailersAreInTheStubButNeverSentAsHeaders() throws Exception {
+        String entry = "{\"request\":{\"method\":\"POST\",\"url\":\"https://api.example.test/quotes.Quotes/Price\",\"headers\":[]},"
+                + "\"response\":{\"status\":200,\"headers\":[{\"name\":\"content-type\",\"value\":\"text/plain\"}],"
+                + "\"content\":{\"mimeType\":\"text/plain\",\"text\":\"the-body\"},"
+                + "\"_trailers\":[{\"name\":\"grpc-status\",\"value\":\"0\"},{\"name\":\"grpc-message\",\"value\":\"all%20fine\"}]}}";
+        StubSet stubs = stubs(StubOptions.defaults(), har(entry));
+        assertThat(Json.write(stubs.mappings().values().iterator().next())).contains("X-Recordtls-Trailer").contains("grpc-status: 0");
+        try (ReplayServer replay = ReplayServer.start(stubs, ReplayOptions.defaults(), null)) {
+            List<String> to = List.of("--cacert", replay.caCertificate().toString(), "--connect-to", "api.example.test:443:127.0.0.1:" + replay.httpsPort(),
+                    "-X", "POST", "-D", "-", "https://api.example.test/quotes.Quotes/Price");
+            String h2 = io.recordtls.recorder.e2e.Recording.curl(Stream.concat(Stream.of("--http2"), to.stream()).toArray(String[]::new));
+            // curl does not show trailers; that they arrive, a real gRPC client checks (sample-tests' GrpcQuotesClientTest)
+            assertThat(h2).startsWith("HTTP/2 200").endsWith("the-body").doesNotContainIgnoringCase("x-recordtls-trailer")
+                    .doesNotContain("grpc-status");
+            String h1 = io.recordtls.recorder.e2e.Recording.curl(Stream.concat(Stream.of("--http1.1"), to.stream()).toArray(String[]::new));
+            assertThat(h1).startsWith("HTTP/1.1 200").endsWith("the-body").doesNotContainIgnoringCase("x-recordtls-trailer")
+                    .doesNotContain("grpc-status");
+        }
+    }
 }

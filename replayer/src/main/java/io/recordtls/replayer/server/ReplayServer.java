@@ -38,6 +38,8 @@ public final class ReplayServer implements AutoCloseable {
     private final Path tempDir;
     private final Path root;
     private final List<UnmatchedRequest> unmatched = Collections.synchronizedList(new ArrayList<>());
+    /** The stubs of {@link #override}: not recordings, never reported unused. */
+    private final Set<UUID> overrides = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private ReplayServer(WireMockServer server, ReplayCertificates certificates, Path tempDir, Path root) {
         this.server = server;
@@ -56,8 +58,23 @@ public final class ReplayServer implements AutoCloseable {
         }
         server.resetAll();
         unmatched.clear();
+        overrides.clear();
         new StubSet(java.util.Map.of(), stubs.bodyFiles(), List.of(), List.of()).writeTo(root);
         stubs.mappings().values().forEach(server::addStubMapping);
+    }
+
+    /**
+     * Serves this stub, written with WireMock's DSL, in front of the recorded ones until the stubs
+     * are replaced: at priority 1 unless it names its own (recorded stubs have WireMock's default, 5).
+     */
+    public StubMapping override(com.github.tomakehurst.wiremock.client.MappingBuilder stub) {
+        StubMapping m = stub.build();
+        if (m.getPriority() == null) {
+            m.setPriority(1);
+        }
+        overrides.add(m.getId());
+        server.addStubMapping(m);
+        return m;
     }
 
     /** Every request served so far, oldest first, with what was answered. */
@@ -110,6 +127,7 @@ public final class ReplayServer implements AutoCloseable {
                 .bindAddress(options.bindAddress())
                 .usingFilesUnderDirectory(root.toString())
                 .notifier(new SilentNotifier())
+                .httpServerFactory(ReplayTrailers.serverFactory())
                 // recorded responses had a length; WireMock would otherwise send chunked bodies
                 .useChunkedTransferEncoding(com.github.tomakehurst.wiremock.core.Options.ChunkedEncodingPolicy.NEVER)
                 .keystorePath(certs.keyStore().toString())
@@ -203,15 +221,26 @@ public final class ReplayServer implements AutoCloseable {
         return List.copyOf(unmatched);
     }
 
-    /** Stubs no request has used so far. */
+    /**
+     * Recorded stubs no request has used so far. A request an {@link #override} answered uses the
+     * recorded stubs it matches too: the override stood in for them.
+     */
     public List<StubMapping> unusedStubs() {
-        Set<UUID> used = new HashSet<>();
+        Set<UUID> used = new HashSet<>(overrides);
+        List<StubMapping> all = server.getStubMappings();
         for (ServeEvent e : server.getAllServeEvents()) {
             if (e.getStubMapping() != null && e.getWasMatched()) {
                 used.add(e.getStubMapping().getId());
+                if (overrides.contains(e.getStubMapping().getId())) {
+                    for (StubMapping m : all) {
+                        if (m.getRequest().match(e.getRequest()).isExactMatch()) {
+                            used.add(m.getId());
+                        }
+                    }
+                }
             }
         }
-        return server.getStubMappings().stream().filter(m -> !used.contains(m.getId())).toList();
+        return all.stream().filter(m -> !used.contains(m.getId())).toList();
     }
 
     /** Idempotent. */

@@ -18,6 +18,7 @@ import io.recordtls.har.HarFile;
 import io.recordtls.har.HarProblem;
 import de.sstoehr.harreader.model.HarHeader;
 import io.recordtls.har.RecordedExchange;
+import io.recordtls.replayer.server.ReplayTrailers;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -315,6 +316,12 @@ public final class StubGenerator {
                 continue;
             }
             r.withHeader(h.name(), h.value());
+        }
+        String[] trailers = x.responseTrailers().stream()
+                .filter(t -> !t.value().equals(Redactor.MASK))
+                .map(t -> ReplayTrailers.headerValue(t.name(), t.value())).toArray(String[]::new);
+        if (trailers.length > 0) {
+            r.withHeader(ReplayTrailers.HEADER, trailers);
         }
         if (body.length == 0) {
             return r;
