@@ -132,9 +132,15 @@ row "per request, through WireMock's recording proxy" "$proxied ms" "+$(python3 
 echo "5. stub generation"
 for n in 10000 100000; do
   python3 "$here/gen_har.py" $n "$work/gen-$n.har"
-  /usr/bin/time -f '%e %M' -o "$work/time-$n" "${RT[@]}" stubs --any-host "$work/gen-$n.har" -o "$work/stubs-$n" > /dev/null
-  read -r secs kb < "$work/time-$n"
-  row "$n HAR entries to stubs" "$secs s" "peak RSS $((kb / 1024)) MiB, JVM start included" "recordtls stubs --any-host gen-$n.har -o DIR"
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time-$n" "${RT[@]}" stubs --any-host "$work/gen-$n.har" -o "$work/stubs-$n" > /dev/null
+  read -r secs user sys kb < "$work/time-$n"
+  row "$n HAR entries to stubs" "$secs s" "CPU ${user} s user + ${sys} s sys, peak RSS $((kb / 1024)) MiB, JVM start included" "recordtls stubs --any-host gen-$n.har -o DIR"
+  # The same with the heap capped: the live set is a few tens of MiB (one entry and a few bytes per
+  # request), so the default row's RSS is G1 growing its heap, not what the conversion needs.
+  rm -rf "$work/stubs-$n"
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time-$n" "$JAVA" -Xmx256m -jar "$top/cli/target/recordtls.jar" stubs --any-host "$work/gen-$n.har" -o "$work/stubs-$n" > /dev/null
+  read -r secs user sys kb < "$work/time-$n"
+  row "$n HAR entries to stubs, heap capped at 256 MiB" "$secs s" "CPU ${user} s user + ${sys} s sys, peak RSS $((kb / 1024)) MiB, JVM start included" "java -Xmx256m -jar recordtls.jar stubs --any-host gen-$n.har -o DIR"
 done
 
 # --- 6. replay ---------------------------------------------------------------------------------
@@ -146,8 +152,13 @@ for n in 1000 10000; do
   read -r line <&"${REPLAY[0]}"; hport=$(echo "$line" | grep -o 'http://127.0.0.1:[0-9]*' | cut -d: -f3)
   wrk -t1 -c16 -d3s "http://127.0.0.1:$hport" -s "$here/replay.lua" -- $n > /dev/null   # warm-up (JIT)
   r=$(wrk -t1 -c16 -d${DUR}s "http://127.0.0.1:$hport" -s "$here/replay.lua" -- $n | rps)
-  kill "$REPLAY_PID"; wait "$REPLAY_PID" 2>/dev/null || true
   row "replay server, $n stubs" "$r req/s" "random recorded paths" "recordtls replay DIR; wrk -t1 -c16 -s replay.lua -- $n"
+  # scaling: one connection shows the latency per request, 64 what the server's threads allow
+  for c in 1 8 64; do
+    r=$(wrk -t1 -c$c -d${DUR}s "http://127.0.0.1:$hport" -s "$here/replay.lua" -- $n | rps)
+    row "replay server, $n stubs, $c connection$([ $c = 1 ] || echo s)" "$r req/s" "random recorded paths" "recordtls replay DIR; wrk -t1 -c$c -s replay.lua -- $n"
+  done
+  kill "$REPLAY_PID"; wait "$REPLAY_PID" 2>/dev/null || true
 done
 
 # --- 7. containers ------------------------------------------------------------------------------

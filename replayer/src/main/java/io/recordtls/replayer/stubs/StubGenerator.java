@@ -213,7 +213,10 @@ public final class StubGenerator {
         }
         int i = slot.i(), n = slot.n();
         String name = n > 1 ? slot.group().base + "-" + (i + 1) : slot.group().base;
-        Map<String, Object> meta = new LinkedHashMap<>(Map.of("har", x.source(), "entry", x.index()));
+        // put in order: Map.of's order changes from one JVM to the next, and a re-run must write the same files
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("har", x.source());
+        meta.put("entry", x.index());
         if (!x.truncated().isEmpty()) {
             meta.put("truncated", x.truncated());
         }
@@ -418,8 +421,12 @@ public final class StubGenerator {
     }
 
     private static String safe(String s) {
-        return s == null ? "" : s.replaceAll("[^A-Za-z0-9]+", "-").replaceAll("(^-+|-+$)", "");
+        return s == null ? "" : EDGE_DASHES.matcher(NOT_SAFE.matcher(s).replaceAll("-")).replaceAll("");
     }
+
+    /** Compiled once: every stub's name goes through them (String.replaceAll compiles each call). */
+    private static final java.util.regex.Pattern NOT_SAFE = java.util.regex.Pattern.compile("[^A-Za-z0-9]+"),
+            EDGE_DASHES = java.util.regex.Pattern.compile("(^-+|-+$)");
 
     private static Map<String, List<String>> query(RecordedExchange x) {
         String raw = x.url().getRawQuery();
