@@ -53,6 +53,8 @@ class SudoAgentTest {
     static DemoHttpsServer server;
     static String user;
     static int uid;
+    /** The user's own group (useradd --user-group; not always numbered as the uid). */
+    static int gid;
     static Path prefix;
     static Path command;
     static Path sudoers;
@@ -73,6 +75,7 @@ class SudoAgentTest {
         user = "rtls" + Long.toHexString(ProcessHandle.current().pid()) + Long.toHexString(System.nanoTime() & 0xffff);
         assertThat(root("useradd", "--system", "--no-create-home", "--user-group", "--shell", "/usr/sbin/nologin", user).exit()).isZero();
         uid = Integer.parseInt(root("id", "-u", user).out().strip());
+        gid = Integer.parseInt(root("id", "-g", user).out().strip());
         // root's alone all the way up, as 'agent install' demands, and reachable for the user
         prefix = Files.createTempDirectory("recordtls-sudo-prefix-");
         Files.setPosixFilePermissions(prefix, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -110,7 +113,7 @@ class SudoAgentTest {
         Files.setPosixFilePermissions(home.resolve("client.py"), PosixFilePermissions.fromString("rw-r--r--"));
         Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx--x--x"));
         Files.setAttribute(home, "unix:uid", uid);
-        Files.setAttribute(home, "unix:gid", uid);
+        Files.setAttribute(home, "unix:gid", gid);
     }
 
     @AfterEach
@@ -153,7 +156,7 @@ class SudoAgentTest {
         assertThat(recorded).contains("/hello?via=sudo").contains("hello from recordtls demo");
         for (Path p : List.of(har, har.getParent())) {
             assertThat(((Number) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)).intValue()).as("owner of %s", p).isEqualTo(uid);
-            assertThat(((Number) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS)).intValue()).as("group of %s", p).isEqualTo(uid);
+            assertThat(((Number) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS)).intValue()).as("group of %s", p).isEqualTo(gid);
         }
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(har))).as("the user's umask 027").isEqualTo("rw-r-----");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(har.getParent()))).isEqualTo("rwxr-x---");
