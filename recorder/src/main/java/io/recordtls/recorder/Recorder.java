@@ -403,6 +403,16 @@ public final class Recorder implements AutoCloseable {
         return pipeline.hadConnection(pid) || pipeline.unseen.named(pid);
     }
 
+    /**
+     * Takes a process added with {@link #addProcess} out of scope again, in the kernel (its children
+     * in scope stay): the agent's answer to a process that ended while it was being added, whose
+     * pid another process may have taken.
+     */
+    public void removeProcess(long pid) {
+        probes.removeFromScope(pid);
+        roots.remove(Long.valueOf(pid));
+    }
+
     public boolean inScope(long pid) {
         return probes.inScope(pid);
     }
