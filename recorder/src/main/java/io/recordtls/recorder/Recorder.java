@@ -124,7 +124,7 @@ public final class Recorder implements AutoCloseable {
         if (e instanceof CaptureEvent.FileLoaded f && f.exec() && !f.path().isEmpty()) {
             lastExec.put(f.pid(), Path.of(f.path()).getFileName().toString());
         }
-        if (e instanceof CaptureEvent.FileLoaded f) {
+        if (e instanceof CaptureEvent.FileLoaded f && !f.leftOut()) {
             if (f.exec()) {
                 pipeline.noteContainer(f.pid()); // while it surely lives: it may be held right now
             }
