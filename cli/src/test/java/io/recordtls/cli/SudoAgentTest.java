@@ -96,7 +96,7 @@ class SudoAgentTest {
             Files.deleteIfExists(sudoers);
         }
         if (user != null) {
-            root("userdel", user);
+            root("userdel", "--force", user); // even if a process of theirs is still ending
         }
         if (prefix != null) {
             root("rm", "-rf", prefix.toString());
@@ -135,7 +135,8 @@ class SudoAgentTest {
         Path socket = AgentWire.socketIn(first);
         assertThat(socket).as("the agent's first line: %s", first).isNotNull();
 
-        Process usersSleep = new ProcessBuilder("runuser", "-u", user, "--", "sleep", "120").start();
+        // setpriv execs (runuser would fork and wait): the sleep itself is killed after
+        Process usersSleep = new ProcessBuilder("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "sleep", "120").start();
         Path har = home.resolve("recordings/sudo.har");
         try {
             List<String> replies = ask(List.of("runuser", "-u", user, "--"), "027", socket,
