@@ -1028,6 +1028,26 @@ static __always_inline int in_scope_cgroup(struct task_struct *p)
 	return 0;
 }
 
+/* An exec left out of scope (see rtls_exec): reported, never held. */
+static __always_inline void report_left_out(__u32 tgid, struct linux_binprm *bprm)
+{
+	struct rt_file_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		note_loss(0, 0, 0);
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->type = RT_EV_EXEC;
+	ev->tgid = tgid;
+	ev->ts = bpf_ktime_get_ns();
+	ev->fd = -1;
+	ev->flags = RT_EXEC_LEFT_OUT;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), BPF_CORE_READ(bprm, filename));
+	bpf_ringbuf_submit(ev, wakeup_flags(0));
+	COUNT(events);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(rtls_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -1042,6 +1062,16 @@ int BPF_PROG(rtls_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 			COUNT(scope_misses);
 			return 0;
 		}
+	}
+	/* A set-uid or file-capability program (sudo, su, passwd...) runs with
+	 * credentials its caller does not have (the kernel marks such an exec
+	 * secure, AT_SECURE): its memory is not the caller's to record. Out of
+	 * scope before its first instruction, its children with it; the exec is
+	 * still reported, flagged, so the summary can say it was left out. */
+	if (BPF_CORE_READ_BITFIELD_PROBED(bprm, secureexec)) {
+		bpf_map_delete_elem(&scope, &tgid);
+		report_left_out(tgid, bprm);
+		return 0;
 	}
 	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
 	gate_file(RT_EV_EXEC, tgid, inode, -1, BPF_CORE_READ(bprm, filename));

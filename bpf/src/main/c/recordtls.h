@@ -55,6 +55,7 @@ enum rt_dir {
 };
 
 #define RT_GATE_STOPPED 1 /* the process was stopped until user space has looked at the file */
+#define RT_EXEC_LEFT_OUT 2 /* RT_EV_EXEC of a set-uid (or capability) program: out of scope from here */
 
 struct rt_data_event {
 	__u32 type;
@@ -145,7 +146,7 @@ struct rt_file_event { /* RT_EV_EXEC and RT_EV_MMAP */
 	__u32 tgid;
 	__u64 ts;
 	__u32 dev;   /* kernel dev_t of the file's super block */
-	__u32 flags; /* RT_GATE_STOPPED */
+	__u32 flags; /* RT_GATE_STOPPED, RT_EXEC_LEFT_OUT */
 	__u64 ino;
 	__s32 fd;    /* RT_EV_MMAP: the fd mapped; -1 for exec */
 	__u32 _pad;

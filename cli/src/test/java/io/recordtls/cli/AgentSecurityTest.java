@@ -227,7 +227,77 @@ class AgentSecurityTest {
         assertThat(socket.getParent()).doesNotExist();
     }
 
+    /**
+     * The pid of a process the caller may record is checked, the process ends, and another user's
+     * process takes its pid before the scope is set (forced here: the agent pauses between check
+     * and scope, the test kills the process and sets the kernel's last pid so that the next fork
+     * gets it). The other user's process must not be recorded.
+     */
     @Test
+    void aPidReusedByAnotherUserBetweenCheckAndScopeIsNotRecorded() throws Exception {
+        BpfRequirement.check();
+        io.recordtls.recorder.demo.DemoHttpsServer server = io.recordtls.recorder.demo.DemoHttpsServer.start();
+        List<String> cmd = CliTest.cli("agent", "--socket-dir", home.toString(), "--owner-uid", Integer.toString(NOBODY),
+                "--parent-pid", Long.toString(ProcessHandle.current().pid()));
+        cmd.add(cmd.indexOf("-cp"), "-Drecordtls.test.addDelayMs=5000");
+        agent = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Path socket = AgentWire.socketIn(new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8)).readLine());
+        assertThat(socket).isNotNull();
+        Files.writeString(home.resolve("client2.py"), SudoAgentTest.CLIENT);
+        Files.setPosixFilePermissions(home.resolve("client2.py"), PosixFilePermissions.fromString("rw-r--r--"));
+
+        Process victim = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "sleep", "120").start();
+        long pid = victim.pid();
+        Path har = home.resolve("reuse.har");
+        Process client = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--",
+                "/usr/bin/python3", home.resolve("client2.py").toString(), socket.toString(), "022",
+                "{\"op\":\"begin\",\"segment\":\"s\",\"pids\":[\"$SELF\"]}",
+                "{\"op\":\"add\",\"pid\":" + pid + "}",
+                "!sleep 10",
+                "{\"op\":\"end\",\"segment\":\"s\",\"har\":\"" + har + "\"}")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        long otherPid = -1;
+        try {
+            BufferedReader replies = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(replies.readLine()).isEqualTo("{\"ok\":true}"); // begun; the add is being checked now
+            Thread.sleep(500);
+            victim.destroyForcibly();
+            assertThat(victim.waitFor(30, TimeUnit.SECONDS)).isTrue(); // reaped: its pid is free
+            // uid 4242 takes the pid, and a little later makes a TLS request from a child
+            String takeThePid = "echo " + (pid - 1) + " > /proc/sys/kernel/ns_last_pid; setpriv --reuid=4242 --regid=4242 --clear-groups"
+                    + " /bin/sh -c \"sleep 3; curl -sk --noproxy '*' -o /dev/null '" + server.baseUrl() + "/hello?who=other'\""
+                    + " </dev/null >/dev/null 2>&1 & echo $!";
+            for (int attempt = 0; attempt < 200 && otherPid != pid; attempt++) {
+                Process sh = new ProcessBuilder("/bin/sh", "-c", takeThePid).start();
+                long got = Long.parseLong(new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+                sh.waitFor();
+                if (got == pid) {
+                    otherPid = got;
+                } else {
+                    ProcessHandle.of(got).ifPresent(ProcessHandle::destroyForcibly); // another fork took it first: again
+                }
+            }
+            assertThat(otherPid).as("another user's process took pid %d", pid).isEqualTo(pid);
+            assertThat(replies.readLine()).as("the add, checked against the process that ended")
+                    .contains("\"ok\":false").contains("process " + pid + " ended while it was being added");
+            assertThat(replies.readLine()).isEqualTo("ran 0");
+            assertThat(replies.readLine()).startsWith("{\"ok\":true,");
+            assertThat(client.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            client.destroyForcibly();
+            victim.destroyForcibly();
+            if (otherPid == pid) {
+                ProcessHandle.of(pid).ifPresent(h -> {
+                    h.descendants().forEach(ProcessHandle::destroyForcibly);
+                    h.destroyForcibly();
+                });
+            }
+            server.close();
+        }
+        assertThat(Files.readString(har)).as("the other user's request").doesNotContain("who=other");
+    }
+
+        @Test
     void underSudoTheUserCannotPickAnotherOwnerNorTheSocketsPlace() throws Exception {
         BpfRequirement.check();
         Path command = install();

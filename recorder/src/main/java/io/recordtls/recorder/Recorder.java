@@ -124,7 +124,7 @@ public final class Recorder implements AutoCloseable {
         if (e instanceof CaptureEvent.FileLoaded f && f.exec() && !f.path().isEmpty()) {
             lastExec.put(f.pid(), Path.of(f.path()).getFileName().toString());
         }
-        if (e instanceof CaptureEvent.FileLoaded f) {
+        if (e instanceof CaptureEvent.FileLoaded f && !f.leftOut()) {
             if (f.exec()) {
                 pipeline.noteContainer(f.pid()); // while it surely lives: it may be held right now
             }
@@ -401,6 +401,16 @@ public final class Recorder implements AutoCloseable {
      */
     private boolean seenOrNamed(int pid) {
         return pipeline.hadConnection(pid) || pipeline.unseen.named(pid);
+    }
+
+    /**
+     * Takes a process added with {@link #addProcess} out of scope again, in the kernel (its children
+     * in scope stay): the agent's answer to a process that ended while it was being added, whose
+     * pid another process may have taken.
+     */
+    public void removeProcess(long pid) {
+        probes.removeFromScope(pid);
+        roots.remove(Long.valueOf(pid));
     }
 
     public boolean inScope(long pid) {

@@ -277,6 +277,12 @@ final class RecordingPipeline {
                 processesRan.add(f.pid());
                 processNames.put(f.pid(), f.parentPid() != 0 ? processNames.getOrDefault(f.parentPid(), f.comm()) : f.comm());
             }
+            case CaptureEvent.FileLoaded fl when fl.leftOut() -> {
+                String program = fl.path().isEmpty() ? fl.comm() : fl.path();
+                notes.add("pid " + fl.pid() + " (" + processNames.getOrDefault(fl.pid(), fl.comm()) + ") ran " + program
+                        + ", a set-uid program: left out of the recording from there on, with its children (its memory is not"
+                        + " the caller's)");
+            }
             case CaptureEvent.FileLoaded fl -> {
                 if (fl.exec()) {
                     processesRan.add(fl.pid());

@@ -185,18 +185,24 @@ public final class RecordingAgent implements AutoCloseable {
     private AgentReply handle(AgentRequest request, Caller caller) throws IOException {
         switch (request) {
             case AgentRequest.Begin begin -> {
-                for (long pid : begin.pids()) {
-                    authorize(pid, caller);
-                }
-                for (long pid : begin.pids()) {
-                    add(pid, caller);
+                java.util.List<HeldProcess> held = new java.util.ArrayList<>();
+                try {
+                    for (long pid : begin.pids()) {
+                        held.add(authorize(pid, caller));
+                    }
+                    for (HeldProcess process : held) {
+                        add(process, caller);
+                    }
+                } finally {
+                    held.forEach(HeldProcess::close);
                 }
                 recorder.beginSegment(begin.segment());
                 return AgentReply.done();
             }
             case AgentRequest.Add add -> {
-                authorize(add.pid(), caller);
-                add(add.pid(), caller);
+                try (HeldProcess process = authorize(add.pid(), caller)) {
+                    add(process, caller);
+                }
                 return AgentReply.done();
             }
             case AgentRequest.ContainerParent parent -> {
@@ -242,10 +248,25 @@ public final class RecordingAgent implements AutoCloseable {
         return dir.resolve("segment-" + written.incrementAndGet() + ".har");
     }
 
-    private static void authorize(long pid, Caller caller) {
-        String why = caller.whyNotRecord(pid);
-        if (why != null) {
-            throw new IllegalArgumentException(why);
+    /** Only for tests: a pause between the check of a process and its scoping, for a test to reuse its pid in. */
+    private static final long TEST_ADD_DELAY_MS = Long.getLong("recordtls.test.addDelayMs", 0);
+
+    /**
+     * The process held (by a pidfd) and checked: the caller may record it. Held first, so that what
+     * /proc said was said of the process held (it still ran after the read).
+     */
+    private static HeldProcess authorize(long pid, Caller caller) {
+        HeldProcess process = HeldProcess.of(pid);
+        try {
+            String why = caller.whyNotRecord(pid);
+            if (why != null) {
+                throw new IllegalArgumentException(why);
+            }
+            process.requireAlive();
+            return process;
+        } catch (RuntimeException e) {
+            process.close();
+            throw e;
         }
     }
 
@@ -279,9 +300,25 @@ public final class RecordingAgent implements AutoCloseable {
      * of its descendants the caller may record: a set-uid child (the sudo that started this
      * agent, say) stays out.
      */
-    private void add(long pid, Caller caller) {
+    private void add(HeldProcess process, Caller caller) {
+        long pid = process.pid();
+        if (TEST_ADD_DELAY_MS > 0) {
+            try {
+                Thread.sleep(TEST_ADD_DELAY_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        process.requireAlive();
         if (added.add(pid) || !recorder.inScope(pid)) {
             recorder.addProcess(pid, caller::mayRecord);
+        }
+        if (!process.alive()) {
+            // It ended in between: the kernel takes an ended process out of scope, but if it ended
+            // before it was put there, the pid in scope may be another's. Out with it.
+            recorder.removeProcess(pid);
+            added.remove(pid);
+            throw new IllegalArgumentException(process.endedMessage());
         }
     }
 

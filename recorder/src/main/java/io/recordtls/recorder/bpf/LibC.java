@@ -44,6 +44,52 @@ public final class LibC {
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(1),
             Linker.Option.captureCallState("errno"));
 
+    /** syscall(2) with four arguments (pidfd_send_signal). */
+    private static final MethodHandle SYSCALL4 = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1),
+            Linker.Option.captureCallState("errno"));
+    private static final MethodHandle CLOSE = errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    /** pidfd_open and pidfd_send_signal have one number on every architecture (the unified table, Linux 5.1/5.3). */
+    private static final long PIDFD_SEND_SIGNAL = 424, PIDFD_OPEN = 434;
+
+    /**
+     * A file descriptor that names this very process (pidfd_open(2)), never another that reuses
+     * its pid later; -1 when there is no process {@code pid}.
+     */
+    public static int pidfdOpen(long pid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long fd = (long) SYSCALL.invokeExact(state, PIDFD_OPEN, pid, MemorySegment.NULL); // flags 0
+            if (fd < 0 && errno(state) != 3) { // not ESRCH: no pidfds here (before 5.3), or out of descriptors
+                throw new IllegalStateException("pidfd_open " + pid + ": " + strerror(errno(state)));
+            }
+            return (int) fd;
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("pidfd_open " + pid, t);
+        }
+    }
+
+    /** Whether the process a pidfd names still runs (signal 0: checks only; ESRCH once it has ended). */
+    public static boolean pidfdAlive(int pidfd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long rc = (long) SYSCALL4.invokeExact(state, PIDFD_SEND_SIGNAL, (long) pidfd, 0L, MemorySegment.NULL, 0L);
+            return rc == 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException("pidfd_send_signal", t);
+        }
+    }
+
+    public static void close(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            int ignored = (int) CLOSE.invokeExact(arena.allocate(CALL_STATE), fd);
+        } catch (Throwable t) {
+            throw new IllegalStateException("close " + fd, t);
+        }
+    }
+
     /** A downcall that captures errno: the first argument of the handle is the call state. */
     public static MethodHandle errnoCall(String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), fd,

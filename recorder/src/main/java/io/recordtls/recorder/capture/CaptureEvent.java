@@ -24,8 +24,12 @@ public sealed interface CaptureEvent {
     record Close(int pid, long connId, long ts, long inBytes, long outBytes) implements CaptureEvent {}
 
     /** A process in scope ran exec, or mapped an executable file nobody looked at yet. */
+    /**
+     * {@code leftOut}: an exec of a set-uid (or file-capability) program, which the kernel took out
+     * of scope before it ran: its memory is not the caller's to record.
+     */
     record FileLoaded(int pid, boolean exec, long ts, int dev, long inode, int fd, String comm, String path,
-                      boolean stopped) implements CaptureEvent {}
+                      boolean stopped, boolean leftOut) implements CaptureEvent {}
 
     record Exit(int pid, long ts, String comm) implements CaptureEvent {}
 

@@ -54,7 +54,8 @@ final class EventDecoder {
             case EV_EXEC, EV_MMAP -> new CaptureEvent.FileLoaded(pid, type == EV_EXEC, r.get(JAVA_LONG_UNALIGNED, FILE_TS),
                     r.get(JAVA_INT_UNALIGNED, FILE_DEV), r.get(JAVA_LONG_UNALIGNED, FILE_INO), r.get(JAVA_INT_UNALIGNED, FILE_FD),
                     cString(r, FILE_COMM, 16), cString(r, FILE_PATH, 256),
-                    (r.get(JAVA_INT_UNALIGNED, FILE_FLAGS) & GATE_STOPPED) != 0);
+                    (r.get(JAVA_INT_UNALIGNED, FILE_FLAGS) & GATE_STOPPED) != 0,
+                    (r.get(JAVA_INT_UNALIGNED, FILE_FLAGS) & EXEC_LEFT_OUT) != 0);
             case EV_EXIT -> new CaptureEvent.Exit(pid, r.get(JAVA_LONG_UNALIGNED, PROC_TS), cString(r, PROC_COMM, 16));
             case EV_JVM_HELLO -> {
                 int len = Math.min(r.get(JAVA_INT_UNALIGNED, HELLO_LEN), HELLO_TEXT_MAX);

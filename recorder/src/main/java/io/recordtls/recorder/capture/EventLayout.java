@@ -45,5 +45,7 @@ final class EventLayout {
     static final int CFG_RECORDER_TGID = 0, CFG_MAX_CAPTURE = 4, CFG_WAKEUP_THRESHOLD = 8, CFG_GATE = 16;
 
     static final int GATE_STOPPED = 1;
+    /** An exec of a set-uid (or file-capability) program: the kernel took the process out of scope. */
+    static final int EXEC_LEFT_OUT = 2;
     static final int AF_INET = 2, AF_INET6 = 10;
 }

@@ -130,6 +130,13 @@ public final class TlsProbes implements AutoCloseable {
         }
     }
 
+    /** Takes one process out of scope (its pid may name another process by now). */
+    public void removeFromScope(long pid) {
+        try (Arena arena = Arena.ofConfined()) {
+            scope.delete(arena.allocateFrom(JAVA_INT, (int) pid));
+        }
+    }
+
     /** Puts every process that execs in this cgroup (v2 id), or below it, in scope from that exec on. */
     public void addScopeCgroup(long cgroupId) {
         try (Arena arena = Arena.ofConfined()) {

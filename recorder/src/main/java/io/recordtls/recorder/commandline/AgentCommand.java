@@ -36,7 +36,12 @@ public final class AgentCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new AgentCommand()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** No {@code @FILE} arguments: none is needed, and as root picocli would read any file and print it back. */
+    static CommandLine commandLine() {
+        return new CommandLine(new AgentCommand()).setExpandAtFiles(false);
     }
 
     @Override

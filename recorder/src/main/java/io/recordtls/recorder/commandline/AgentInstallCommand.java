@@ -77,7 +77,7 @@ final class AgentInstallCommand implements Callable<Integer> {
                     + "# sha256: " + digest + "\n"
                     + "exec /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin SUDO_UID=\"$SUDO_UID\" " + quote(javaPath)
                     + " --enable-native-access=ALL-UNNAMED -Djava.io.tmpdir=/tmp -cp " + quote(installedJar) + " "
-                    + AgentCommand.class.getName() + " \"$@\"\n";
+                    + InstalledAgentMain.class.getName() + " \"$@\"\n";
             install(new java.io.ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)), command, "rwxr-xr-x");
             PrintWriter out = spec.commandLine().getOut();
             out.println("installed " + command + " (runs " + installedJar + " on " + javaPath + ")");
