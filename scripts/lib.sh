@@ -4,7 +4,7 @@
 # Debian packages: building the eBPF object (clang, llvm, libbpf-dev, bpftool), loading it
 # (libbpf1), finding the RET instructions of Go's crypto/tls functions (libcapstone4, a disassembler),
 # the build (maven), and the real clients of the demo and the tests (GnuTLS: wget, git with its
-# http-backend, gnutls-cli from gnutls-bin; NSS, which must be named, not probed: tstclnt from libnss3-tools), and sudo
+# http-backend, gnutls-cli from gnutls-bin; NSS: tstclnt from libnss3-tools), and sudo
 # (the agent started the README's way, by a user with its sudoers rule).
 RECORDTLS_BUILD_PACKAGES="clang llvm libbpf-dev libbpf1 libcapstone4 bpftool maven curl python3 wget git gnutls-bin libnss3-tools sudo"
 

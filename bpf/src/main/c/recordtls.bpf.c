@@ -95,7 +95,8 @@ struct {
 /* Whether a probed function sends (SSL_write*, gnutls_record_send, the SSL BIO's write) rather than receives. */
 static __always_inline int fn_writes(__u8 fn)
 {
-	return fn == RT_FN_WRITE || fn == RT_FN_WRITE_EX || fn == RT_FN_GNUTLS_SEND || fn == RT_FN_SSL_WRITE_INTERNAL;
+	return fn == RT_FN_WRITE || fn == RT_FN_WRITE_EX || fn == RT_FN_GNUTLS_SEND || fn == RT_FN_SSL_WRITE_INTERNAL
+		|| fn == RT_FN_NSS_WRITE;
 }
 
 static __always_inline __u32 fn_dir(__u32 cookie)
@@ -717,6 +718,87 @@ int BPF_KPROBE(rtls_bio_enter, void *bio, void *buf, long num, void *len_ptr)
 }
 
 /* ---- end of the SSL BIO --------------------------------------------------- */
+
+/* ---- NSS (issue 13) ---------------------------------------------------------
+ *
+ * NSS does its TLS in an NSPR I/O layer: the application calls NSPR's generic PR_Read, PR_Write,
+ * PR_Recv or PR_Send (libnspr4) on a PRFileDesc, and NSPR jumps through fd->methods to the SSL
+ * layer's ssl_Read... in NSS's libssl3, which are static and not in Debian's symbol tables. So
+ * the NSPR functions are probed (this entry program, rtls_ssl_exit at return: PRInt32 bytes
+ * moved, or -1), and only calls on an SSL fd are followed: an fd whose layer stack holds a layer
+ * whose read method is code of a file user space found to be NSS's libssl3 (its inode is in
+ * nss_ssl_files). The check costs one VMA lookup per call, which is small next to the trap.
+ * The connection is the SSL layer's PRFileDesc; its socket is the one the call's own syscalls
+ * use, as for OpenSSL.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct rt_inode_key);
+	__type(value, __u32);
+} nss_ssl_files SEC(".maps");
+
+/* struct PRFileDesc { const PRIOMethods *methods; PRFilePrivate *secret; PRFileDesc *lower, *higher;
+ * dtor; PRDescIdentity identity; } and struct PRIOMethods { PRDescType file_type; close; read; ... }:
+ * NSPR's public ABI, unchanged since NSPR 4.0. */
+#define NSPR_FD_LOWER 16
+#define NSPR_METHODS_READ 16 /* after file_type (padded) and close */
+/* Layers looked through above the SSL one (an application may push its own, NSS pushes none). */
+#define NSPR_MAX_LAYERS 4
+
+struct nss_vma_ctx {
+	int in_ssl; /* the address is in a file of nss_ssl_files */
+};
+
+static long nss_vma_file(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct nss_vma_ctx *c = data;
+	struct file *f = BPF_CORE_READ(vma, vm_file);
+	if (!f)
+		return 0;
+	struct rt_inode_key key = {};
+	inode_key(BPF_CORE_READ(f, f_inode), &key);
+	c->in_ssl = bpf_map_lookup_elem(&nss_ssl_files, &key) != NULL;
+	return 0;
+}
+
+/* The PRFileDesc of the SSL layer in fd's stack (fd itself or one below), or 0. */
+static __always_inline __u64 nss_ssl_layer(__u64 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	for (int i = 0; i < NSPR_MAX_LAYERS && fd; i++) {
+		__u64 methods = 0, read = 0;
+		if (bpf_probe_read_user(&methods, sizeof(methods), (void *)fd) != 0 || !methods
+				|| bpf_probe_read_user(&read, sizeof(read), (void *)(methods + NSPR_METHODS_READ)) != 0)
+			return 0;
+		struct nss_vma_ctx c = {};
+		long err = bpf_find_vma(task, read, nss_vma_file, &c, 0);
+		if (err == -16 /* EBUSY: the process's memory map was being changed */) {
+			COUNT(untracked_calls);
+			return 0;
+		}
+		if (c.in_ssl)
+			return fd;
+		if (bpf_probe_read_user(&fd, sizeof(fd), (void *)(fd + NSPR_FD_LOWER)) != 0)
+			return 0;
+	}
+	return 0;
+}
+
+/* PR_Read, PR_Write (fd, buf, amount) and PR_Recv, PR_Send (fd, buf, amount, flags, timeout). */
+SEC("uprobe")
+int BPF_KPROBE(rtls_nss_enter, void *fd, void *buf)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!in_scope(pid_tgid >> 32))
+		return 0;
+	__u64 ssl = nss_ssl_layer((__u64)fd);
+	if (!ssl)
+		return 0;
+	return enter_call(pid_tgid, (__u32)bpf_get_attach_cookie(ctx), PT_REGS_SP(ctx), (void *)ssl, buf, NULL);
+}
+
+/* ---- end of NSS ------------------------------------------------------------ */
 
 /* ---- the fd of an SSL call: the socket syscall made inside it --------------- */
 

@@ -276,6 +276,33 @@ class CliTest {
         assertThat(log.at("/_recordtls/tlsLibraries").toString()).contains("libgnutls.so").doesNotContain("libssl");
     }
 
+    /** tstclnt is NSS: a GET and a POST with a JSON body, byte-exact, named NSS. */
+    @Test
+    void recordsTstclntThroughNss() throws Exception {
+        BpfRequirement.check();
+        String json = "{\"stack\":\"NSS\",\"n\":[1,2,3]}";
+        Path get = tmp.resolve("get.txt"), post = tmp.resolve("post.txt"), har = tmp.resolve("nss.har");
+        Files.writeString(get, "GET /json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        Files.writeString(post, "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+                + json.length() + "\r\nConnection: close\r\n\r\n" + json);
+        // -D: no certificate database; -o: accept the test server's certificate; -A: the request from a file
+        String tstclnt = "tstclnt -h 127.0.0.1 -p " + server.port() + " -D -o -A ";
+        Result r = run(cli("record", "-o", har.toString(), "--", "sh", "-c", tstclnt + get + " && " + tstclnt + post));
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("recorded 2 exchanges on 2 connections").contains("lost: nothing").doesNotContain("no probe decoded");
+        JsonNode log = HarJson.mapper().readTree(har.toFile()).path("log");
+        assertThat(log.at("/entries/0/response/content/text").asText()).isEqualTo(DemoHttpsServer.JSON);
+        assertThat(log.at("/entries/1/request/postData/text").asText()).isEqualTo(json);
+        assertThat(log.at("/entries/1/response/content/text").asText()).isEqualTo(json);
+        for (JsonNode e : log.path("entries")) {
+            assertThat(e.path("_process").asText()).isEqualTo("tstclnt");
+            assertThat(e.path("_tlsLibrary").asText()).isEqualTo("libnspr4.so (NSS)");
+            assertThat(e.path("serverIPAddress").asText()).isEqualTo("127.0.0.1");
+        }
+        assertThat(log.at("/_recordtls/tlsLibraries").toString()).contains("(NSS)").doesNotContain("libssl.so");
+    }
+
     @Test
     void sigtermStopsAPidRecordingAndTheHarIsWritten() throws Exception {
         BpfRequirement.check();

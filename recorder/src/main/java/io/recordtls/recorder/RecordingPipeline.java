@@ -160,6 +160,7 @@ final class RecordingPipeline {
     Segment closeSegment(String id, long tsEnd) {
         Segment[] out = new Segment[1];
         runInOrder(() -> {
+            conns.values().forEach(Conn::releaseWaiting); // what a test's window saw is in its HAR, addresses or not
             Segment s = segments.remove(id);
             if (s == null) {
                 throw new IllegalArgumentException("no open segment " + id);
@@ -246,6 +247,7 @@ final class RecordingPipeline {
                     c.local = ce.local();
                     c.remote = ce.remote();
                     unseen.decoded(ce.pid(), ce.connId(), ce.local(), ce.remote());
+                    c.releaseWaiting();
                 }
             }
             case CaptureEvent.TlsHello h -> processesRan.add(h.pid()); // matched on the ring-buffer thread (Recorder)
@@ -312,7 +314,9 @@ final class RecordingPipeline {
             c.in.end(inBytes, 0);
             c.out.end(outBytes, 0);
         }
+        c.ended = true;
         c.http.end(why);
+        c.releaseWaiting();
         conns.remove(c.connId);
         unseen.ended(c.connId);
         lostBytes += c.in.lostBytes() + c.out.lostBytes();
@@ -419,6 +423,13 @@ final class RecordingPipeline {
         final HttpConnection http;
         final DirectionStream in, out;
         InetSocketAddress local, remote;
+        boolean ended;
+        /**
+         * Exchanges finished before the connection's socket was known: on a memory BIO (node as a
+         * server) the first response is written by SSL_write before the socket write that tells the
+         * kernel the socket. Held until the addresses come, the connection ends or a test's window closes.
+         */
+        private final List<Exchange> waiting = new ArrayList<>();
 
         Conn(long connId, int pid, int libraryId) {
             this.connId = connId;
@@ -427,13 +438,32 @@ final class RecordingPipeline {
                     p -> io.recordtls.recorder.scope.ProcFs.comm(p).orElse("pid " + p));
             this.container = containers.computeIfAbsent(pid, io.recordtls.recorder.scope.Cgroups::containerId).orElse(null);
             this.library = probes.libraryName(libraryId);
-            this.http = new HttpConnection(this::info, maxBody, RecordingPipeline.this::onExchange);
+            this.http = new HttpConnection(this::info, maxBody, this::exchanged);
             this.in = new DirectionStream(http.in, maxCapture);
             this.out = new DirectionStream(http.out, maxCapture);
         }
 
         ConnectionInfo info() {
             return new ConnectionInfo(connId, pid, processName, container, library, local, remote, http.clientSide());
+        }
+
+        /** The JVM probe's connections carry their addresses in their first frame, or never learn them: nothing to wait for. */
+        private void exchanged(Exchange x) {
+            if (remote == null && !ended && !TlsProbes.JSSE.equals(library)) {
+                waiting.add(x);
+            } else {
+                onExchange(x);
+            }
+        }
+
+        /** Hands on the held exchanges, with the addresses known now. */
+        void releaseWaiting() {
+            for (Exchange x : waiting) {
+                ConnectionInfo was = x.connection();
+                onExchange(new Exchange(new ConnectionInfo(was.connId(), was.pid(), was.process(), was.container(), was.tlsLibrary(),
+                        local, remote, was.clientSide()), x.protocol(), x.request(), x.response(), x.notes()));
+            }
+            waiting.clear();
         }
     }
 }

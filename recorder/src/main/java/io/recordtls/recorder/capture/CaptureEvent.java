@@ -62,7 +62,18 @@ public sealed interface CaptureEvent {
         /** crypto/tls.(*Conn).Read and Write of a Go program. */
         GO_READ(10, TlsStack.GO, true, false), GO_WRITE(11, TlsStack.GO, true, true),
         /** The SSL BIO's read and write methods (static in bio_ssl.c, found through BIO_f_ssl, not by name). */
-        BIO_f_ssl_read(12, TlsStack.OPENSSL, false, false), BIO_f_ssl_write(13, TlsStack.OPENSSL, false, true);
+        BIO_f_ssl_read(12, TlsStack.OPENSSL, false, false), BIO_f_ssl_write(13, TlsStack.OPENSSL, false, true),
+        /**
+         * NSPR's generic I/O (libnspr4), which NSS's SSL layer sits under: the kernel follows a call only
+         * on an SSL fd. PR_Recv and PR_Send share the codes of PR_Read and PR_Write (the same shape).
+         */
+        PR_Read(8, TlsStack.NSS, true, false), PR_Write(9, TlsStack.NSS, true, true),
+        PR_Recv(8, TlsStack.NSS, false, false), PR_Send(9, TlsStack.NSS, false, true),
+        /**
+         * Not probed: it marks NSS's SSL library (libssl3), whose code the kernel looks for behind an
+         * fd's methods to tell an SSL fd from any other. Its code is in no cookie.
+         */
+        SSL_ImportFD(-1, TlsStack.NSS, false, false);
 
         /** The OpenSSL functions, looked up by these names in a library's symbols. */
         public static final java.util.Set<TlsFunction> OPENSSL = java.util.EnumSet.of(SSL_read, SSL_write, SSL_read_ex, SSL_write_ex);
@@ -104,7 +115,7 @@ public sealed interface CaptureEvent {
 
     /** A TLS implementation whose functions uprobes decode. */
     enum TlsStack {
-        OPENSSL("OpenSSL"), GNUTLS("GnuTLS"), GO("Go crypto/tls");
+        OPENSSL("OpenSSL"), GNUTLS("GnuTLS"), GO("Go crypto/tls"), NSS("NSS");
 
         private final String displayName;
 

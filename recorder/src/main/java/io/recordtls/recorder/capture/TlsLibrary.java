@@ -39,7 +39,11 @@ public record TlsLibrary(Path path, String name, FileId id, List<ProbePoint> poi
         /** Go: rtls_go_enter at the function's first instruction. */
         GO_ENTRY("rtls_go_enter", false),
         /** Go: rtls_go_ret on one RET instruction (a uretprobe would crash Go). */
-        GO_RET("rtls_go_ret", false);
+        GO_RET("rtls_go_ret", false),
+        /** NSPR's generic I/O: rtls_nss_enter at entry, which follows only calls on an NSS SSL fd. */
+        NSS_ENTRY("rtls_nss_enter", false),
+        /** No uprobe: the file is NSS's SSL library, the kernel is told its inode (how it knows an SSL fd). */
+        NSS_SSL_CODE(null, false);
 
         public final String program;
         public final boolean uretprobe;
@@ -63,11 +67,20 @@ public record TlsLibrary(Path path, String name, FileId id, List<ProbePoint> poi
         points = List.copyOf(points);
     }
 
-    /** A library whose functions are probed at entry and return (OpenSSL, GnuTLS): both points of each function found. */
+    /**
+     * A library whose functions are probed at entry and return (OpenSSL, GnuTLS, NSPR under NSS): both points of
+     * each function found; NSS's SSL_ImportFD marks the file the kernel knows NSS's SSL fds by, probed by nothing.
+     */
     public static TlsLibrary ofCalls(Path path, String name, FileId id, Map<TlsFunction, Long> offsets, int bioDataOffset) {
         List<ProbePoint> points = new java.util.ArrayList<>();
         offsets.forEach((fn, offset) -> {
-            points.add(new ProbePoint(fn, offset, fn.exported() ? ProbeKind.CALL_ENTRY : ProbeKind.BIO_ENTRY));
+            if (fn == TlsFunction.SSL_ImportFD) {
+                points.add(new ProbePoint(fn, offset, ProbeKind.NSS_SSL_CODE));
+                return;
+            }
+            ProbeKind entry = fn.stack() == TlsStack.NSS ? ProbeKind.NSS_ENTRY
+                    : fn.exported() ? ProbeKind.CALL_ENTRY : ProbeKind.BIO_ENTRY;
+            points.add(new ProbePoint(fn, offset, entry));
             points.add(new ProbePoint(fn, offset, ProbeKind.CALL_RETURN));
         });
         return new TlsLibrary(path, name, id, points, null, bioDataOffset);
@@ -82,7 +95,7 @@ public record TlsLibrary(Path path, String name, FileId id, List<ProbePoint> poi
     public Map<TlsFunction, Long> offsets() {
         Map<TlsFunction, Long> offsets = new EnumMap<>(TlsFunction.class);
         for (ProbePoint p : points) {
-            if (p.kind() != ProbeKind.CALL_RETURN && p.kind() != ProbeKind.GO_RET) {
+            if (p.kind() != ProbeKind.CALL_RETURN && p.kind() != ProbeKind.GO_RET && p.kind() != ProbeKind.NSS_SSL_CODE) {
                 offsets.put(p.function(), p.offset());
             }
         }

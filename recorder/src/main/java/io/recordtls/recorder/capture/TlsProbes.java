@@ -41,7 +41,7 @@ public final class TlsProbes implements AutoCloseable {
     }
 
     private final BpfObject object;
-    private final BpfMap scope, scopeCgroups, inspected, stats, losses, events, goLayouts;
+    private final BpfMap scope, scopeCgroups, inspected, stats, losses, events, goLayouts, nssSslFiles;
     private final List<BpfLink> links = new ArrayList<>();
     private final Map<TlsLibrary.FileId, Integer> libraryIds = new HashMap<>();
     private final List<TlsLibrary> libraries = new ArrayList<>();
@@ -57,6 +57,7 @@ public final class TlsProbes implements AutoCloseable {
         this.losses = object.map("losses");
         this.events = object.map("events");
         this.goLayouts = object.map("go_layouts");
+        this.nssSslFiles = object.map("nss_ssl_files");
         this.cpus = BpfSupport.possibleCpus();
     }
 
@@ -189,6 +190,10 @@ public final class TlsProbes implements AutoCloseable {
                 setGoLayout(id, library.go()); // before the first probe can fire
             }
             for (TlsLibrary.ProbePoint p : library.points()) {
+                if (p.kind() == TlsLibrary.ProbeKind.NSS_SSL_CODE) {
+                    markNssSsl(library.id()); // before the NSPR probes can see one of its fds
+                    continue;
+                }
                 long cookie = ((long) id << 8) | p.function().code();
                 if (p.kind() == TlsLibrary.ProbeKind.BIO_ENTRY) {
                     cookie |= (long) library.bioDataOffset() << 32; // rtls_bio_enter follows the BIO's data pointer there
@@ -205,6 +210,16 @@ public final class TlsProbes implements AutoCloseable {
         libraryIds.put(library.id(), id);
         markInspected(library.id());
         return id;
+    }
+
+    /** Tells the kernel side that this file is NSS's SSL library: an NSPR fd whose methods are its code is an SSL fd. */
+    private void markNssSsl(TlsLibrary.FileId file) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(16, 8);
+            key.set(JAVA_INT, 0, kernelDev(file.dev()));
+            key.set(JAVA_LONG, 8, file.ino());
+            nssSslFiles.put(key, arena.allocateFrom(JAVA_INT, 1));
+        }
     }
 
     /** Tells the kernel side where the fd lies behind a *tls.Conn in this Go program. */

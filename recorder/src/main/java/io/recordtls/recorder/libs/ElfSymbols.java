@@ -56,6 +56,7 @@ public final class ElfSymbols {
             return Map.of();
         }
         Map<String, Function> found = new HashMap<>();
+        int shortest = wanted.stream().mapToInt(String::length).min().orElse(0);
         for (int wantedType : new int[] {SHT_DYNSYM, SHT_SYMTAB}) {
             for (int i = 0; i < shnum && found.size() < wanted.size(); i++) {
                 int sh = Math.toIntExact(shoff + (long) i * shentsize);
@@ -77,7 +78,7 @@ public final class ElfSymbols {
                     if ((info != STT_FUNC && info != STT_GNU_IFUNC) || shndx == 0 || value == 0) {
                         continue;
                     }
-                    String name = cString(b, strOff + Integer.toUnsignedLong(b.getInt(p)), strOff + strSize);
+                    String name = cString(b, strOff + Integer.toUnsignedLong(b.getInt(p)), strOff + strSize, shortest);
                     if (name != null && wanted.contains(name) && !found.containsKey(name)) {
                         long fileOffset = toFileOffset(b, phoff, phentsize, phnum, value);
                         if (fileOffset >= 0) {
@@ -186,7 +187,8 @@ public final class ElfSymbols {
         return -1;
     }
 
-    private static String cString(ByteBuffer b, long start, long limit) {
+    /** The name at start, or null when it is shorter than {@code shortest} or too long for any we want. */
+    private static String cString(ByteBuffer b, long start, long limit, int shortest) {
         if (start >= limit) {
             return null;
         }
@@ -196,7 +198,7 @@ public final class ElfSymbols {
             e++;
         }
         // every name we want is short: skip the long C++ ones without building a String
-        if (e - s >= 64 || e - s < 8) {
+        if (e - s >= 64 || e - s < shortest) { // NSPR's PR_Read is 7 characters
             return null;
         }
         byte[] name = new byte[e - s];

@@ -61,8 +61,8 @@ public final class LibraryTracker implements AutoCloseable {
      * empty recording is never silent. Never marked as looked at either: each process is named.
      */
     private static final java.util.regex.Pattern UNPROBED_TLS = java.util.regex.Pattern.compile(
-            "(libnss3|libwolfssl|libmbedtls)\\.so.*");
-    private static final Map<String, String> STACKS = Map.of("libnss3", "NSS", "libwolfssl", "wolfSSL", "libmbedtls", "Mbed TLS");
+            "(libwolfssl|libmbedtls)\\.so.*");
+    private static final Map<String, String> STACKS = Map.of("libwolfssl", "wolfSSL", "libmbedtls", "Mbed TLS");
     private final java.util.Set<String> named = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Names the process if the file is a TLS library recordtls does not probe; true if it is one. */

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
 /** Decides whether a file is a library of a TLS stack we can probe, and where its functions are. */
 public final class TlsLibraryInspector {
     /** The stacks found by their exported symbols (Go's functions are found in its function table: GoTlsInspector). */
-    private static final Set<TlsStack> BY_SYMBOL = java.util.EnumSet.of(TlsStack.OPENSSL, TlsStack.GNUTLS);
+    private static final Set<TlsStack> BY_SYMBOL = java.util.EnumSet.of(TlsStack.OPENSSL, TlsStack.GNUTLS, TlsStack.NSS);
     private static final Set<String> NAMES = Stream.of(TlsFunction.values()).filter(TlsFunction::exported)
             .map(Enum::name).collect(Collectors.toSet());
 
@@ -33,8 +33,9 @@ public final class TlsLibraryInspector {
 
     /**
      * The library, when the file defines the required functions of a stack (OpenSSL: SSL_read and
-     * SSL_write; GnuTLS: gnutls_record_recv and gnutls_record_send), with every function of such a
-     * stack it defines.
+     * SSL_write; GnuTLS: gnutls_record_recv and gnutls_record_send; NSPR, under NSS: PR_Read and
+     * PR_Write), with every function of such a stack it defines. NSS's SSL library (it defines
+     * SSL_ImportFD) is one too, probed by nothing: the kernel knows NSS's SSL fds by its code.
      */
     public static Optional<TlsLibrary> inspect(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
@@ -48,6 +49,9 @@ public final class TlsLibraryInspector {
                 functions.stream().filter(fn -> found.containsKey(fn.name())).forEach(fn -> offsets.put(fn, found.get(fn.name())));
             }
         }
+        if (found.containsKey(TlsFunction.SSL_ImportFD.name())) {
+            offsets.put(TlsFunction.SSL_ImportFD, found.get(TlsFunction.SSL_ImportFD.name()));
+        }
         if (offsets.isEmpty()) {
             return Optional.empty();
         }
@@ -57,7 +61,11 @@ public final class TlsLibraryInspector {
             offsets.put(TlsFunction.BIO_f_ssl_read, b.readOffset());
             offsets.put(TlsFunction.BIO_f_ssl_write, b.writeOffset());
         });
-        return Optional.of(TlsLibrary.ofCalls(file, sonameOf(name(file), ElfSymbols.soname(file)), fileId(file), offsets,
+        String name = sonameOf(name(file), ElfSymbols.soname(file));
+        if (offsets.keySet().stream().anyMatch(fn -> fn.stack() == TlsStack.NSS)) {
+            name += " (NSS)"; // libnspr4.so alone would not say which TLS stack a connection went through
+        }
+        return Optional.of(TlsLibrary.ofCalls(file, name, fileId(file), offsets,
                 bio.map(SslBioMethods.Found::bioDataOffset).orElse(0)));
     }
 

@@ -139,6 +139,49 @@ class OpenSslPathsEndToEndTest extends DemoServerTestBase {
         assertThat(entries.get(0).at("/response/content/text").asText()).isEqualTo(DemoHttpsServer.JSON);
     }
 
+    /**
+     * node as a server, recorded by --pid: its first response is written by SSL_write before the
+     * socket write that tells the kernel the socket, so the exchange is complete before its
+     * addresses are known; it must wait for them, not reach the HAR without them.
+     */
+    @Test
+    void nodeAsAServerRecordedByPidHasAddressesOnEveryEntry() throws Exception {
+        assumeTrue(Files.exists(Path.of("/usr/bin/node")) || System.getenv("CI") != null, "node is not installed");
+        Process node = new ProcessBuilder("node", "-e", "const https=require('https'),fs=require('fs');"
+                + "const s=https.createServer({pfx:fs.readFileSync('" + server.keyStore() + "'),passphrase:'"
+                + DemoHttpsServer.KEYSTORE_PASSWORD + "'},(q,r)=>{r.setHeader('Content-Type','text/plain');r.end('node saw '+q.url)});"
+                + "s.listen(0,'127.0.0.1',()=>console.log('PORT '+s.address().port))").redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertThat(line).as("node did not start").startsWith("PORT ");
+            int port = Integer.parseInt(line.substring(5).trim());
+            String nodeBase = "https://localhost:" + port;
+            Recording rec = record(RecorderOptions.defaults(), r -> {
+                r.addProcess(node.pid());
+                try { // the client is not in scope: only the server is recorded
+                    Process curl = new ProcessBuilder("curl", "-sS", "--cacert", ca, nodeBase + "/first", nodeBase + "/second")
+                            .redirectErrorStream(true).start();
+                    String said = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                    assertThat(said).isEqualTo("node saw /firstnode saw /second");
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            List<JsonNode> entries = rec.entries();
+            assertThat(entries).as(rec.text()).hasSize(2);
+            assertThat(entries).extracting(e -> e.at("/response/content/text").asText()).containsExactly("node saw /first", "node saw /second");
+            assertThat(entries).allSatisfy(e -> {
+                assertThat(e.at("/_process").asText()).isEqualTo("node");
+                assertThat(e.at("/serverIPAddress").asText()).as("addresses of %s", e.at("/request/url")).isEqualTo("127.0.0.1");
+                assertThat(e.at("/request/url").asText()).startsWith(nodeBase + "/");
+            });
+        } finally {
+            node.destroyForcibly();
+        }
+    }
+
     private static final Pattern ACCEPT = Pattern.compile("ACCEPT .*:(\\d+)");
 
     /** The port s_server says it listens on ("ACCEPT [::]:40159"). */

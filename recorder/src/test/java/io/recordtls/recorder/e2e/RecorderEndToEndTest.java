@@ -64,27 +64,6 @@ class RecorderEndToEndTest extends DemoServerTestBase {
         assertThat(rec.log().has("tlsNotDecoded")).as("a decoded connection is not reported unseen").isFalse();
     }
 
-    /**
-     * NSS's tstclnt (libnss3-tools): NSS, which no probe decodes, so the recording is empty, and
-     * says why, naming the process.
-     */
-    @Test
-    void aProgramOnAnUnprobedTlsLibraryIsNamedNotSilentlyMissed() throws IOException {
-        Path request = tmp.resolve("request.txt");
-        Files.writeString(request, "GET /json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-        // -D: no certificate database; -o: accept the test server's certificate all the same; -A: the
-        // request from a file (with stdin at EOF, tstclnt can spin on it after the server has closed)
-        Recording rec = record("tstclnt", "-h", "127.0.0.1", "-p", Integer.toString(server.port()), "-D", "-o", "-A", request.toString());
-        assertThat(rec.entries()).isEmpty();
-        int port = server.port();
-        assertThat(rec.summary().describe()).containsPattern("pid \\d+ \\(tstclnt\\) made 1 TLS connection to [^ ]+:" + port
-                + " that no probe decoded, so they are not in the HAR: it uses NSS \\(libnss3\\.so\\), a TLS library"
-                + " recordtls does not probe");
-        assertThat(rec.log().path("notes").toString()).contains("(tstclnt) made 1 TLS connection");
-        assertThat(rec.log().at("/tlsNotDecoded/0/process").asText()).isEqualTo("tstclnt");
-        assertThat(rec.log().at("/tlsNotDecoded/0/connections").asInt()).isEqualTo(1);
-    }
-
     @Test
     void theHarIsValidForAStrictHarReader() throws Exception {
         Recording rec = record("curl", "-sS", "--cacert", ca, "-H", "Content-Type: application/json", "-d", "{}", base + "/echo", base + "/bytes?n=10");

@@ -31,6 +31,25 @@ class ElfSymbolsTest {
         });
     }
 
+    /** NSS: NSPR's generic I/O is probed (PR_Read is 7 characters long), NSS's libssl3 only marks its SSL fds' code. */
+    @Test
+    void nsprIsProbedAndNssLibssl3IsKnownByItsCode() throws IOException {
+        Path nspr = Path.of("/usr/lib/x86_64-linux-gnu/libnspr4.so"), ssl3 = Path.of("/usr/lib/x86_64-linux-gnu/libssl3.so");
+        assumeTrue(Files.exists(nspr) && Files.exists(ssl3), "libnss3 is not installed");
+        assertThat(TlsLibraryInspector.inspect(nspr)).hasValueSatisfying(lib -> {
+            assertThat(lib.offsets()).containsOnlyKeys(TlsFunction.PR_Read, TlsFunction.PR_Write, TlsFunction.PR_Recv, TlsFunction.PR_Send);
+            assertThat(lib.points()).filteredOn(p -> p.kind() == TlsLibrary.ProbeKind.NSS_ENTRY).hasSize(4);
+            assertThat(lib.points()).filteredOn(p -> p.kind() == TlsLibrary.ProbeKind.CALL_RETURN).hasSize(4);
+            assertThat(lib.stacks()).containsExactly(TlsStack.NSS);
+            assertThat(lib.name()).isEqualTo("libnspr4.so (NSS)");
+        });
+        assertThat(TlsLibraryInspector.inspect(ssl3)).hasValueSatisfying(lib -> {
+            assertThat(lib.offsets()).as("nothing probed in it").isEmpty();
+            assertThat(lib.points()).singleElement().satisfies(p -> assertThat(p.kind()).isEqualTo(TlsLibrary.ProbeKind.NSS_SSL_CODE));
+            assertThat(lib.stacks()).containsExactly(TlsStack.NSS);
+        });
+    }
+
     @Test
     void aReleaseFileIsNamedByItsSonameAndOtherNamesStay() {
         assertThat(TlsLibraryInspector.sonameOf("libgnutls.so.30.34.3", "libgnutls.so.30")).isEqualTo("libgnutls.so.30");
