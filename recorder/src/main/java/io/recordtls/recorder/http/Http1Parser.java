@@ -218,9 +218,7 @@ final class Http1Parser {
                 }
                 ByteBuf content = c.content();
                 if (content.isReadable()) {
-                    byte[] b = new byte[content.readableBytes()];
-                    content.getBytes(content.readerIndex(), b);
-                    current.body.append(b, 0, b.length);
+                    current.body.append(content.nioBuffer()); // straight from the decoder: no array of its own
                 }
                 if (c instanceof LastHttpContent last) {
                     for (Map.Entry<String, String> t : last.trailingHeaders()) {
