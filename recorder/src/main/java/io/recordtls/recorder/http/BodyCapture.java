@@ -26,6 +26,7 @@ public final class BodyCapture implements AutoCloseable {
     private FileChannel spool;   // once the body outgrew memory: every kept byte is here
     private long spooled;
     private long size;
+    private boolean holed; // bytes were skipped: what follows is not kept (the body would have a hole)
 
     public BodyCapture(long cap) {
         this.cap = cap;
@@ -38,7 +39,7 @@ public final class BodyCapture implements AutoCloseable {
     /** Appends what {@code data} holds from its position (which is left where it was). */
     public void append(ByteBuffer data) {
         int len = data.remaining();
-        long room = cap - kept();
+        long room = holed ? 0 : cap - kept();
         int n = (int) Math.min(Math.max(room, 0), len);
         if (n > 0) {
             ByteBuffer part = data.duplicate();
@@ -84,6 +85,15 @@ public final class BodyCapture implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("write body spool file", e);
         }
+    }
+
+    /**
+     * Bytes of the body that passed without being seen (not copied on purpose): counted in the
+     * size, never stood in for; the kept bytes stay the prefix before them.
+     */
+    public void skip(long n) {
+        size += n;
+        holed = true;
     }
 
     /** Appends what is written to it (a decoder's or a redactor's output). */
