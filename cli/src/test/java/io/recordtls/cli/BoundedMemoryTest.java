@@ -66,4 +66,72 @@ class BoundedMemoryTest {
         assertThat(bomb.path("size").asLong()).as("the gzip bytes as sent").isBetween(1L << 19, 4L << 20);
         assertThat(entries.get(2).at("/response/content/text").asText()).isEqualTo("hello from recordtls demo\n");
     }
+
+    @Test
+    void a200MiBDownloadIsRecordedByteForByteByARecorderWithAHeapSmallerThanTheBody() throws Exception {
+        BpfRequirement.check();
+        int size = 200 << 20;
+        Path har = tmp.resolve("big.har"), out = tmp.resolve("big.out");
+        String curl = "curl -sS -o /dev/null --cacert " + server.caCertificate() + " ";
+        // held as a String (base64, then Jackson's char[] of it) the body needed ~10x its size;
+        // spooled and streamed into the HAR it needs no heap of its size at all
+        List<String> cmd = CliTest.cli("record", "--max-body", "256m", "--ring-buffer", "64m", "-o", har.toString(), "--", "sh", "-c",
+                curl + "'" + server.baseUrl() + "/bytes?n=" + size + "&seed=5' && " + curl + server.baseUrl() + "/hello");
+        cmd.add(cmd.indexOf("-cp"), "-Xmx192m");
+        Process rec = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        long peakRss = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        try {
+            while (!rec.waitFor(200, TimeUnit.MILLISECONDS)) {
+                peakRss = Math.max(peakRss, peakRss(rec.pid()));
+                assertThat(System.nanoTime() - deadline).as("recording finished; output so far:%n%s", Files.readString(out)).isNegative();
+            }
+        } finally {
+            rec.destroyForcibly();
+        }
+        String output = Files.readString(out);
+        assertThat(rec.exitValue()).as(output).isZero();
+        assertThat(output).doesNotContain("OutOfMemoryError").contains("0 events dropped");
+        assertThat(peakRss).as("the recorder's peak RSS, at most twice the body").isLessThanOrEqualTo(2L * size);
+
+        // read as a stream: the test's own JVM need not hold the HAR either
+        java.security.MessageDigest recorded = java.security.MessageDigest.getInstance("SHA-256");
+        List<String> urls = new ArrayList<>();
+        String encoding = null;
+        try (com.fasterxml.jackson.core.JsonParser p = HarJson.factory().createParser(har.toFile())) {
+            List<String> path = new ArrayList<>();
+            for (com.fasterxml.jackson.core.JsonToken t; (t = p.nextToken()) != null; ) {
+                if (t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    String where = p.getParsingContext().getParent() == null ? "" : String.valueOf(p.getParsingContext().getParent().getCurrentName());
+                    p.nextToken();
+                    if (name.equals("url") && where.equals("request")) {
+                        urls.add(p.getText());
+                    } else if (name.equals("encoding") && where.equals("content") && urls.size() == 1) {
+                        encoding = p.getText();
+                    } else if (name.equals("text") && where.equals("content") && urls.size() == 1) {
+                        p.readBinaryValue(new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), recorded));
+                    }
+                }
+            }
+        }
+        assertThat(urls).containsExactly(server.baseUrl() + "/bytes?n=" + size + "&seed=5", server.baseUrl() + "/hello");
+        assertThat(encoding).isEqualTo("base64");
+        byte[] sent = java.security.MessageDigest.getInstance("SHA-256").digest(DemoHttpsServer.bytes(size, 5));
+        assertThat(recorded.digest()).as("the HAR holds the body as sent").isEqualTo(sent);
+    }
+
+    /** VmHWM: the most memory the process held at once, in bytes (0 once it is gone). */
+    private static long peakRss(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException gone) {
+            // it ended between two looks
+        }
+        return 0;
+    }
 }

@@ -41,7 +41,8 @@ public record BodyText(String text, String encoding) {
         return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
     }
 
-    private static Charset charset(String contentType) {
+    /** The charset a Content-Type names, UTF-8 if none or unknown. */
+    public static Charset charset(String contentType) {
         if (contentType != null) {
             for (String part : contentType.split(";")) {
                 String p = part.trim();

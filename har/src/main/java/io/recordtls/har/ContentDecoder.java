@@ -6,6 +6,7 @@ import org.brotli.dec.BrotliInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -60,6 +61,80 @@ public final class ContentDecoder {
             }
         }
         return new Decoded(data, true, null);
+    }
+
+    /** Whether this Content-Encoding asks for any decoding at all (identity does not). */
+    public static boolean encoded(String contentEncoding) {
+        return !codings(contentEncoding).isEmpty();
+    }
+
+    /**
+     * Decodes as a stream into {@code out}, for a body too big to be held: memory stays that of
+     * the decoders' buffers. Returns null when decoded, otherwise why not (then what was written
+     * to {@code out} is a partial result for the caller to drop).
+     */
+    public static String decodeTo(InputStream body, String contentEncoding, OutputStream out, long maxDecoded) {
+        List<String> codings = codings(contentEncoding);
+        Collections.reverse(codings); // the last one applied is undone first
+        List<Inflater> inflaters = new ArrayList<>();
+        InputStream in = body;
+        try {
+            for (String coding : codings) {
+                in = switch (coding) {
+                    case "gzip", "x-gzip" -> new GZIPInputStream(in, 1 << 16);
+                    case "deflate" -> {
+                        java.io.BufferedInputStream peek = new java.io.BufferedInputStream(in, 1 << 16);
+                        peek.mark(2);
+                        int b0 = peek.read(), b1 = peek.read();
+                        peek.reset();
+                        boolean zlib = b1 >= 0 && (b0 & 0x0f) == 8 && (b0 << 8 | b1) % 31 == 0;
+                        Inflater inflater = new Inflater(!zlib);
+                        inflaters.add(inflater);
+                        yield new InflaterInputStream(peek, inflater, 1 << 16);
+                    }
+                    case "br" -> new BrotliInputStream(in);
+                    case "zstd" -> new ZstdInputStream(in);
+                    default -> null;
+                };
+                if (in == null) {
+                    return "unknown content coding " + coding;
+                }
+            }
+            byte[] buf = new byte[1 << 16];
+            long total = 0;
+            for (int n; (n = in.read(buf)) > 0; ) {
+                total += n;
+                if (total > maxDecoded) {
+                    return "decoded body is over " + maxDecoded + " bytes (--max-body): kept as sent (" + contentEncoding.trim() + ")";
+                }
+                out.write(buf, 0, n);
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return "cannot decode " + String.join(", ", codings) + " body: " + e.getMessage();
+        } finally {
+            if (in != null && in != body) {
+                try {
+                    in.close(); // zstd's and the inflaters' native memory
+                } catch (IOException ignored) {
+                    // nothing was written through it
+                }
+            }
+            inflaters.forEach(Inflater::end); // native memory: InflaterInputStream frees only the inflaters it made
+        }
+    }
+
+    private static List<String> codings(String contentEncoding) {
+        List<String> codings = new ArrayList<>();
+        if (contentEncoding != null) {
+            for (String c : contentEncoding.split(",")) {
+                String t = c.trim().toLowerCase(Locale.ROOT);
+                if (!t.isEmpty() && !t.equals("identity")) {
+                    codings.add(t);
+                }
+            }
+        }
+        return codings;
     }
 
     private static byte[] decodeOne(byte[] data, String coding, long max) throws IOException {

@@ -254,6 +254,101 @@ public final class Redactor {
         return mask(root, "", "$") ? root.toString() : text;
     }
 
+    private static final com.fasterxml.jackson.core.JsonFactory LARGE = HarJson.factory();
+
+    /**
+     * A JSON body too big to hold as a tree, redacted as a stream (the same rules as
+     * {@link #body}): whether any field is masked. With {@code out} null it only looks and counts
+     * nothing; otherwise it writes the body compact with those fields masked, numbers as written.
+     * Not JSON, or not an object or array: false, and what went to {@code out} is to be dropped.
+     */
+    public boolean jsonStream(java.io.InputStream in, java.io.OutputStream out) {
+        if (!enabled) {
+            return false;
+        }
+        try (com.fasterxml.jackson.core.JsonParser p = LARGE.createParser(in);
+             com.fasterxml.jackson.core.JsonGenerator g = out == null ? null : LARGE.createGenerator(out)) {
+            com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+            if (t != com.fasterxml.jackson.core.JsonToken.START_OBJECT && t != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+                return false;
+            }
+            boolean changed = false;
+            // for each open container: the dotted path and the shown path its members are under
+            java.util.Deque<String[]> open = new java.util.ArrayDeque<>();
+            String[] pending = t == com.fasterxml.jackson.core.JsonToken.START_OBJECT ? new String[]{"", "$"} : new String[]{"", "$[]"};
+            for (; t != null; t = p.nextToken()) {
+                switch (t) {
+                    case START_OBJECT, START_ARRAY -> {
+                        String[] ctx = pending != null ? pending : open.peek();
+                        pending = null;
+                        open.push(t == com.fasterxml.jackson.core.JsonToken.START_ARRAY && open.peek() == ctx
+                                ? new String[]{ctx[0], ctx[1] + "[]"} : ctx);
+                        if (g != null) {
+                            g.copyCurrentEvent(p);
+                        }
+                    }
+                    case END_OBJECT, END_ARRAY -> {
+                        open.pop();
+                        if (g != null) {
+                            g.copyCurrentEvent(p);
+                        }
+                    }
+                    case FIELD_NAME -> {
+                        String name = p.currentName();
+                        String[] ctx = open.peek();
+                        String childPath = ctx[0].isEmpty() ? name : ctx[0] + "." + name;
+                        String childShown = ctx[1] + "." + name;
+                        if (g != null) {
+                            g.writeFieldName(name);
+                        }
+                        com.fasterxml.jackson.core.JsonToken v = p.nextToken();
+                        boolean match = fieldNames.contains(normalize(name)) || fieldPaths.contains(childPath);
+                        if (match && v != com.fasterxml.jackson.core.JsonToken.VALUE_NULL
+                                && !(v == com.fasterxml.jackson.core.JsonToken.VALUE_STRING && p.getText().equals(MASK))) {
+                            changed = true;
+                            p.skipChildren();
+                            if (g != null) {
+                                counted("json:" + childShown);
+                                g.writeString(MASK);
+                            }
+                        } else if (v == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                            open.push(new String[]{childPath, childShown});
+                            if (g != null) {
+                                g.writeStartObject();
+                            }
+                        } else if (v == com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+                            open.push(new String[]{childPath, childShown + "[]"});
+                            if (g != null) {
+                                g.writeStartArray();
+                            }
+                        } else if (g != null) {
+                            copyScalar(p, g);
+                        }
+                    }
+                    default -> {
+                        if (g != null) {
+                            copyScalar(p, g);
+                        }
+                    }
+                }
+                if (open.isEmpty()) {
+                    break;
+                }
+            }
+            return changed;
+        } catch (java.io.IOException | RuntimeException notJson) {
+            return false;
+        }
+    }
+
+    private static void copyScalar(com.fasterxml.jackson.core.JsonParser p, com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException {
+        switch (p.currentToken()) {
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> g.writeNumber(p.getText()); // as written
+            case VALUE_STRING -> g.writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+            default -> g.copyCurrentEvent(p);
+        }
+    }
+
     /** Masks matching fields under {@code node}; {@code path} is its dotted path, {@code shown} as reported. */
     private boolean mask(JsonNode node, String path, String shown) {
         boolean changed = false;

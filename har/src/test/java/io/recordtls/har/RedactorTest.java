@@ -96,4 +96,26 @@ class RedactorTest {
         assertThat(redactor.body("{\"price\":0.1000000000000000055511151231257827,\"n\":123456789012345678901234567890,\"secret\":1}",
                 "application/json")).isEqualTo("{\"price\":0.1000000000000000055511151231257827,\"n\":123456789012345678901234567890,\"secret\":\"REDACTED\"}");
     }
+
+    /** A body too big for a tree is redacted as a stream: it must mask what the tree redactor masks, and count it alike. */
+    @Test
+    void theStreamingJsonRedactorMasksWhatTheTreeRedactorMasks() {
+        Redactor rules = new Redactor(true, Redactor.Rules.defaults().withJsonFields(Set.of("$.user.pin")));
+        for (String json : List.of(
+                "{\"user\":{\"pin\":1234,\"name\":\"ann\",\"password\":{\"v\":[1,2]}},\"n\":7}",
+                "[{\"token\":\"t\"},[{\"access_token\":\"a\",\"ok\":[true,null]}],{\"password\":null,\"secret\":\"REDACTED\"}]",
+                "{\"nothing\":\"here\",\"list\":[1,2,3]}")) {
+            Redactor tree = new Redactor(true, rules.rules()), stream = new Redactor(true, rules.rules());
+            String expected = tree.body(json, "application/json");
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            boolean changed = stream.jsonStream(new java.io.ByteArrayInputStream(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)), out);
+            assertThat(changed).as(json).isEqualTo(!expected.equals(json));
+            if (changed) {
+                assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).as(json).isEqualTo(expected);
+            }
+            assertThat(stream.counts()).as(json).isEqualTo(tree.counts());
+        }
+        assertThat(new Redactor(true, Redactor.Rules.defaults()).jsonStream(
+                new java.io.ByteArrayInputStream("not json {".getBytes(java.nio.charset.StandardCharsets.UTF_8)), null)).isFalse();
+    }
 }

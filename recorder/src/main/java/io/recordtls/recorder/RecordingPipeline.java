@@ -340,7 +340,27 @@ final class RecordingPipeline {
     }
 
     private void onExchange(Exchange x) {
+        try {
+            record(x);
+        } finally {
+            // the bodies spooled to disk are written everywhere they go: free their files
+            x.request().body.close();
+            if (x.response() != null) {
+                x.response().body.close();
+            }
+        }
+    }
+
+    private void record(Exchange x) {
         HarEntry entry = factory.entry(x);
+        try {
+            write(x, entry);
+        } finally {
+            HarEntryFactory.release(entry);
+        }
+    }
+
+    private void write(Exchange x, HarEntry entry) {
         entries++;
         boolean isIncomplete = entry.additional().containsKey("_incomplete");
         if (isIncomplete) {

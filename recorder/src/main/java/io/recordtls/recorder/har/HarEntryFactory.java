@@ -15,12 +15,20 @@ import de.sstoehr.harreader.model.HarQueryParam;
 import de.sstoehr.harreader.model.HarRequest;
 import de.sstoehr.harreader.model.HarResponse;
 import de.sstoehr.harreader.model.HarTiming;
+import io.recordtls.recorder.http.BodyCapture;
 import io.recordtls.recorder.http.CapturedMessage;
 import io.recordtls.recorder.http.ConnectionInfo;
 import io.recordtls.recorder.http.Exchange;
 import io.recordtls.recorder.http.Header;
 
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.net.HttpCookie;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -114,19 +122,17 @@ public final class HarEntryFactory {
         String contentType = req.header("Content-Type");
         HarPostData postData = null;
         if (req.body.size() > 0 || req.header("Content-Length") != null && !"0".equals(req.header("Content-Length"))) {
-            byte[] body = req.body.bytes();
-            BodyText recorded = BodyText.of(body, contentType);
-            BodyText text = recorded.encoding() != null ? recorded : new BodyText(redactor.body(recorded.text(), contentType), null);
+            BodyText text = text(req.body, contentType);
             postData = HarPostData.builder()
                     .mimeType(contentType == null ? "" : contentType)
                     .text(text.text())
-                    .params(formParams(contentType, text))
+                    .params(StreamedBody.of(text.text()) != null ? List.of() : formParams(contentType, text))
                     .build();
             if (text.encoding() != null) {
                 postData.setAdditionalField("_encoding", text.encoding()); // as the HAR 1.3 draft proposes
             }
             if (req.body.truncated()) {
-                postData.setAdditionalField("_truncated", Map.of("size", req.body.size(), "kept", body.length));
+                postData.setAdditionalField("_truncated", Map.of("size", req.body.size(), "kept", req.body.kept()));
             }
         }
         HarRequest.HarRequestBuilder r = HarRequest.builder()
@@ -153,29 +159,37 @@ public final class HarEntryFactory {
                     .redirectURL("").headersSize(-1L).bodySize(-1L).build();
         }
         String contentType = res.header("Content-Type");
-        byte[] wire = res.body.bytes();
+        BodyCapture wire = res.body;
         HarContent.HarContentBuilder content = HarContent.builder().mimeType(contentType == null ? "" : contentType);
-        byte[] body = wire;
+        BodyCapture body = wire;
         String decodeError = null;
+        String contentEncoding = res.header("Content-Encoding");
         if (!res.body.truncated() && res.lostBytes == 0) {
-            ContentDecoder.Decoded d = ContentDecoder.decode(wire, res.header("Content-Encoding"), maxDecodedBody);
-            body = d.bytes();
-            decodeError = d.error();
-            if (d.decoded()) {
-                content.compression(Math.max(0, (long) body.length - wire.length));
+            if (ContentDecoder.encoded(contentEncoding)) {
+                // decoded as a stream into a capture of its own: held in memory only when small
+                BodyCapture decoded = new BodyCapture(Long.MAX_VALUE);
+                decodeError = ContentDecoder.decodeTo(wire.open(), contentEncoding, decoded.sink(), maxDecodedBody);
+                if (decodeError == null) {
+                    body = decoded;
+                    content.compression(Math.max(0, body.kept() - wire.kept()));
+                } else {
+                    decoded.close();
+                }
             }
-        } else if (res.header("Content-Encoding") != null) {
-            decodeError = "body incomplete: kept as sent (" + res.header("Content-Encoding") + ")";
+        } else if (contentEncoding != null) {
+            decodeError = "body incomplete: kept as sent (" + contentEncoding + ")";
         }
-        BodyText text = BodyText.of(body, decodeError != null ? null : contentType);
-        content.size((long) body.length).text(text.encoding() == null ? redactor.body(text.text(), contentType) : text.text())
-                .encoding(text.encoding());
+        BodyText text = text(body, decodeError != null ? null : contentType, contentType, body != wire);
+        content.size(body.kept()).text(text.text()).encoding(text.encoding());
+        if (body != wire && StreamedBody.of(text.text()) == null) {
+            body.close(); // a decoded body now held by the entry's text, or written out by the HAR writer
+        }
         HarContent c = content.build();
         if (decodeError != null) {
             c.setAdditionalField("_decodeError", decodeError);
         }
         if (res.body.truncated() || res.cappedBytes > 0) {
-            c.setAdditionalField("_truncated", Map.of("size", res.body.size(), "kept", wire.length));
+            c.setAdditionalField("_truncated", Map.of("size", res.body.size(), "kept", wire.kept()));
         }
         String location = res.header("Location");
         HarResponse r = HarResponse.builder()
@@ -193,6 +207,67 @@ public final class HarEntryFactory {
             r.setAdditionalField("_trailers", harHeaders(res.trailers));
         }
         return r;
+    }
+
+    private BodyText text(BodyCapture body, String contentType) {
+        return text(body, contentType, contentType, false);
+    }
+
+    /**
+     * A body as the entry holds it: redacted text, base64, or for a body spooled to disk the
+     * marker of a {@link StreamedBody} (never a String of its size). {@code owned}: the capture
+     * was made here (a decoded body) and goes with the streamed body.
+     */
+    private BodyText text(BodyCapture body, String contentType, String redactAs, boolean owned) {
+        String mediaType = contentType == null ? "" : BodyText.mediaType(contentType);
+        // form bodies are parsed into params: a big one is read whole, as before
+        if (body.inMemory() || mediaType.equals("application/x-www-form-urlencoded")) {
+            BodyText recorded = BodyText.of(body.bytes(), contentType);
+            return recorded.encoding() != null ? recorded : new BodyText(redactor.body(recorded.text(), redactAs), null);
+        }
+        Charset charset = BodyText.charset(contentType);
+        boolean declaredText = BodyText.isTextual(contentType);
+        if ((declaredText || mediaType.isEmpty()) && isText(body, charset, declaredText)) {
+            if ((mediaType.endsWith("/json") || mediaType.endsWith("+json")) && redactor.jsonStream(body.open(), null)) {
+                BodyCapture redacted = new BodyCapture(Long.MAX_VALUE);
+                if (redactor.jsonStream(body.open(), redacted.sink())) {
+                    return new BodyText(StreamedBody.text(redacted, StandardCharsets.UTF_8, true).marker(), null);
+                }
+                redacted.close();
+            }
+            return new BodyText(StreamedBody.text(body, charset, owned).marker(), null);
+        }
+        return new BodyText(StreamedBody.base64(body, owned).marker(), "base64");
+    }
+
+    /** BodyText's test, as a stream: decodes strictly, and without a declared text type refuses control characters. */
+    private static boolean isText(BodyCapture body, Charset charset, boolean declaredText) {
+        CharsetDecoder strict = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        try (Reader r = new InputStreamReader(body.open(), strict)) {
+            char[] buf = new char[1 << 15];
+            for (int n; (n = r.read(buf)) > 0; ) {
+                for (int i = 0; i < n && !declaredText; i++) {
+                    char ch = buf[i];
+                    if (ch < 0x20 && ch != '\n' && ch != '\r' && ch != '\t') {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        } catch (IOException malformed) {
+            return false;
+        }
+    }
+
+    /** The entry is written everywhere it goes: what its streamed bodies hold is freed. */
+    public static void release(HarEntry entry) {
+        if (entry.request() != null && entry.request().postData() != null) {
+            StreamedBody.release(entry.request().postData().text());
+        }
+        if (entry.response() != null && entry.response().content() != null) {
+            StreamedBody.release(entry.response().content().text());
+        }
     }
 
     private List<HarHeader> harHeaders(List<Header> headers) {

@@ -2,7 +2,6 @@ package io.recordtls.recorder.har;
 
 import io.recordtls.har.HarJson;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import de.sstoehr.harreader.model.HarCreatorBrowser;
 import de.sstoehr.harreader.model.HarEntry;
@@ -29,9 +28,11 @@ import java.util.Map;
 public final class HarFileWriter implements AutoCloseable {
     private record Spooled(long startNanos, long seq, long offset, long length) {}
 
-    /** Entries are spooled compact: pretty-printing happens once, when the HAR is written. */
-    private final ObjectMapper compact = HarJson.mapper().registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule()).disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
-    private final ObjectMapper pretty = HarJson.mapper().registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule());
+    /**
+     * Entries are spooled as they will stand in the HAR (pretty, indented at their depth), so that
+     * writing the HAR copies their bytes: no parser holds a 200 MiB body's text as a char[].
+     */
+    private final ObjectMapper mapper = HarJson.mapper().registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule());
     private final Path spoolPath;
     private final RandomAccessFile spool;
     /** Appends go through a buffer: two syscalls per entry showed at ten thousand entries a second. */
@@ -62,10 +63,12 @@ public final class HarFileWriter implements AutoCloseable {
         try {
             // straight into the spool: an entry with a 200 MiB body is never a byte[] of its own
             long start = appender.count;
-            try (JsonGenerator gen = compact.getFactory().createGenerator(appender)) {
-                gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-                gen.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM); // the spool's buffer decides
-                compact.writeValue(gen, entry);
+            JsonGenerator raw = mapper.getFactory().createGenerator(appender);
+            raw.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            raw.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM); // the spool's buffer decides
+            raw.setPrettyPrinter(new EntryPrinter());
+            try (JsonGenerator gen = new StreamedBodies(raw)) {
+                mapper.writeValue(gen, entry);
             }
             index.add(new Spooled(startNanos, seq++, start, appender.count - start));
             spooled = appender.count;
@@ -87,8 +90,8 @@ public final class HarFileWriter implements AutoCloseable {
             Path tmp = Files.createTempFile(dir, "." + har.getFileName(), ".tmp");
             try {
                 try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
-                     JsonGenerator gen = pretty.getFactory().createGenerator(out)) {
-                    gen.setCodec(pretty);
+                     JsonGenerator gen = mapper.getFactory().createGenerator(out)) {
+                    gen.setCodec(mapper);
                     gen.useDefaultPrettyPrinter();
                     gen.writeStartObject();
                     gen.writeObjectFieldStart("log");
@@ -102,11 +105,14 @@ public final class HarFileWriter implements AutoCloseable {
                     gen.writeArrayFieldStart("entries");
                     List<Spooled> ordered = new ArrayList<>(index);
                     ordered.sort(Comparator.comparingLong(Spooled::startNanos).thenComparingLong(Spooled::seq));
+                    gen.flush(); // the entries go straight to out, between the generator's "[" and "]"
+                    byte[] separator = " ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                     for (Spooled s : ordered) {
-                        try (JsonParser p = compact.getFactory().createParser(read(s))) {
-                            p.nextToken();
-                            gen.copyCurrentStructure(p);
+                        out.write(separator);
+                        try (InputStream in = read(s)) {
+                            in.transferTo(out);
                         }
+                        separator = ", ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                     }
                     gen.writeEndArray();
                     for (Map.Entry<String, Object> f : logExtras.entrySet()) {
@@ -151,6 +157,38 @@ public final class HarFileWriter implements AutoCloseable {
                 return n;
             }
         }, 1 << 16);
+    }
+
+    /**
+     * Jackson's default pretty printer, starting as deep as an entry stands in a HAR (inside the
+     * root object and "log"; arrays are inline), so a spooled entry is copied as it is.
+     */
+    private static final class EntryPrinter extends com.fasterxml.jackson.core.util.DefaultPrettyPrinter {
+        EntryPrinter() {
+            _nesting = 2;
+        }
+
+        @Override
+        public EntryPrinter createInstance() {
+            return new EntryPrinter();
+        }
+    }
+
+    /** Writes a {@link StreamedBody} where its marker is, from its spool: never a String of the body. */
+    private static final class StreamedBodies extends com.fasterxml.jackson.core.util.JsonGeneratorDelegate {
+        StreamedBodies(JsonGenerator d) {
+            super(d, false);
+        }
+
+        @Override
+        public void writeString(String text) throws IOException {
+            StreamedBody body = StreamedBody.of(text);
+            if (body != null) {
+                body.writeTo(delegate);
+            } else {
+                delegate.writeString(text);
+            }
+        }
     }
 
     /** Counts what is written, so that an entry's place in the spool is known without buffering it. */

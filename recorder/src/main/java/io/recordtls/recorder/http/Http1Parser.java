@@ -128,6 +128,8 @@ final class Http1Parser {
         private boolean skippingInterim;
         private long tsEnter, tsExit;
         private boolean broken;
+        /** Stand-in bytes of an intended gap still inside the decoder: counted in a body, never kept. */
+        private long fillerLeft;
 
         Side(EmbeddedChannel channel, boolean isRequest) {
             this.channel = channel;
@@ -166,11 +168,16 @@ final class Http1Parser {
             // Keep the decoder in step with the stream: stand-in bytes where the hole is.
             tsEnter = tsExit = ts;
             byte[] zeros = new byte[(int) Math.min(FILLER_SLICE, length)];
+            // bytes lost by accident stay zeros in the body (what came after them keeps its place);
+            // bytes not copied on purpose are only counted: the body kept is what was seen
+            fillerLeft = capped ? length : 0;
             for (long left = length; left > 0 && !broken; left -= zeros.length) {
                 int n = (int) Math.min(zeros.length, left);
                 channel.writeInbound(Unpooled.wrappedBuffer(zeros, 0, n));
                 drain();
             }
+            fillerLeft = 0; // each slice was decoded as it went in: no stand-in byte is left
+
         }
 
         void finish() {
@@ -217,10 +224,15 @@ final class Http1Parser {
                     return;
                 }
                 ByteBuf content = c.content();
-                if (content.isReadable()) {
-                    byte[] b = new byte[content.readableBytes()];
-                    content.getBytes(content.readerIndex(), b);
-                    current.body.append(b, 0, b.length);
+                int n = content.readableBytes();
+                int filler = (int) Math.min(n, fillerLeft);
+                fillerLeft -= filler;
+                if (filler > 0) {
+                    current.body.skip(filler); // zeros standing in for bytes not copied: never in the HAR
+                }
+                if (n > filler) {
+                    // straight from the decoder: no array of its own
+                    current.body.append(content.nioBuffer(content.readerIndex() + filler, n - filler));
                 }
                 if (c instanceof LastHttpContent last) {
                     for (Map.Entry<String, String> t : last.trailingHeaders()) {

@@ -293,9 +293,9 @@ final class Http2Parser {
             if (m == null) {
                 return processed;
             }
-            byte[] b = new byte[data.readableBytes()];
-            data.getBytes(data.readerIndex(), b);
-            m.body.append(b, 0, b.length);
+            if (data.isReadable()) {
+                m.body.append(data.nioBuffer()); // straight from the frame: no array of its own
+            }
             if (fromClient) {
                 s.requestDataTs = tsExit;
             } else {

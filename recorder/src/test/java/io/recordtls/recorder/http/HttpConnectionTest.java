@@ -272,4 +272,42 @@ class HttpConnectionTest {
         assertThat(body(r)).isEqualTo("01234567");
         assertThat(r.complete).isTrue();
     }
+
+    /**
+     * Bytes not copied on purpose (a call over the copy limit) are an intended gap: the body is
+     * kept up to where copying stopped, its true size is known, and the next message on the
+     * keep-alive connection is decoded whole.
+     */
+    @Test
+    void anIntendedGapInABodyKeepsTheTrueSizeAndTheNextMessageOnTheConnectionIsDecoded() {
+        List<Exchange> seen = new ArrayList<>();
+        HttpConnection c = new HttpConnection(() -> info, 1 << 20, seen::add);
+        DirectionStream o = new DirectionStream(c.out, 4096), i = new DirectionStream(c.in, 4096);
+        byte[] get1 = "GET /big HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] get2 = "GET /next HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] head = "HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] next = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext".getBytes(StandardCharsets.US_ASCII);
+        o.accept(0, get1.length, 0, get1, 1, 2);
+        i.accept(0, head.length, 0, head, 3, 4);
+        // one read of the whole body: the kernel copies its first 4096 bytes only
+        byte[] copied = new byte[4096];
+        java.util.Arrays.fill(copied, (byte) 'x');
+        i.accept(head.length, 3_000_000, 0, copied, 5, 6);
+        o.accept(get1.length, get2.length, 0, get2, 7, 8);
+        i.accept(head.length + 3_000_000, next.length, 0, next, 9, 10);
+        c.end("closed");
+
+        assertThat(seen).extracting(x -> x.request().target).containsExactly("/big", "/next");
+        CapturedMessage big = seen.get(0).response();
+        assertThat(big.complete).as("nothing was lost: the rest was not copied on purpose").isTrue();
+        assertThat(big.body.size()).isEqualTo(3_000_000);
+        assertThat(big.body.kept()).as("only bytes that were seen are kept, no stand-ins").isEqualTo(4096);
+        assertThat(big.cappedBytes).isEqualTo(3_000_000 - 4096);
+        assertThat(big.lostBytes).isZero();
+        assertThat(new String(big.body.bytes(), StandardCharsets.US_ASCII)).isEqualTo("x".repeat(4096));
+        assertThat(body(seen.get(1).response())).isEqualTo("next");
+        assertThat(seen).allMatch(x -> x.notes().isEmpty());
+        assertThat(i.cappedBytes()).isEqualTo(3_000_000 - 4096);
+        assertThat(i.lostBytes()).isZero();
+    }
 }
