@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Writes a HAR file without holding the recording in memory: each entry is serialized as soon
@@ -29,9 +30,66 @@ import java.util.Map;
 public final class HarFileWriter implements AutoCloseable {
     private record Spooled(long startNanos, long seq, long offset, long length) {}
 
-    /** Entries are spooled compact: pretty-printing happens once, when the HAR is written. */
-    private final ObjectMapper compact = HarJson.mapper().registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule()).disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
-    private final ObjectMapper pretty = HarJson.mapper().registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule());
+    /**
+     * The two mappers every writer of this JVM shares (a configured ObjectMapper is thread-safe):
+     * entries are spooled compact, and pretty-printing happens once, when the HAR is written.
+     */
+    private record Mappers(ObjectMapper compact, ObjectMapper pretty) {}
+
+    /**
+     * Building the mappers and their HAR serializers costs a cold JVM the better part of a second,
+     * which a recording's start would wait for. They are made on a thread of their own as soon as
+     * this class is first used (a recorder starts, its eBPF programs are still loading), and
+     * exercised once, so that neither the first entry nor the HAR written at stop pays for them.
+     */
+    private static final CompletableFuture<Mappers> MAPPERS = new CompletableFuture<>();
+
+    static {
+        Thread.ofPlatform().daemon().name("recordtls-har-warmup").start(() -> {
+            try {
+                Mappers m = new Mappers(
+                        HarJson.mapper().registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule())
+                                .disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT),
+                        HarJson.mapper().registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule()));
+                warmUp(m);
+                MAPPERS.complete(m);
+            } catch (Throwable t) {
+                MAPPERS.completeExceptionally(t);
+            }
+        });
+    }
+
+    /** Serializes an entry like those recorded, and the log fields, into nothing: the serializers are then built. */
+    private static void warmUp(Mappers m) throws IOException {
+        HarEntry entry = HarEntry.builder()
+                .startedDateTime(java.time.ZonedDateTime.now())
+                .request(de.sstoehr.harreader.model.HarRequest.builder().method("GET").url("https://localhost/").httpVersion("HTTP/1.1")
+                        .headers(List.of(de.sstoehr.harreader.model.HarHeader.builder().name("host").value("localhost").build()))
+                        .headersSize(-1L).bodySize(0L).build())
+                .response(de.sstoehr.harreader.model.HarResponse.builder().status(200).statusText("OK").httpVersion("HTTP/1.1")
+                        .content(de.sstoehr.harreader.model.HarContent.builder().size(2L).mimeType("application/json").text("{}").build())
+                        .redirectURL("").headersSize(-1L).bodySize(2L).build())
+                .cache(new de.sstoehr.harreader.model.HarCache())
+                .timings(de.sstoehr.harreader.model.HarTiming.builder().send(0L).waitTime(0L).receive(0L).build())
+                .connection("0")
+                .build();
+        entry.setAdditionalField("_process", "warm-up");
+        m.compact.writeValue(OutputStream.nullOutputStream(), entry);
+        m.pretty.writeValue(OutputStream.nullOutputStream(), Map.of("entry", entry, "log", Map.of("counts", List.of(1L)),
+                "creator", HarCreatorBrowser.builder().name("recordtls").version("0").build()));
+    }
+
+    private static Mappers mappers() {
+        try {
+            return MAPPERS.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("make the HAR writer's JSON mappers", e.getCause());
+        }
+    }
+
     private final Path spoolPath;
     private final RandomAccessFile spool;
     /** Appends go through a buffer: two syscalls per entry showed at ten thousand entries a second. */
@@ -62,6 +120,7 @@ public final class HarFileWriter implements AutoCloseable {
         try {
             // straight into the spool: an entry with a 200 MiB body is never a byte[] of its own
             long start = appender.count;
+            ObjectMapper compact = mappers().compact();
             try (JsonGenerator gen = compact.getFactory().createGenerator(appender)) {
                 gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
                 gen.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM); // the spool's buffer decides
@@ -83,6 +142,8 @@ public final class HarFileWriter implements AutoCloseable {
         Path dir = har.toAbsolutePath().getParent();
         try {
             appender.flush();
+            ObjectMapper compact = mappers().compact();
+            ObjectMapper pretty = mappers().pretty();
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, "." + har.getFileName(), ".tmp");
             try {
