@@ -231,6 +231,28 @@ s0=$(start_ms "$JAVA" -cp "$work/hello" Hello)
 s1=$(start_ms "$JAVA" -javaagent:"$probe" -cp "$work/hello" Hello)
 row "JVM start to exit (hello world), without / with the probe (premain)" "$s0 ms / $s1 ms" "+$((s1 - s0)) ms, median of 7" "java -cp . Hello; java -javaagent:recordtls-jvm-probe.jar -cp . Hello"
 
+# --- 9. start-up ---------------------------------------------------------------------------------
+# A recording of a command that does nothing, against the command alone and against the bare start
+# of the same JVM: what recordtls adds before and after the command (JVM, eBPF load and attach, the
+# launch gate, detaching, the HAR). With and without the AOT cache ./recordtls makes after a build.
+# Then one run with RECORDTLS_PHASES: where the wall-clock time of that recording goes.
+echo "9. start-up"
+aot=$(ls -t "$top"/cli/target/recordtls-*.aot 2>/dev/null | head -1 || true)
+cache=()
+[ -n "$aot" ] && cache=(-XX:AOTCache="$aot" -Xlog:aot=off -Xlog:cds=off)
+u0=$(start_ms true)
+u1=$(start_ms "$JAVA" -version)
+u2=$(start_ms "${RT[@]}" record -q -o "$work/true.har" -- true)
+row "start to exit: true / java -version / recordtls record -- true" "$u0 ms / $u1 ms / $u2 ms" "recordtls adds $((u2 - u0)) ms, $((u2 - u1)) ms over a bare JVM; median of 7" "true; java -version; java -jar recordtls.jar record -- true"
+if [ -n "$aot" ]; then
+  u3=$(start_ms "$JAVA" "${cache[@]}" --enable-native-access=ALL-UNNAMED -jar "$top/cli/target/recordtls.jar" record -q -o "$work/true.har" -- true)
+  row "recordtls record -- true with the JVM's AOT cache" "$u3 ms" "$((u3 - u2)) ms against no cache; median of 7" "java -XX:AOTCache=cli/target/recordtls-*.aot -jar recordtls.jar record -- true (as ./recordtls runs it)"
+fi
+phases=$(RECORDTLS_PHASES=$(date +%s%N) "$JAVA" "${cache[@]}" --enable-native-access=ALL-UNNAMED \
+  -jar "$top/cli/target/recordtls.jar" record -q -o "$work/true.har" -- true 2>&1 >/dev/null \
+  | sed -n 's/^recordtls: phase *\([0-9.]*\) ms  \(.*\)$/\2 \1;/p' | tr '\n' ' ')
+row "record -- true: where the time goes (ms from the launch, one run)" "$phases" "phase names: what has just ended" "RECORDTLS_PHASES=\$(date +%s%N) recordtls record -- true"
+
 # --- the report ----------------------------------------------------------------------------------
 out="$top/docs/benchmarks.md"
 mkdir -p "$(dirname "$out")"

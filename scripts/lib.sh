@@ -11,6 +11,13 @@ RECORDTLS_BUILD_PACKAGES="clang llvm libbpf-dev libbpf1 libcapstone4 bpftool mav
 rt_log() { echo "recordtls: $*" >&2; }
 
 rt_java_version() { # prints the feature version of a java binary, or nothing
+  # its home's release file (JAVA_VERSION="25.0.3"): starting a JVM to ask would cost every launch its start
+  local release v
+  release=$(dirname "$(dirname "$(readlink -f "$1")")")/release
+  if [ -x "$1" ] && [ -r "$release" ]; then
+    v=$(sed -n 's/^JAVA_VERSION="\(1\.\)\{0,1\}\([0-9]*\).*/\2/p' "$release" | head -n1)
+    [ -n "$v" ] && { echo "$v"; return 0; }
+  fi
   "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p' | head -n1
 }
 
@@ -38,9 +45,11 @@ rt_find_java() {
 
 # Installs missing Debian packages when root; otherwise says which.
 rt_ensure_packages() {
-  local missing=() p
+  local missing=() p installed
+  # one dpkg-query for all of them ("ii": installed): this runs at every launch of ./recordtls
+  installed=$'\n'$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "$@" 2>/dev/null | awk '$1 == "ii" {print $2}')$'\n'
   for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    case "$installed" in *$'\n'"$p"$'\n'*) ;; *) missing+=("$p") ;; esac
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   if ! command -v apt-get >/dev/null; then

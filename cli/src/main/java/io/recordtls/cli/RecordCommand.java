@@ -124,6 +124,7 @@ final class RecordCommand implements Callable<Integer> {
             signal.set(number);
             signalled.countDown();
         });
+        io.recordtls.recorder.PhaseLog.mark("command line parsed");
         try (Recorder recorder = Recorder.start(options)) {
             int exit = 0;
             if (!command.isEmpty()) {
@@ -137,6 +138,7 @@ final class RecordCommand implements Callable<Integer> {
                     // wait for the command or a signal
                 }
                 exit = p.isAlive() ? 0 : p.exitValue();
+                io.recordtls.recorder.PhaseLog.mark("command ended (as seen)");
             } else {
                 for (long pid : pids) {
                     recorder.addProcess(pid);

@@ -51,6 +51,12 @@ public final class RecordTlsCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        io.recordtls.recorder.PhaseLog.mark("main");
+        if (args.length > 0 && java.util.Set.of("record", "demo", "agent").contains(args[0])) {
+            Recorder.prepare(); // while picocli reads the command line
+        }
+        int exit = commandLine().execute(args);
+        io.recordtls.recorder.PhaseLog.mark("exit");
+        System.exit(exit);
     }
 }

@@ -105,11 +105,17 @@ public final class Redactor {
         }
     }
 
-    /** Numbers are kept as written (no double rounding) in a body written back with a field masked. */
-    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .build();
+    /**
+     * Numbers are kept as written (no double rounding) in a body written back with a field masked.
+     * Made on the first JSON body, not with the first Redactor: a recorder makes one before it
+     * starts recording, and building a mapper costs a good part of a second of a cold JVM.
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
+                .build();
+    }
 
     private final boolean enabled;
     private final Rules rules;
@@ -244,7 +250,7 @@ public final class Redactor {
     private String json(String text) {
         JsonNode root;
         try {
-            root = JSON.readTree(text);
+            root = Json.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             return text;
         }

@@ -71,6 +71,7 @@ public final class Recorder implements AutoCloseable {
         long maxCapture = Math.min(Integer.MAX_VALUE, options.maxBody() + (64 << 10));
         this.probes = TlsProbes.load(new TlsProbes.Config(maxCapture, options.ringBufferBytes(),
                 Math.max(64 << 10, options.ringBufferBytes() / 4), true));
+        PhaseLog.mark("recorder: start");
         this.jvms = new JvmTargets(JvmProbeJar.find(), "", this::jvmProbeLoaded, this::announceJvmProbe);
         try {
             this.libraries = new LibraryTracker(probes, jvms::onJvm);
@@ -80,11 +81,13 @@ public final class Recorder implements AutoCloseable {
         }
         try {
             libraries.attachSystemLibraries();
+            PhaseLog.mark("system libraries inspected and attached");
             this.pipeline = new RecordingPipeline(probes, maxCapture, options.maxBody(),
                     new HarEntryFactory(new MonotonicClock(), redactor, options.maxBody()), writer, observer);
             this.pump = new CapturePump(probes, this::onEvent);
             pipeline.start();
             pump.start();
+            PhaseLog.mark("pipeline started");
         } catch (RuntimeException e) {
             probes.close();
             libraries.close();
@@ -92,6 +95,20 @@ public final class Recorder implements AutoCloseable {
                 writer.close();
             }
             throw e;
+        }
+    }
+
+    /**
+     * Gets what a recording's start waits for under way on threads of their own (libbpf's bindings,
+     * the HAR writer's JSON mappers): a command that will record calls this first thing, so that its
+     * own start (command line, checks) overlaps with them. Optional; failures surface in {@link #start}.
+     */
+    public static void prepare() {
+        io.recordtls.recorder.bpf.BpfSupport.bindInBackground();
+        try {
+            Class.forName(HarFileWriter.class.getName(), true, Recorder.class.getClassLoader()); // loads and links it (and Jackson) meanwhile
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("the recorder's own class " + HarFileWriter.class.getName() + " is missing", e);
         }
     }
 
@@ -264,13 +281,16 @@ public final class Recorder implements AutoCloseable {
             // JVMs it starts (and their children's) load the JVM probe from their first instruction
             jvms.jar().ifPresent(jar -> pb.environment().put("JAVA_TOOL_OPTIONS",
                     JvmProbeJar.javaToolOptions(jar, pb.environment().get("JAVA_TOOL_OPTIONS"))));
+            PhaseLog.mark("launch: gate made");
             Process p = pb.start();
+            PhaseLog.mark("launch: started");
             libraries.root(p.pid());
             probes.addToScope(p.pid());
             pipeline.nameProcess((int) p.pid(), Path.of(command.getFirst()).getFileName().toString());
             roots.add(p.pid());
             commands.add(redactor.commandLine(command));
             release(fifo, p);
+            PhaseLog.mark("launch: released");
             return p;
         } catch (IOException e) {
             throw new UncheckedIOException("start " + command.getFirst(), e);
@@ -433,10 +453,15 @@ public final class Recorder implements AutoCloseable {
         if (summary != null) {
             return summary;
         }
+        PhaseLog.mark("stop: start");
         jvms.close();
+        PhaseLog.mark("stop: jvm targets closed");
         probes.detach();
+        PhaseLog.mark("stop: probes detached");
         pump.drainAndStop();
+        PhaseLog.mark("stop: ring buffer drained");
         pipeline.finish();
+        PhaseLog.mark("stop: pipeline finished");
         CaptureStats stats = probes.stats();
         Map<Long, io.recordtls.recorder.capture.ConnectionLoss> losses = probes.losses();
         List<String> notes = new ArrayList<>(libraries.problems());
@@ -459,6 +484,7 @@ public final class Recorder implements AutoCloseable {
                 extras.put("tlsNotDecoded", notDecoded.stream().map(n -> n.toHar(true)).toList());
             }
             writer.writeTo(har, VERSION, null, Map.of("_recordtls", extras));
+            PhaseLog.mark("stop: HAR written");
         }
         return summary;
     }

@@ -72,7 +72,11 @@ public final class TlsProbes implements AutoCloseable {
         if (tracefs != null) {
             throw new BpfUnavailableException(tracefs);
         }
-        BpfObject object = BpfObject.open(readResource(), "recordtls");
+        byte[] elf = readResource();
+        BpfSupport.awaitBinding();
+        io.recordtls.recorder.PhaseLog.mark("libbpf bound (FFM)");
+        BpfObject object = BpfObject.open(elf, "recordtls");
+        io.recordtls.recorder.PhaseLog.mark("bpf object opened");
         TlsProbes probes = null;
         try {
             MemorySegment cfg = object.initialValue(".rodata.config");
@@ -85,10 +89,12 @@ public final class TlsProbes implements AutoCloseable {
                 object.setMaxEntries("inspected", testInspectedFiles());
             }
             object.load();
+            io.recordtls.recorder.PhaseLog.mark("bpf object loaded (verifier)");
             probes = new TlsProbes(object);
             for (String program : TRACEPOINT_PROGRAMS) {
                 probes.links.add(object.attach(program));
             }
+            io.recordtls.recorder.PhaseLog.mark("tracepoints attached");
             return probes;
         } catch (RuntimeException e) {
             if (probes != null) {

@@ -36,6 +36,7 @@ public final class AgentCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        io.recordtls.recorder.Recorder.prepare(); // while picocli reads the command line
         System.exit(commandLine().execute(args));
     }
 
