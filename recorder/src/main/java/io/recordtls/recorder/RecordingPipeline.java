@@ -277,6 +277,9 @@ final class RecordingPipeline {
                 processesRan.add(f.pid());
                 processNames.put(f.pid(), f.parentPid() != 0 ? processNames.getOrDefault(f.parentPid(), f.comm()) : f.comm());
             }
+            case CaptureEvent.ForkHeld h -> {
+                // the probes' business (LibraryTracker), on the ring-buffer thread; its Fork came before
+            }
             case CaptureEvent.FileLoaded fl -> {
                 if (fl.exec()) {
                     processesRan.add(fl.pid());
