@@ -229,18 +229,21 @@ public final class TlsProbes implements AutoCloseable {
         }
         PlantedFile f = p.files.get(library.id());
         if (f == null) {
-            List<BpfLink> attached = new ArrayList<>();
+            List<BpfLink> attached = java.util.Collections.synchronizedList(new ArrayList<>());
             try {
+                // All at once: each registration takes the kernel's uprobe write lock, which waits for an
+                // RCU grace period unless another writer holds it already; one after the other, a
+                // process waited for a dozen grace periods (most of a second here) before it could go on.
+                List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
                 for (TlsLibrary.ProbePoint point : library.points()) {
-                    long cookie = ((long) id << 8) | point.function().code();
-                    if (point.kind() == TlsLibrary.ProbeKind.BIO_ENTRY) {
-                        cookie |= (long) library.bioDataOffset() << 32; // rtls_bio_enter follows the BIO's data pointer there
-                    }
-                    attached.add(object.attachUprobe(point.kind().program, point.kind().uretprobe, pid, attachPath, point.offset(), cookie,
-                            point.function().name() + (point.kind() == TlsLibrary.ProbeKind.GO_RET ? " RET at " + point.offset() : "")
-                                    + " of pid " + pid));
+                    long cookie = ((long) id << 8) | point.function().code()
+                            | (point.kind() == TlsLibrary.ProbeKind.BIO_ENTRY ? (long) library.bioDataOffset() << 32 : 0); // rtls_bio_enter follows the BIO's data pointer there
+                    pending.add(planter.submit(() -> attached.add(object.attachUprobe(point.kind().program, point.kind().uretprobe, pid,
+                            attachPath, point.offset(), cookie, point.function().name()
+                                    + (point.kind() == TlsLibrary.ProbeKind.GO_RET ? " RET at " + point.offset() : "") + " of pid " + pid))));
                 }
-            } catch (BpfException e) {
+                awaitAll(pending);
+            } catch (RuntimeException e) {
                 closeLater(attached);
                 if (p.files.isEmpty()) {
                     planted.remove(pid);
@@ -258,6 +261,26 @@ public final class TlsProbes implements AutoCloseable {
                 attachedFiles.put(attachKey(arena, pid, name), value);
             }
             probed.put(arena.allocateFrom(JAVA_INT, pid), value);
+        }
+    }
+
+    /** Waits for every task; rethrows the first failure (a BpfException as it is). */
+    private static void awaitAll(List<java.util.concurrent.Future<?>> pending) {
+        RuntimeException failure = null;
+        for (java.util.concurrent.Future<?> f : pending) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = failure != null ? failure : new IllegalStateException("interrupted while planting probes");
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -337,19 +360,66 @@ public final class TlsProbes implements AutoCloseable {
     private final java.util.concurrent.ThreadPoolExecutor closer = new java.util.concurrent.ThreadPoolExecutor(32, 32, 5,
             java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
             r -> Thread.ofPlatform().daemon().name("recordtls-unprobe").unstarted(r));
+    /** Plants a library's probes in a process all at once (apart from the closer: closes queued there must not delay a held process). */
+    private final java.util.concurrent.ThreadPoolExecutor planter = new java.util.concurrent.ThreadPoolExecutor(16, 16, 5,
+            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+            r -> Thread.ofPlatform().daemon().name("recordtls-probe").unstarted(r));
     {
         closer.allowCoreThreadTimeOut(true); // no thread kept while no process ends
+        planter.allowCoreThreadTimeOut(true);
     }
     private final List<RuntimeException> closeFailures = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    private final List<BpfLink> deferred = new ArrayList<>();
+    private final java.util.concurrent.ScheduledExecutorService closeTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("recordtls-unprobe-timer").unstarted(r));
+    {
+        closeTimer.scheduleWithFixedDelay(() -> {
+            try {
+                closer.execute(this::closeDeferred);
+            } catch (java.util.concurrent.RejectedExecutionException detached) {
+                // detach closes what is left
+            }
+        }, CLOSE_EVERY_MS, CLOSE_EVERY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
 
     private void closeLater(List<BpfLink> toClose) {
         if (closer.isShutdown()) { // detached already: nothing is waiting on this thread any more
             toClose.forEach(BpfLink::close);
             return;
         }
-        for (BpfLink link : toClose) {
-            closing.incrementAndGet();
-            closer.execute(() -> {
+        boolean full;
+        synchronized (deferred) {
+            deferred.addAll(toClose);
+            closing.addAndGet(toClose.size());
+            full = deferred.size() >= CLOSE_BATCH;
+        }
+        if (full) {
+            try {
+                closer.execute(this::closeDeferred);
+            } catch (java.util.concurrent.RejectedExecutionException detaching) {
+                closeDeferred();
+            }
+        }
+    }
+
+    /**
+     * Links of processes that ended wait here and are closed in one batch every
+     * {@value #CLOSE_EVERY_MS} ms (or once {@value #CLOSE_BATCH} wait): closing a uprobe
+     * unregisters it under the kernel's uprobe write lock, and closes spread over time made each
+     * new process wait 0.2-1.3 s to have its probes planted (a few ms when none were closing).
+     */
+    private static final int CLOSE_BATCH = 1024;
+    private static final long CLOSE_EVERY_MS = 2000;
+
+    private void closeDeferred() {
+        List<BpfLink> batch;
+        synchronized (deferred) {
+            batch = new ArrayList<>(deferred);
+            deferred.clear();
+        }
+        for (BpfLink link : batch) {
+            Runnable close = () -> {
                 try {
                     link.close();
                 } catch (RuntimeException e) {
@@ -357,7 +427,12 @@ public final class TlsProbes implements AutoCloseable {
                 } finally {
                     closing.decrementAndGet();
                 }
-            });
+            };
+            try {
+                closer.execute(close); // all at once: concurrent closes share grace periods
+            } catch (java.util.concurrent.RejectedExecutionException detaching) {
+                close.run();
+            }
         }
     }
 
@@ -440,6 +515,12 @@ public final class TlsProbes implements AutoCloseable {
         List<BpfLink> all = new ArrayList<>(links);
         planted.values().forEach(p -> p.files.values().forEach(f -> all.addAll(f.links)));
         planted.clear();
+        closeTimer.shutdownNow();
+        synchronized (deferred) {
+            all.addAll(deferred);
+            closing.addAndGet(-deferred.size());
+            deferred.clear();
+        }
         for (BpfLink link : all) {
             closers.add(Thread.ofPlatform().daemon().start(() -> { // platform: a native call pins a virtual thread
                 try {
@@ -458,6 +539,7 @@ public final class TlsProbes implements AutoCloseable {
             }
         }
         links.clear();
+        planter.shutdown();
         closer.shutdown(); // links of processes that ended, closing still: done before detach returns
         try {
             closer.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
