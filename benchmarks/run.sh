@@ -29,7 +29,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/ce
   -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
 printf '{"id":42,"name":"benchmark item","tags":["a","b","c"],"price":12.5}' > "$work/html/item.json"
 head -c $((100 << 20)) /dev/urandom > "$work/html/big.bin"
-PORT=18643
+PORT=${BENCH_PORT:-18643}
 cat > "$work/nginx.conf" <<EOF
 worker_processes 1;
 pid $work/nginx.pid;
@@ -53,20 +53,38 @@ URL=https://127.0.0.1:$PORT
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'; }
 requests() { sed -n 's/^ *\([0-9]*\) requests in .*/\1/p'; }
 WRK=(wrk -t1 -c8 -d${DUR}s "$URL/item.json")
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 
 # --- 1. overhead above the trap floor ----------------------------------------------------------
-echo "1. overhead: ${WRK[*]}"
+# The floor is what the traps alone cost: do-nothing uprobes on entry and return of the four SSL
+# I/O functions, planted in wrk only (pid-scoped, as recordtls plants its probes), then the same
+# planted system-wide (every process that maps libssl traps, nginx included: recordtls before 0.2).
+for conns in 2 8; do
+  load=(wrk -t1 -c$conns -d${DUR}s "$URL/item.json")
+  echo "1. overhead: ${load[*]}"
+  a=$("${load[@]}" | rps)
+  b=$("${JAVA_RUN[@]}" "$here/NoopProbes.java" -- "${load[@]}" | rps)
+  coproc NOOP { exec "${JAVA_RUN[@]}" "$here/NoopProbes.java"; }
+  read -r line <&"${NOOP[0]}"; echo "   $line"
+  bsys=$("${load[@]}" | rps)
+  exec {NOOP[1]}>&-; wait "$NOOP_PID" || true
+  "${RT[@]}" record -q -o "$work/load.har" -- "${load[@]}" > "$work/wrk-c.txt"
+  c=$(rps < "$work/wrk-c.txt")
+  row "(a) wrk -c$conns, not recorded" "$a req/s" "" "${load[*]}"
+  row "(b) wrk -c$conns, no-op uprobes on the same functions in wrk only (trap floor)" "$b req/s" "b/a $(ratio "$b" "$a")" "java NoopProbes.java -- ${load[*]}"
+  row "(b') wrk -c$conns, the same no-op uprobes system-wide" "$bsys req/s" "b'/a $(ratio "$bsys" "$a")" "java NoopProbes.java & ${load[*]}"
+  row "(c) wrk -c$conns under recordtls record" "$c req/s" "c/a $(ratio "$c" "$a"), c/b $(ratio "$c" "$b")" "recordtls record -- ${load[*]}"
+done
+
+# --- 1b. processes outside the recording pay nothing -------------------------------------------
+echo "1b. outside the scope: ${WRK[*]} while recordtls record -- sleep runs"
 a=$("${WRK[@]}" | rps)
-coproc NOOP { exec "${JAVA_RUN[@]}" "$here/NoopProbes.java"; }
-read -r line <&"${NOOP[0]}"; echo "   $line"
-b=$("${WRK[@]}" | rps)
-exec {NOOP[1]}>&-; wait "$NOOP_PID" || true
-"${RT[@]}" record -q -o "$work/load.har" -- "${WRK[@]}" > "$work/wrk-c.txt"
-c=$(rps < "$work/wrk-c.txt")
-ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
-row "(a) wrk, not recorded" "$a req/s" "" "${WRK[*]}"
-row "(b) wrk, no-op uprobes on the same functions (trap floor)" "$b req/s" "b/a $(ratio "$b" "$a")" "java NoopProbes.java & ${WRK[*]}"
-row "(c) wrk under recordtls record" "$c req/s" "c/a $(ratio "$c" "$a"), c/b $(ratio "$c" "$b")" "recordtls record -- ${WRK[*]}"
+"${RT[@]}" record -q -o "$work/sleep.har" -- sleep $((DUR + 10)) &
+rec_pid=$!
+sleep 5   # started, probes loaded
+o=$("${WRK[@]}" | rps)
+wait "$rec_pid" || true
+row "(o) wrk, not recorded, while recordtls records another process" "$o req/s" "o/a $(ratio "$o" "$a") (a: $a req/s just before)" "recordtls record -- sleep $((DUR + 10)) & ${WRK[*]}"
 
 # --- 2. completeness under load ----------------------------------------------------------------
 done_by_wrk=$(requests < "$work/wrk-c.txt")

@@ -53,6 +53,37 @@ struct {
 
 #define RT_MAX_CGROUP_DEPTH 16
 
+/* The generation of each process's image: uprobes are planted per process (pid-scoped) and
+ * follow neither exec nor fork, so each exec and each fork starts a generation that has none.
+ * tgid -> a number never used before (the time it began). Only the kernel writes it, but for
+ * processes in scope before the recording started (user space adds those). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} procs SEC(".maps");
+
+/* Processes whose TLS probes user space planted: tgid -> the generation they were planted
+ * for. A child such a process forks is held until its own are planted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} probed SEC(".maps");
+
+/* TLS-bearing files whose probes user space planted in a process: (tgid, file) -> the
+ * rt_proc gen they were planted for. A process that maps a TLS-bearing file it has no
+ * probes for is held like one that maps a file nobody looked at. User space removes a
+ * process's entries when it ends. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct rt_attach_key);
+	__type(value, __u64);
+} attached SEC(".maps");
+
 /* Files user space has looked at (TLS library or not). A process in scope that
  * execs or maps anything else is stopped until user space has looked. LRU: a
  * full map forgets the file used longest ago (it is looked at again, quickly:
@@ -1048,11 +1079,32 @@ int rtls_close(struct trace_event_raw_sys_enter *ctx)
 
 /* ---- process scope and the files processes load ----------------------------- */
 
+/* Are the probes of this TLS-bearing file planted in this process's current image? */
+static __always_inline int probes_planted(__u32 tgid, struct rt_inode_key *file)
+{
+	__u64 *gen = bpf_map_lookup_elem(&procs, &tgid);
+	if (!gen)
+		return 0;
+	struct rt_attach_key key = { .tgid = tgid, .dev = file->dev, .ino = file->ino };
+	__u64 *planted_for = bpf_map_lookup_elem(&attached, &key);
+	return planted_for && *planted_for == *gen;
+}
+
+/* A new image or a new process: no probe is planted in it yet. */
+static __always_inline void new_generation(__u32 tgid)
+{
+	__u64 gen = bpf_ktime_get_ns();
+	bpf_map_update_elem(&procs, &tgid, &gen, BPF_ANY);
+}
+
 static __always_inline void gate_file(__u32 type, __u32 tgid, struct inode *inode, int fd, const char *path)
 {
 	struct rt_inode_key key = {};
 	inode_key(inode, &key);
-	int known = bpf_map_lookup_elem(&inspected, &key) != NULL;
+	__u32 *seen = bpf_map_lookup_elem(&inspected, &key);
+	int known = seen != NULL;
+	if (known && *seen == RT_FILE_TLS && !probes_planted(tgid, &key))
+		known = 0; /* held until this process's own probes are planted */
 	if (known && type == RT_EV_MMAP)
 		return; /* every exec is reported (process names); mmaps only when new */
 	int gate = !known && cfg.gate_new_files;
@@ -1155,6 +1207,7 @@ int BPF_PROG(rtls_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 		report_left_out(tgid, bprm);
 		return 0;
 	}
+	new_generation(tgid);
 	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
 	gate_file(RT_EV_EXEC, tgid, inode, -1, BPF_CORE_READ(bprm, filename));
 	return 0;
@@ -1188,6 +1241,7 @@ int BPF_PROG(rtls_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 one = 1;
 	if (bpf_map_update_elem(&scope, &ctgid, &one, BPF_ANY) != 0)
 		COUNT(scope_misses); /* the child is reported, its TLS will not be */
+	new_generation(ctgid);
 	struct rt_proc_event ev = {
 		.type = RT_EV_FORK,
 		.tgid = ctgid,
@@ -1197,6 +1251,69 @@ int BPF_PROG(rtls_fork, struct task_struct *parent, struct task_struct *child)
 	bpf_get_current_comm(ev.comm, sizeof(ev.comm));
 	emit(&ev, sizeof(ev), 0, 0, 0, 0);
 	return 0;
+}
+
+/*
+ * A child forked by a process whose TLS probes are planted has none (they follow no fork):
+ * hold it where it first runs, the return of the fork in the child, before any of its own
+ * instructions, until user space has planted them. A child that shares its parent's memory
+ * (vfork, CLONE_VM) hits the parent's probes already: it runs on. So does a thread.
+ */
+static __always_inline int hold_new_child(long ret)
+{
+	if (ret != 0)
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	if ((__u32)pid_tgid != tgid || !in_scope(tgid))
+		return 0;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u64 *pgen = bpf_map_lookup_elem(&procs, &ptgid);
+	__u64 *planted_for = bpf_map_lookup_elem(&probed, &ptgid);
+	if (!pgen || !planted_for || *planted_for != *pgen || BPF_CORE_READ(task, mm) == BPF_CORE_READ(parent, mm))
+		return 0;
+	/* as gate_file: reserve first, stop only when user space is sure to hear of it */
+	struct rt_proc_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		note_loss(0, 0, 0);
+		COUNT(ungated);
+		return 0;
+	}
+	ev->type = RT_EV_FORK_HELD;
+	ev->tgid = tgid;
+	ev->ts = bpf_ktime_get_ns();
+	ev->parent_tgid = ptgid;
+	ev->_pad = 0;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	if (bpf_send_signal(SIGSTOP) != 0) {
+		COUNT(ungated);
+		bpf_ringbuf_discard(ev, 0);
+		return 0;
+	}
+	COUNT(gated);
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
+	COUNT(events);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_clone")
+int rtls_fork_hold_clone(struct trace_event_raw_sys_exit *ctx)
+{
+	return hold_new_child(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_clone3")
+int rtls_fork_hold_clone3(struct trace_event_raw_sys_exit *ctx)
+{
+	return hold_new_child(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fork")
+int rtls_fork_hold_fork(struct trace_event_raw_sys_exit *ctx)
+{
+	return hold_new_child(ctx->ret);
 }
 
 SEC("tp_btf/sched_process_exit")
@@ -1214,6 +1331,8 @@ int BPF_PROG(rtls_exit, struct task_struct *p)
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0; /* other threads live on */
 	bpf_map_delete_elem(&scope, &tgid);
+	bpf_map_delete_elem(&procs, &tgid);
+	bpf_map_delete_elem(&probed, &tgid);
 	struct rt_proc_event ev = {
 		.type = RT_EV_EXIT,
 		.tgid = tgid,

@@ -21,6 +21,7 @@ enum rt_event_type {
 	RT_EV_EXIT = 6,  /* a process in scope ended                               */
 	RT_EV_FORK = 7,  /* a process in scope forked a new process                */
 	RT_EV_JVM_HELLO = 8, /* the JVM probe started in a process in scope        */
+	RT_EV_FORK_HELD = 9, /* a new child of a process with TLS probes, stopped until its own are planted: a struct rt_proc_event */
 	/* never silent (issue 13): a number apart, so that event types other stacks add do not collide */
 	RT_EV_TLS_HELLO = 32, /* a ClientHello or ServerHello written to a socket: a struct rt_conn_event */
 };
@@ -56,6 +57,18 @@ enum rt_dir {
 
 #define RT_GATE_STOPPED 1 /* the process was stopped until user space has looked at the file */
 #define RT_EXEC_LEFT_OUT 2 /* RT_EV_EXEC of a set-uid (or capability) program: out of scope from here */
+
+/* Values of the inspected map: a file looked at, and whether it defines TLS functions probed. */
+#define RT_FILE_PLAIN 1
+#define RT_FILE_TLS 2
+
+/* A TLS-bearing file whose probes are planted in a process (the attached map): the value is the
+ * generation of the process's image they were planted for (the procs map). */
+struct rt_attach_key {
+	__u32 tgid;
+	__u32 dev;
+	__u64 ino;
+};
 
 struct rt_data_event {
 	__u32 type;
@@ -154,11 +167,11 @@ struct rt_file_event { /* RT_EV_EXEC and RT_EV_MMAP */
 	char path[256]; /* RT_EV_EXEC: the file name given to exec */
 };
 
-struct rt_proc_event { /* RT_EV_EXIT and RT_EV_FORK */
+struct rt_proc_event { /* RT_EV_EXIT, RT_EV_FORK and RT_EV_FORK_HELD */
 	__u32 type;
 	__u32 tgid;
 	__u64 ts;
-	__u32 parent_tgid; /* RT_EV_FORK */
+	__u32 parent_tgid; /* RT_EV_FORK, RT_EV_FORK_HELD */
 	__u32 _pad;
 	char comm[16];
 };

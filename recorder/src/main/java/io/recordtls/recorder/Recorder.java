@@ -80,8 +80,8 @@ public final class Recorder implements AutoCloseable {
             throw e;
         }
         try {
-            libraries.attachSystemLibraries();
-            PhaseLog.mark("system libraries inspected and attached");
+            libraries.knowSystemLibraries();
+            PhaseLog.mark("system libraries inspected");
             this.pipeline = new RecordingPipeline(probes, maxCapture, options.maxBody(),
                     new HarEntryFactory(new MonotonicClock(), redactor, options.maxBody()), writer, observer);
             this.pump = new CapturePump(probes, this::onEvent);
@@ -146,6 +146,12 @@ public final class Recorder implements AutoCloseable {
                 pipeline.noteContainer(f.pid()); // while it surely lives: it may be held right now
             }
             libraries.onFileLoaded(f); // the process may be waiting on this: right now, on this thread
+        }
+        if (e instanceof CaptureEvent.ForkHeld h) {
+            libraries.onForkHeld(h); // waiting on this, likewise
+        }
+        if (e instanceof CaptureEvent.Exit x) {
+            libraries.onProcessGone(x.pid());
         }
         pipeline.submit(e);
     }
@@ -435,6 +441,19 @@ public final class Recorder implements AutoCloseable {
 
     public boolean inScope(long pid) {
         return probes.inScope(pid);
+    }
+
+    /**
+     * How many uprobes are planted in this process now: probes are planted per process in scope,
+     * never system-wide, so any other process that maps the same library traps nothing.
+     */
+    public int uprobesIn(long pid) {
+        return probes.linksOf((int) pid);
+    }
+
+    /** How many uprobes are planted in all processes, those being removed included. */
+    public int uprobes() {
+        return probes.uprobeLinks();
     }
 
     public List<TlsLibrary> libraries() {

@@ -285,6 +285,9 @@ final class RecordingPipeline {
                         + ", a set-uid program: left out of the recording from there on, with its children (its memory is not"
                         + " the caller's)");
             }
+            case CaptureEvent.ForkHeld h -> {
+                // the probes' business (LibraryTracker), on the ring-buffer thread; its Fork came before
+            }
             case CaptureEvent.FileLoaded fl -> {
                 if (fl.exec()) {
                     processesRan.add(fl.pid());

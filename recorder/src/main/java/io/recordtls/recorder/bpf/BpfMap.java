@@ -29,6 +29,18 @@ public final class BpfMap {
         call("update map " + name, () -> (int) Libbpf.MAP_UPDATE_ELEM.invokeExact(fd, key, value, ANY));
     }
 
+    /** Adds the entry unless the key is there already; false then. */
+    public boolean putIfAbsent(MemorySegment key, MemorySegment value) {
+        int rc = invoke(() -> (int) Libbpf.MAP_UPDATE_ELEM.invokeExact(fd, key, value, NOEXIST));
+        if (rc == -Errno.EEXIST) {
+            return false;
+        }
+        if (rc < 0) {
+            throw new BpfException("update map " + name, rc);
+        }
+        return true;
+    }
+
     /** Copies the value into {@code value}; false when the key is absent. */
     public boolean get(MemorySegment key, MemorySegment value) {
         int rc = invoke(() -> (int) Libbpf.MAP_LOOKUP_ELEM.invokeExact(fd, key, value));

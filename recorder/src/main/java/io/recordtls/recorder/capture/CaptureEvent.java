@@ -39,6 +39,12 @@ public sealed interface CaptureEvent {
     record Fork(int pid, int parentPid, long ts, String comm) implements CaptureEvent {}
 
     /**
+     * A new child of a process with TLS probes, stopped where it first runs: per-process probes
+     * follow no fork, so its own are planted before it goes on.
+     */
+    record ForkHeld(int pid, int parentPid, long ts) implements CaptureEvent {}
+
+    /**
      * A process in scope wrote a TLS handshake record (a ClientHello, or a ServerHello when it is
      * the server) to this socket: it holds a TLS connection there, decoded by a probe or not.
      */

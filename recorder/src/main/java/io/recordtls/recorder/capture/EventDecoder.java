@@ -65,6 +65,7 @@ final class EventDecoder {
             }
             case EV_FORK -> new CaptureEvent.Fork(pid, r.get(JAVA_INT_UNALIGNED, PROC_PARENT), r.get(JAVA_LONG_UNALIGNED, PROC_TS),
                     cString(r, PROC_COMM, 16));
+            case EV_FORK_HELD -> new CaptureEvent.ForkHeld(pid, r.get(JAVA_INT_UNALIGNED, PROC_PARENT), r.get(JAVA_LONG_UNALIGNED, PROC_TS));
             default -> throw new IllegalStateException("unknown event type " + type + " (bpf object and recorder out of step?)");
         };
     }

@@ -5,7 +5,7 @@ final class EventLayout {
     private EventLayout() {}
 
     static final int EV_DATA = 1, EV_CONN = 2, EV_CLOSE = 3, EV_EXEC = 4, EV_MMAP = 5, EV_EXIT = 6, EV_FORK = 7,
-            EV_JVM_HELLO = 8;
+            EV_JVM_HELLO = 8, EV_FORK_HELD = 9;
     /** A ClientHello or ServerHello written to a socket (never silent): laid out as struct rt_conn_event. */
     static final int EV_TLS_HELLO = 32;
 
@@ -47,5 +47,7 @@ final class EventLayout {
     static final int GATE_STOPPED = 1;
     /** An exec of a set-uid (or file-capability) program: the kernel took the process out of scope. */
     static final int EXEC_LEFT_OUT = 2;
+    /** Values of the inspected map (RT_FILE_PLAIN, RT_FILE_TLS). */
+    static final int FILE_PLAIN = 1, FILE_TLS = 2;
     static final int AF_INET = 2, AF_INET6 = 10;
 }

@@ -30,6 +30,8 @@ public final class TlsProbes implements AutoCloseable {
             "rtls_fd_read", "rtls_fd_write", "rtls_fd_readv", "rtls_fd_writev", "rtls_fd_sendto",
             "rtls_fd_recvfrom", "rtls_fd_sendmsg", "rtls_fd_recvmsg", "rtls_close",
             "rtls_exec", "rtls_mmap", "rtls_fork", "rtls_exit",
+            // a new child of a process with TLS probes is held where it first runs, until its own are planted
+            "rtls_fork_hold_clone", "rtls_fork_hold_clone3", "rtls_fork_hold_fork",
             // memory BIOs (node, netty-tcnative): the socket a connection's records are written to
             "rtls_membio_write", "rtls_membio_writev", "rtls_membio_sendto", "rtls_membio_sendmsg");
 
@@ -41,12 +43,15 @@ public final class TlsProbes implements AutoCloseable {
     }
 
     private final BpfObject object;
-    private final BpfMap scope, scopeCgroups, inspected, stats, losses, events, goLayouts, nssSslFiles;
+    private final BpfMap scope, scopeCgroups, inspected, stats, losses, events, goLayouts, nssSslFiles, procs, probed, attachedFiles;
+    /** The tracepoints' links, for the whole recording. */
     private final List<BpfLink> links = new ArrayList<>();
+    /** The uprobes planted in each process (pid-scoped), for its current image only. */
+    private final Map<Integer, Planted> planted = new HashMap<>();
     private final Map<TlsLibrary.FileId, Integer> libraryIds = new HashMap<>();
     private final List<TlsLibrary> libraries = new ArrayList<>();
     private final int cpus;
-    private boolean closed;
+    private boolean closed, detached;
 
     private TlsProbes(BpfObject object) {
         this.object = object;
@@ -58,6 +63,9 @@ public final class TlsProbes implements AutoCloseable {
         this.events = object.map("events");
         this.goLayouts = object.map("go_layouts");
         this.nssSslFiles = object.map("nss_ssl_files");
+        this.procs = object.map("procs");
+        this.probed = object.map("probed");
+        this.attachedFiles = object.map("attached");
         this.cpus = BpfSupport.possibleCpus();
     }
 
@@ -157,19 +165,30 @@ public final class TlsProbes implements AutoCloseable {
         }
     }
 
-    /** Tells the kernel side a file has been looked at, so processes mapping it are not stopped again. */
-    public void markInspected(int kernelDev, long inode) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment key = arena.allocate(16, 8);
-            key.set(JAVA_INT, 0, kernelDev);
-            key.set(JAVA_LONG, 8, inode);
-            inspected.put(key, arena.allocateFrom(JAVA_INT, 1));
+    /** A file as the kernel names it (struct rt_inode_key): the superblock's dev_t and the inode number. */
+    public record KernelFile(int dev, long ino) {
+        /** From what stat(2) says of the file (in a container's overlay the kernel's own may differ: use the event's). */
+        public static KernelFile of(TlsLibrary.FileId id) {
+            return new KernelFile(kernelDev(id.dev()), id.ino());
         }
     }
 
-    /** Same, from what stat(2) says of the file. */
-    public void markInspected(TlsLibrary.FileId id) {
-        markInspected(kernelDev(id.dev()), id.ino());
+    /**
+     * Tells the kernel side a file has been looked at, so processes mapping it are not stopped
+     * again for it; but a TLS-bearing one still stops each process mapping it that has no probes
+     * planted for it yet.
+     */
+    public void markInspected(int kernelDev, long inode, boolean tls) {
+        try (Arena arena = Arena.ofConfined()) {
+            inspected.put(fileKey(arena, kernelDev, inode), arena.allocateFrom(JAVA_INT, tls ? EventLayout.FILE_TLS : EventLayout.FILE_PLAIN));
+        }
+    }
+
+    private static MemorySegment fileKey(Arena arena, int kernelDev, long inode) {
+        MemorySegment key = arena.allocate(16, 8);
+        key.set(JAVA_INT, 0, kernelDev);
+        key.set(JAVA_LONG, 8, inode);
+        return key;
     }
 
     /** glibc's st_dev encoding to the kernel's internal dev_t (major << 20 | minor). */
@@ -180,41 +199,26 @@ public final class TlsProbes implements AutoCloseable {
     }
 
     /**
-     * Puts uprobes on entry and return of each SSL function the library defines, for every
-     * process: the programs filter by scope first thing. Idempotent per file. Returns the id
-     * events carry for this library.
+     * Makes a TLS library known: the id events carry for it, and the kernel side told that the
+     * file is TLS-bearing. No probe is planted: {@link #attach} does that per process.
+     * Idempotent per file.
      */
-    public synchronized int attach(TlsLibrary library, String attachPath) {
+    public synchronized int register(TlsLibrary library) {
         Integer known = libraryIds.get(library.id());
         if (known != null) {
             return known;
         }
         int id = libraries.size();
-        List<BpfLink> attached = new ArrayList<>();
-        try {
-            if (library.go() != null) {
-                setGoLayout(id, library.go()); // before the first probe can fire
-            }
-            for (TlsLibrary.ProbePoint p : library.points()) {
-                if (p.kind() == TlsLibrary.ProbeKind.NSS_SSL_CODE) {
-                    markNssSsl(library.id()); // before the NSPR probes can see one of its fds
-                    continue;
-                }
-                long cookie = ((long) id << 8) | p.function().code();
-                if (p.kind() == TlsLibrary.ProbeKind.BIO_ENTRY) {
-                    cookie |= (long) library.bioDataOffset() << 32; // rtls_bio_enter follows the BIO's data pointer there
-                }
-                attached.add(object.attachUprobe(p.kind().program, p.kind().uretprobe, -1, attachPath, p.offset(), cookie,
-                        p.function().name() + (p.kind() == TlsLibrary.ProbeKind.GO_RET ? " RET at " + p.offset() : "")));
-            }
-        } catch (BpfException e) {
-            attached.forEach(BpfLink::close);
-            throw e;
+        if (library.go() != null) {
+            setGoLayout(id, library.go()); // before the first probe can fire
         }
-        links.addAll(attached);
+        if (library.points().stream().anyMatch(p -> p.kind() == TlsLibrary.ProbeKind.NSS_SSL_CODE)) {
+            markNssSsl(library.id()); // before the NSPR probes can see one of its fds
+        }
         libraries.add(library);
         libraryIds.put(library.id(), id);
-        markInspected(library.id());
+        KernelFile file = KernelFile.of(library.id());
+        markInspected(file.dev(), file.ino(), true);
         return id;
     }
 
@@ -227,6 +231,251 @@ public final class TlsProbes implements AutoCloseable {
             nssSslFiles.put(key, arena.allocateFrom(JAVA_INT, 1));
         }
     }
+
+    /**
+     * Plants uprobes on entry and return of each TLS function the library defines in one process
+     * only (pid-scoped: no other process that maps the file traps), and tells the kernel side
+     * they are planted for the process's current image, under each name the kernel may give the
+     * file ({@code names}: from the event that reported it, and from stat). Idempotent per
+     * process image and file: a process that exec'd since loses the probes of its old image.
+     */
+    public synchronized void attach(int pid, TlsLibrary library, String attachPath, KernelFile... names) {
+        int id = register(library);
+        if (detached) {
+            return; // the recording is stopping: a process released now needs no probe
+        }
+        long gen = generation(pid);
+        Planted p = planted.get(pid);
+        if (p != null && p.gen != gen) {
+            forget(pid); // its old image is gone: so are the breakpoints these links stand for
+            p = null;
+        }
+        if (p == null) {
+            p = new Planted(gen);
+            planted.put(pid, p);
+        }
+        PlantedFile f = p.files.get(library.id());
+        if (f == null) {
+            List<BpfLink> attached = java.util.Collections.synchronizedList(new ArrayList<>());
+            try {
+                // All at once: each registration takes the kernel's uprobe write lock, which waits for an
+                // RCU grace period unless another writer holds it already; one after the other, a
+                // process waited for a dozen grace periods (most of a second here) before it could go on.
+                List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
+                for (TlsLibrary.ProbePoint point : library.points()) {
+                    if (point.kind() == TlsLibrary.ProbeKind.NSS_SSL_CODE) {
+                        continue; // no probe: the file is known to the kernel side (register)
+                    }
+                    long cookie = ((long) id << 8) | point.function().code()
+                            | (point.kind() == TlsLibrary.ProbeKind.BIO_ENTRY ? (long) library.bioDataOffset() << 32 : 0); // rtls_bio_enter follows the BIO's data pointer there
+                    pending.add(planter.submit(() -> attached.add(object.attachUprobe(point.kind().program, point.kind().uretprobe, pid,
+                            attachPath, point.offset(), cookie, point.function().name()
+                                    + (point.kind() == TlsLibrary.ProbeKind.GO_RET ? " RET at " + point.offset() : "") + " of pid " + pid))));
+                }
+                awaitAll(pending);
+            } catch (RuntimeException e) {
+                closeLater(attached);
+                if (p.files.isEmpty()) {
+                    planted.remove(pid);
+                }
+                throw e;
+            }
+            f = new PlantedFile(library, attachPath, attached, new java.util.LinkedHashSet<>());
+            p.files.put(library.id(), f);
+        }
+        f.names.add(KernelFile.of(library.id()));
+        f.names.addAll(List.of(names));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocateFrom(JAVA_LONG, gen);
+            for (KernelFile name : f.names) {
+                attachedFiles.put(attachKey(arena, pid, name), value);
+            }
+            probed.put(arena.allocateFrom(JAVA_INT, pid), value);
+        }
+    }
+
+    /** Waits for every task; rethrows the first failure (a BpfException as it is). */
+    private static void awaitAll(List<java.util.concurrent.Future<?>> pending) {
+        RuntimeException failure = null;
+        for (java.util.concurrent.Future<?> f : pending) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = failure != null ? failure : new IllegalStateException("interrupted while planting probes");
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static MemorySegment attachKey(Arena arena, int pid, KernelFile file) {
+        MemorySegment key = arena.allocate(16, 8);
+        key.set(JAVA_INT, 0, pid);
+        key.set(JAVA_INT, 4, file.dev());
+        key.set(JAVA_LONG, 8, file.ino());
+        return key;
+    }
+
+    /**
+     * The generation of the process's current image as the kernel side numbers it (new at each
+     * exec and fork in scope). A process that was in scope before the recording started has none
+     * yet: it gets one here (the kernel's, should it exec meanwhile, wins).
+     */
+    private long generation(int pid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocateFrom(JAVA_INT, pid);
+            MemorySegment value = arena.allocate(JAVA_LONG);
+            if (procs.get(key, value)) {
+                return value.get(JAVA_LONG, 0);
+            }
+            procs.putIfAbsent(key, arena.allocateFrom(JAVA_LONG, System.nanoTime())); // else the kernel numbered it first
+            return procs.get(key, value) ? value.get(JAVA_LONG, 0) : 0;
+        }
+    }
+
+    /** A TLS library whose probes are planted in a process, and the path they were attached through. */
+    public record PlantedLibrary(TlsLibrary library, String path, List<KernelFile> names) {}
+
+    /** The TLS libraries whose probes are planted in this process's current image. */
+    public synchronized List<PlantedLibrary> plantedIn(int pid) {
+        Planted p = planted.get(pid);
+        if (p == null) {
+            return List.of();
+        }
+        return p.files.values().stream().map(f -> new PlantedLibrary(f.library, f.path, List.copyOf(f.names))).toList();
+    }
+
+    /** How many uprobe links are open for this process (tests: probes are planted per process, and removed). */
+    public synchronized int linksOf(int pid) {
+        Planted p = planted.get(pid);
+        return p == null ? 0 : p.files.values().stream().mapToInt(f -> f.links.size()).sum();
+    }
+
+    /** How many uprobe links are open for all processes, closing ones included. */
+    public synchronized int uprobeLinks() {
+        return planted.values().stream().flatMap(p -> p.files.values().stream()).mapToInt(f -> f.links.size()).sum() + closing.get();
+    }
+
+    /**
+     * The process ended or exec'd: closes the links of its probes (in the background: each waits
+     * for an RCU grace period) and forgets what the kernel side was told of them.
+     */
+    public synchronized void forget(int pid) {
+        Planted p = planted.remove(pid);
+        if (p == null) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            for (PlantedFile f : p.files.values()) {
+                for (KernelFile name : f.names) {
+                    attachedFiles.delete(attachKey(arena, pid, name));
+                }
+                closeLater(f.links);
+            }
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger closing = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Closes links off the caller's thread (the ring-buffer thread must not wait for grace
+     * periods), many at once: concurrent closes share grace periods. Platform threads: a native
+     * call pins a virtual thread.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor closer = new java.util.concurrent.ThreadPoolExecutor(32, 32, 5,
+            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+            r -> Thread.ofPlatform().daemon().name("recordtls-unprobe").unstarted(r));
+    /** Plants a library's probes in a process all at once (apart from the closer: closes queued there must not delay a held process). */
+    private final java.util.concurrent.ThreadPoolExecutor planter = new java.util.concurrent.ThreadPoolExecutor(16, 16, 5,
+            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+            r -> Thread.ofPlatform().daemon().name("recordtls-probe").unstarted(r));
+    {
+        closer.allowCoreThreadTimeOut(true); // no thread kept while no process ends
+        planter.allowCoreThreadTimeOut(true);
+    }
+    private final List<RuntimeException> closeFailures = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    private final List<BpfLink> deferred = new ArrayList<>();
+    private final java.util.concurrent.ScheduledExecutorService closeTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("recordtls-unprobe-timer").unstarted(r));
+    {
+        closeTimer.scheduleWithFixedDelay(() -> {
+            try {
+                closer.execute(this::closeDeferred);
+            } catch (java.util.concurrent.RejectedExecutionException detached) {
+                // detach closes what is left
+            }
+        }, CLOSE_EVERY_MS, CLOSE_EVERY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private void closeLater(List<BpfLink> toClose) {
+        if (closer.isShutdown()) { // detached already: nothing is waiting on this thread any more
+            toClose.forEach(BpfLink::close);
+            return;
+        }
+        boolean full;
+        synchronized (deferred) {
+            deferred.addAll(toClose);
+            closing.addAndGet(toClose.size());
+            full = deferred.size() >= CLOSE_BATCH;
+        }
+        if (full) {
+            try {
+                closer.execute(this::closeDeferred);
+            } catch (java.util.concurrent.RejectedExecutionException detaching) {
+                closeDeferred();
+            }
+        }
+    }
+
+    /**
+     * Links of processes that ended wait here and are closed in one batch every
+     * {@value #CLOSE_EVERY_MS} ms (or once {@value #CLOSE_BATCH} wait): closing a uprobe
+     * unregisters it under the kernel's uprobe write lock, and closes spread over time made each
+     * new process wait 0.2-1.3 s to have its probes planted (a few ms when none were closing).
+     */
+    private static final int CLOSE_BATCH = 1024;
+    private static final long CLOSE_EVERY_MS = 2000;
+
+    private void closeDeferred() {
+        List<BpfLink> batch;
+        synchronized (deferred) {
+            batch = new ArrayList<>(deferred);
+            deferred.clear();
+        }
+        for (BpfLink link : batch) {
+            Runnable close = () -> {
+                try {
+                    link.close();
+                } catch (RuntimeException e) {
+                    closeFailures.add(e);
+                } finally {
+                    closing.decrementAndGet();
+                }
+            };
+            try {
+                closer.execute(close); // all at once: concurrent closes share grace periods
+            } catch (java.util.concurrent.RejectedExecutionException detaching) {
+                close.run();
+            }
+        }
+    }
+
+    private static final class Planted {
+        final long gen;
+        final Map<TlsLibrary.FileId, PlantedFile> files = new java.util.LinkedHashMap<>();
+
+        Planted(long gen) {
+            this.gen = gen;
+        }
+    }
+
+    private record PlantedFile(TlsLibrary library, String path, List<BpfLink> links, java.util.Set<KernelFile> names) {}
 
     /** Tells the kernel side where the fd lies behind a *tls.Conn in this Go program. */
     private void setGoLayout(int id, TlsLibrary.GoLayout layout) {
@@ -290,9 +539,19 @@ public final class TlsProbes implements AutoCloseable {
      * waiting for them one by one made stopping take seconds.
      */
     public synchronized void detach() {
-        List<RuntimeException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        detached = true;
+        List<RuntimeException> failures = java.util.Collections.synchronizedList(new ArrayList<>(closeFailures));
         List<Thread> closers = new ArrayList<>();
-        for (BpfLink link : links) {
+        List<BpfLink> all = new ArrayList<>(links);
+        planted.values().forEach(p -> p.files.values().forEach(f -> all.addAll(f.links)));
+        planted.clear();
+        closeTimer.shutdownNow();
+        synchronized (deferred) {
+            all.addAll(deferred);
+            closing.addAndGet(-deferred.size());
+            deferred.clear();
+        }
+        for (BpfLink link : all) {
             closers.add(Thread.ofPlatform().daemon().start(() -> { // platform: a native call pins a virtual thread
                 try {
                     link.close();
@@ -310,6 +569,13 @@ public final class TlsProbes implements AutoCloseable {
             }
         }
         links.clear();
+        planter.shutdown();
+        closer.shutdown(); // links of processes that ended, closing still: done before detach returns
+        try {
+            closer.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (!failures.isEmpty()) {
             throw failures.getFirst();
         }

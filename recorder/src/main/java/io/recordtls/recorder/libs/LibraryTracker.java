@@ -17,9 +17,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Finds the TLS libraries processes in scope actually use and attaches probes to each file once:
- * the system libssl at start, what running processes map, and every new file a process in scope
- * execs or maps (the kernel holds that process until this class has looked).
+ * Finds the TLS libraries processes in scope actually use and plants their probes in each process
+ * in scope that maps one, in that process only: the system libssl is looked at once at start,
+ * what running processes map when they are added, and every file a process in scope execs or maps
+ * when it is new or TLS-bearing (the kernel holds that process until its probes are planted), and
+ * a child forked by a process with probes (held likewise: probes follow no fork).
  */
 public final class LibraryTracker implements AutoCloseable {
     private final TlsProbes probes;
@@ -104,9 +106,14 @@ public final class LibraryTracker implements AutoCloseable {
         }
     }
 
-    public void attachSystemLibraries() {
+    /** Looks at the system's TLS libraries once, so that a process that maps one is held only to plant its probes. */
+    public void knowSystemLibraries() {
         for (TlsLibrary lib : TlsLibraryInspector.systemLibraries()) {
-            attach(lib, lib.path().toString());
+            synchronized (looked) {
+                looked.put(lib.id(), Optional.of(lib));
+            }
+            probes.register(lib);
+            noteUnlocatedBio(lib);
         }
     }
 
@@ -127,8 +134,56 @@ public final class LibraryTracker implements AutoCloseable {
             if (unprobedTls(pid, Path.of(m.path()))) {
                 continue;
             }
-            lookAt(pid, path);
-            probes.markInspected(m.kernelDev(), m.inode());
+            Optional<TlsLibrary> lib = lookAt(pid, path);
+            lib.ifPresent(l -> plant((int) pid, l, path, new TlsProbes.KernelFile(m.kernelDev(), m.inode())));
+            probes.markInspected(m.kernelDev(), m.inode(), lib.isPresent());
+        }
+    }
+
+    /**
+     * A process in scope forked a child that the kernel holds where it first runs: plants in it
+     * the probes its parent has (the child maps the same files), then lets it go on.
+     */
+    public void onForkHeld(CaptureEvent.ForkHeld e) {
+        held.hold(e.pid());
+        try {
+            for (TlsProbes.PlantedLibrary p : probes.plantedIn(e.parentPid())) {
+                Path path = pathIn(e.pid(), p);
+                if (path != null) {
+                    plant(e.pid(), p.library(), path, p.names().toArray(TlsProbes.KernelFile[]::new));
+                }
+            }
+        } catch (RuntimeException ex) {
+            problems.add("plant the probes of pid " + e.parentPid() + " in its child " + e.pid() + ": " + ex.getMessage());
+        } finally {
+            LibC.kill(e.pid(), LibC.SIGCONT);
+            held.release(e.pid());
+        }
+    }
+
+    /** Where the child reaches a file its parent's probes are planted in: its own mapping of it, else the parent's path. */
+    private static Path pathIn(int pid, TlsProbes.PlantedLibrary p) {
+        for (ProcFs.Mapping m : ProcFs.executableMappings(pid)) {
+            if (p.names().contains(new TlsProbes.KernelFile(m.kernelDev(), m.inode()))) {
+                return m.deleted() ? ProcFs.mappedFile(pid, m) : ProcFs.reachable(pid, m.path());
+            }
+        }
+        Path parents = Path.of(p.path());
+        return Files.exists(parents) ? parents : null; // null: gone, with the child most likely
+    }
+
+    /** A process in scope ended, or exec'd (its old image's probes are gone with it): closes their links. */
+    public void onProcessGone(int pid) {
+        probes.forget(pid);
+    }
+
+    private void plant(int pid, TlsLibrary lib, Path path, TlsProbes.KernelFile... names) {
+        try {
+            probes.attach(pid, lib, path.toString(), names);
+        } catch (BpfException e) {
+            if (ProcFs.alive(pid)) { // a process that ended meanwhile needs no probe
+                problems.add(e.getMessage());
+            }
         }
     }
 
@@ -138,7 +193,11 @@ public final class LibraryTracker implements AutoCloseable {
             held.hold(e.pid());
         }
         boolean watched = false; // reported for every process that maps it: never marked as looked at
+        boolean tls = false;
         try {
+            if (e.exec()) {
+                probes.forget(e.pid()); // its old image is gone, and the breakpoints in it
+            }
             if (TEST_DELAY_MS > 0) {
                 Thread.sleep(TEST_DELAY_MS);
             }
@@ -152,7 +211,9 @@ public final class LibraryTracker implements AutoCloseable {
             } else if (name != null && unprobedTls(e.pid(), name)) {
                 watched = true;
             } else if (resolved != null) {
-                lookAt(e.pid(), resolved);
+                Optional<TlsLibrary> lib = lookAt(e.pid(), resolved);
+                tls = lib.isPresent();
+                lib.ifPresent(l -> plant(e.pid(), l, resolved, new TlsProbes.KernelFile(e.dev(), e.inode())));
             }
         } catch (RuntimeException ex) {
             problems.add("look at a file of pid " + e.pid() + ": " + ex.getMessage());
@@ -161,7 +222,7 @@ public final class LibraryTracker implements AutoCloseable {
         } finally {
             try {
                 if (!watched) {
-                    probes.markInspected(e.dev(), e.inode());
+                    probes.markInspected(e.dev(), e.inode(), tls);
                 }
             } catch (RuntimeException ex) {
                 // the file will be looked at again next time; the process must go on regardless
@@ -190,16 +251,18 @@ public final class LibraryTracker implements AutoCloseable {
         return Files.exists(reachable) ? reachable : procLink;
     }
 
-    private void lookAt(long pid, Path path) {
+    /** The TLS library the file is, if it is one; each file is inspected once. */
+    private Optional<TlsLibrary> lookAt(long pid, Path path) {
         TlsLibrary.FileId id;
         try {
             id = TlsLibraryInspector.fileId(path);
         } catch (IOException e) {
-            return;
+            return Optional.empty();
         }
         synchronized (looked) {
-            if (looked.containsKey(id)) {
-                return;
+            Optional<TlsLibrary> known = looked.get(id);
+            if (known != null) {
+                return known;
             }
             Optional<TlsLibrary> lib;
             try {
@@ -215,19 +278,12 @@ public final class LibraryTracker implements AutoCloseable {
                 lib = Optional.empty();
             }
             looked.put(id, lib);
-            lib.ifPresent(l -> attach(l, path.toString()));
+            lib.ifPresent(this::noteUnlocatedBio);
+            return lib;
         }
     }
 
-    private void attach(TlsLibrary lib, String path) {
-        synchronized (looked) {
-            looked.put(lib.id(), Optional.of(lib));
-        }
-        try {
-            probes.attach(lib, path);
-        } catch (BpfException e) {
-            problems.add(e.getMessage());
-        }
+    private void noteUnlocatedBio(TlsLibrary lib) {
         if (SslBioMethods.unlocated(lib)) {
             problems.add(lib + ": OpenSSL's SSL BIO (BIO_f_ssl) could not be located without symbols; programs that read and"
                     + " write through it (openssl s_server -WWW) are not recorded, those calling SSL_read/SSL_write are");
