@@ -1,7 +1,8 @@
 // Reserves stock for an order with the warehouse API (Go's net/http: crypto/tls, HTTP/2 when the
 // API offers it; GODEBUG=http2client=0 makes it HTTP/1.1). Standard library only:
 //
-//	STOCK_API=https://... stock_service SKU QUANTITY
+//	STOCK_API=https://... stock_service SKU QUANTITY    once, from the command line
+//	STOCK_API=https://... PORT=N stock_service          as a service: GET /reserve?sku=SKU&quantity=N
 //
 // It trusts the system's CAs, or the bundle SSL_CERT_FILE names (crypto/x509 reads it on Linux).
 package main
@@ -10,6 +11,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"log"
 	"net/http"
 	"os"
 	"strconv"
@@ -31,42 +33,81 @@ type reserved struct {
 
 func main() {
 	api := os.Getenv("STOCK_API")
-	sku := os.Args[1]
+	if port := os.Getenv("PORT"); port != "" {
+		serve(api, port)
+		return
+	}
 	quantity, err := strconv.Atoi(os.Args[2])
 	if err != nil {
 		fail("quantity", err)
 	}
-
-	var s stock
-	call(http.Get(api + "/v1/stock/" + sku)).decode(&s)
-	if s.Available < quantity {
-		fmt.Printf("only %d of %s left\n", s.Available, sku)
-		os.Exit(1)
+	out, err := reserve(api, os.Args[1], quantity)
+	if err != nil {
+		fail("reserve", err)
 	}
-
-	body, _ := json.Marshal(reservation{Sku: sku, Quantity: quantity})
-	var r reserved
-	call(http.Post(api+"/v1/reservations", "application/json", bytes.NewReader(body))).decode(&r)
-	fmt.Printf("reserved %d of %d %s: %s\n", quantity, s.Available, sku, r.ID)
+	fmt.Println(out)
 }
 
-type response struct{ *http.Response }
+func serve(api, port string) {
+	http.HandleFunc("/reserve", func(w http.ResponseWriter, r *http.Request) {
+		quantity, err := strconv.Atoi(r.URL.Query().Get("quantity"))
+		if err != nil {
+			http.Error(w, "quantity: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		out, err := reserve(api, r.URL.Query().Get("sku"), quantity)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		fmt.Fprint(w, out)
+	})
+	fmt.Println("stock service ready")
+	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, nil))
+}
+
+// reserve checks the stock of sku, then reserves quantity of it: what was done, in a line.
+func reserve(api, sku string, quantity int) (string, error) {
+	var s stock
+	if err := call(http.Get(api + "/v1/stock/" + sku)).decode(&s); err != nil {
+		return "", err
+	}
+	if s.Available < quantity {
+		return fmt.Sprintf("only %d of %s left", s.Available, sku), nil
+	}
+	body, _ := json.Marshal(reservation{Sku: sku, Quantity: quantity})
+	var r reserved
+	if err := call(http.Post(api+"/v1/reservations", "application/json", bytes.NewReader(body))).decode(&r); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("reserved %d of %d %s: %s", quantity, s.Available, sku, r.ID), nil
+}
+
+type response struct {
+	*http.Response
+	err error
+}
 
 func call(resp *http.Response, err error) response {
 	if err != nil {
-		fail("call the warehouse API", err)
+		return response{nil, fmt.Errorf("call the warehouse API: %w", err)}
 	}
 	if resp.StatusCode/100 != 2 {
-		fail(resp.Request.URL.String(), fmt.Errorf("status %s", resp.Status))
+		resp.Body.Close()
+		return response{nil, fmt.Errorf("%s: status %s", resp.Request.URL, resp.Status)}
 	}
-	return response{resp}
+	return response{resp, nil}
 }
 
-func (r response) decode(into any) {
+func (r response) decode(into any) error {
+	if r.err != nil {
+		return r.err
+	}
 	defer r.Body.Close()
 	if err := json.NewDecoder(r.Body).Decode(into); err != nil {
-		fail("read "+r.Request.URL.String(), err)
+		return fmt.Errorf("read %s: %w", r.Request.URL, err)
 	}
+	return nil
 }
 
 func fail(what string, err error) {

@@ -29,7 +29,7 @@ import java.util.Map;
  */
 final class FakeApi implements AutoCloseable {
     /** Names the containerized services use for their upstreams (host entries to 127.0.0.1). */
-    static final List<String> NAMES = List.of("localhost", "quotes.upstream.test", "weather.upstream.test", "rates.upstream.test");
+    static final List<String> NAMES = List.of("localhost", "quotes.upstream.test", "weather.upstream.test", "rates.upstream.test", "warehouse.upstream.test");
     /** The password of {@link #trustStore()}. */
     static final String TRUST_STORE_PASSWORD = "changeit";
     private static ReplayCertificates certificates;
