@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -49,6 +50,8 @@ public final class TlsProbes implements AutoCloseable {
     /** The uprobes planted in each process (pid-scoped), for its current image only. */
     private final Map<Integer, Planted> planted = new HashMap<>();
     private final Map<TlsLibrary.FileId, Integer> libraryIds = new HashMap<>();
+    /** Every name the kernel gives a TLS-bearing file (stat's, and the events'): marked TLS in {@code inspected}. */
+    private final Set<KernelFile> tlsFiles = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<TlsLibrary> libraries = new ArrayList<>();
     private final int cpus;
     private boolean closed, detached;
@@ -179,6 +182,12 @@ public final class TlsProbes implements AutoCloseable {
      * planted for it yet.
      */
     public void markInspected(int kernelDev, long inode, boolean tls) {
+        // never downgraded: a file known to be TLS-bearing stays so whatever a later look concluded
+        // (a process gone before its file could be looked at must not leave the next ones unprobed)
+        tls |= tlsFiles.contains(new KernelFile(kernelDev, inode));
+        if (tls) {
+            tlsFiles.add(new KernelFile(kernelDev, inode));
+        }
         try (Arena arena = Arena.ofConfined()) {
             inspected.put(fileKey(arena, kernelDev, inode), arena.allocateFrom(JAVA_INT, tls ? EventLayout.FILE_TLS : EventLayout.FILE_PLAIN));
         }

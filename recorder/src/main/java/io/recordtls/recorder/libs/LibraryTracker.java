@@ -194,6 +194,7 @@ public final class LibraryTracker implements AutoCloseable {
         }
         boolean watched = false; // reported for every process that maps it: never marked as looked at
         boolean tls = false;
+        boolean lookedAt = false; // a process gone before its file was read says nothing of the file
         try {
             if (e.exec()) {
                 probes.forget(e.pid()); // its old image is gone, and the breakpoints in it
@@ -212,6 +213,7 @@ public final class LibraryTracker implements AutoCloseable {
                 watched = true;
             } else if (resolved != null) {
                 Optional<TlsLibrary> lib = lookAt(e.pid(), resolved);
+                lookedAt = true;
                 tls = lib.isPresent();
                 lib.ifPresent(l -> plant(e.pid(), l, resolved, new TlsProbes.KernelFile(e.dev(), e.inode())));
             }
@@ -221,7 +223,7 @@ public final class LibraryTracker implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             try {
-                if (!watched) {
+                if (!watched && lookedAt) {
                     probes.markInspected(e.dev(), e.inode(), tls);
                 }
             } catch (RuntimeException ex) {
