@@ -53,7 +53,8 @@ class GoCliTest {
         assertThat(stderr).contains("recorded 2 exchanges on 1 connection from 1 process -> " + har)
                 .contains("lost: nothing (0 events dropped)");
         JsonNode entries = HarJson.mapper().readTree(har.toFile()).at("/log/entries");
-        assertThat(entries.get(0).at("/response/content/text").asText()).isEqualTo(DemoHttpsServer.JSON);
+        assertThat(entries.get(0).at("/response/content/text").asText()).as("%s%n%s", stderr, entries.get(0).path("request"))
+                .isEqualTo(DemoHttpsServer.JSON);
         assertThat(entries.get(0).path("_tlsLibrary").asText()).startsWith("client-stripped (Go crypto/tls, go1.");
         assertThat(java.util.Base64.getDecoder().decode(entries.get(1).at("/response/content/text").asText()))
                 .isEqualTo(DemoHttpsServer.bytes(1000000, 6));
@@ -93,7 +94,7 @@ class GoCliTest {
         assertThat(p.exitValue()).as(stderr).isZero();
         JsonNode entry = HarJson.mapper().readTree(har.toFile()).at("/log/entries/0");
         assertThat(entry.at("/request/url").asText()).as(stderr).isEqualTo(server.baseUrl() + "/json");
-        assertThat(entry.at("/response/content/text").asText()).isEqualTo(DemoHttpsServer.JSON);
+        assertThat(entry.at("/response/content/text").asText()).as("%s%n%s", stderr, entry).isEqualTo(DemoHttpsServer.JSON);
         assertThat(entry.path("_tlsLibrary").asText()).startsWith("goclient (Go crypto/tls, go1.");
         assertThat(entry.path("_container").asText()).isEqualTo(id);
     }
