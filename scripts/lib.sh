@@ -46,8 +46,10 @@ rt_find_java() {
 # Installs missing Debian packages when root; otherwise says which.
 rt_ensure_packages() {
   local missing=() p installed
-  # one dpkg-query for all of them ("ii": installed): this runs at every launch of ./recordtls
-  installed=$'\n'$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "$@" 2>/dev/null | awk '$1 == "ii" {print $2}')$'\n'
+  # one dpkg-query for all of them ("ii": installed): this runs at every launch of ./recordtls.
+  # It exits 1 when any package is unknown to dpkg, which is what a fresh machine looks like:
+  # under the callers' errexit and pipefail that status must not end the script.
+  installed=$'\n'$( { dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "$@" 2>/dev/null || true; } | awk '$1 == "ii" {print $2}')$'\n'
   for p in "$@"; do
     case "$installed" in *$'\n'"$p"$'\n'*) ;; *) missing+=("$p") ;; esac
   done
