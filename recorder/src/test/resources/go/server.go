@@ -2,6 +2,8 @@
 // self-signed certificate made at start. Prints its port, then serves:
 //   GET /bytes?n=N&seed=S  N bytes, byte i = (i*131 + seed*7 + (i>>9)) & 0xff (as h2server.js)
 //   POST /echo             the request body back
+// With SLOW_WRITES_MS=N every write returns N ms after its bytes went out on the socket (the
+// peer has them, the writer's Write has not returned yet), as a descheduled writer would.
 package main
 
 import (
@@ -16,6 +18,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 )
@@ -43,9 +46,13 @@ func main() {
 		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}},
 		NextProtos:   []string{"h2", "http/1.1"},
 	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
+	}
+	var ln net.Listener = tls.NewListener(tcp, cfg)
+	if ms, _ := strconv.Atoi(os.Getenv("SLOW_WRITES_MS")); ms > 0 {
+		ln = tls.NewListener(slowListener{tcp, time.Duration(ms) * time.Millisecond}, cfg)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/bytes", func(w http.ResponseWriter, r *http.Request) {
@@ -64,4 +71,29 @@ func main() {
 	})
 	fmt.Println(ln.Addr().(*net.TCPAddr).Port)
 	panic(http.Serve(ln, mux))
+}
+
+type slowListener struct {
+	net.Listener
+	delay time.Duration
+}
+
+func (l slowListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	// net.TCPConn by value, first: the *tls.Conn still leads to the socket's netFD
+	return &slowConn{*c.(*net.TCPConn), l.delay}, nil
+}
+
+type slowConn struct {
+	net.TCPConn
+	delay time.Duration
+}
+
+func (c *slowConn) Write(b []byte) (int, error) {
+	n, err := c.TCPConn.Write(b)
+	time.Sleep(c.delay)
+	return n, err
 }

@@ -350,6 +350,9 @@ public final class Recorder implements AutoCloseable {
     /** What a closed segment holds. {@code droppedEvents}: ring-buffer drops anywhere during its window. */
     public record SegmentSummary(Path har, int entries, int incompleteEntries, long droppedEvents) {}
 
+    /** How long the end of a window waits for writes that entered their TLS function to return. */
+    private static final long WRITES_IN_FLIGHT_WAIT = 250_000_000L;
+
     private final Map<String, CaptureStats> segmentStart = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
@@ -364,6 +367,7 @@ public final class Recorder implements AutoCloseable {
     /** Writes the segment so far (every SSL call made before this call is in). */
     public void snapshotSegment(String id, Path har) {
         long now = System.nanoTime();
+        probes.awaitWritesInFlight(now, WRITES_IN_FLIGHT_WAIT);
         pump.sync();
         RecordingPipeline.Segment s = pipeline.segment(id);
         if (s == null) {
@@ -375,6 +379,7 @@ public final class Recorder implements AutoCloseable {
     /** Ends the segment now and writes its HAR atomically. */
     public SegmentSummary endSegment(String id, Path har) {
         long now = System.nanoTime();
+        probes.awaitWritesInFlight(now, WRITES_IN_FLIGHT_WAIT);
         pump.sync();
         RecordingPipeline.Segment s = pipeline.closeSegment(id, now);
         try {
@@ -473,6 +478,8 @@ public final class Recorder implements AutoCloseable {
             return summary;
         }
         PhaseLog.mark("stop: start");
+        probes.awaitWritesInFlight(System.nanoTime(), WRITES_IN_FLIGHT_WAIT);
+        PhaseLog.mark("stop: writes in flight returned");
         jvms.close();
         PhaseLog.mark("stop: jvm targets closed");
         probes.detach();

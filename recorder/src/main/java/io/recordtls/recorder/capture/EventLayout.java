@@ -41,6 +41,13 @@ final class EventLayout {
     // struct rt_loss { u64 bytes[2]; u64 events; }
     static final int LOSS_SIZE = 24;
 
+    // the SSL calls (struct rt_call_key -> struct rt_call) and Go calls (rt_go_call_key -> rt_go_call)
+    // a thread or goroutine is in, read at a window's end to let writes in flight return
+    static final int CALL_KEY_SIZE = 16, CALL_KEY_DIR = 8, CALL_SIZE = 56, CALL_TS_ENTER = 24;
+    static final int GO_CALL_KEY_SIZE = 16, GO_CALL_KEY_DIR = 12, GO_CALL_SIZE = 32, GO_CALL_TS_ENTER = 16;
+    /** RT_DIR_OUT: bytes the process wrote. */
+    static final int DIR_OUT = 1;
+
     // struct rt_config
     static final int CFG_RECORDER_TGID = 0, CFG_MAX_CAPTURE = 4, CFG_WAKEUP_THRESHOLD = 8, CFG_GATE = 16;
 

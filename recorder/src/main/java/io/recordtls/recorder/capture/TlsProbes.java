@@ -44,7 +44,7 @@ public final class TlsProbes implements AutoCloseable {
     }
 
     private final BpfObject object;
-    private final BpfMap scope, scopeCgroups, inspected, stats, losses, events, goLayouts, nssSslFiles, procs, probed, attachedFiles;
+    private final BpfMap scope, scopeCgroups, inspected, stats, losses, events, goLayouts, nssSslFiles, procs, probed, attachedFiles, calls, goCalls;
     /** The tracepoints' links, for the whole recording. */
     private final List<BpfLink> links = new ArrayList<>();
     /** The uprobes planted in each process (pid-scoped), for its current image only. */
@@ -69,6 +69,8 @@ public final class TlsProbes implements AutoCloseable {
         this.procs = object.map("procs");
         this.probed = object.map("probed");
         this.attachedFiles = object.map("attached");
+        this.calls = object.map("calls");
+        this.goCalls = object.map("go_calls");
         this.cpus = BpfSupport.possibleCpus();
     }
 
@@ -532,6 +534,45 @@ public final class TlsProbes implements AutoCloseable {
             }
             return CaptureStats.of(sum);
         }
+    }
+
+    /**
+     * Waits, at most {@code maxWaitNanos}, until no write that entered its TLS function in the
+     * second before {@code nowNanos} (CLOCK_MONOTONIC) is still inside it, and returns how many
+     * still are. A write's bytes are captured when it returns, and its peer can have them (and the
+     * test can end the recording) before the writer's return probe has run: a server recorded by
+     * pid loses the last frame of its last response otherwise. A write older than that second is
+     * blocked (a peer that stopped reading), not about to return: it is not waited for.
+     */
+    public int awaitWritesInFlight(long nowNanos, long maxWaitNanos) {
+        long deadline = System.nanoTime() + maxWaitNanos;
+        long since = nowNanos - 1_000_000_000L;
+        while (true) {
+            int n = writesInFlight(since, nowNanos);
+            if (n == 0 || System.nanoTime() >= deadline || detached) {
+                return n;
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return n;
+            }
+        }
+    }
+
+    private int writesInFlight(long since, long until) {
+        int[] n = {0};
+        java.util.function.BiConsumer<Long, Integer> count = (ts, dir) -> {
+            if (dir == EventLayout.DIR_OUT && ts >= since && ts <= until) {
+                n[0]++;
+            }
+        };
+        calls.forEach(EventLayout.CALL_KEY_SIZE, EventLayout.CALL_SIZE, (k, v) ->
+                count.accept(v.get(JAVA_LONG, EventLayout.CALL_TS_ENTER), k.get(JAVA_INT, EventLayout.CALL_KEY_DIR)));
+        goCalls.forEach(EventLayout.GO_CALL_KEY_SIZE, EventLayout.GO_CALL_SIZE, (k, v) ->
+                count.accept(v.get(JAVA_LONG, EventLayout.GO_CALL_TS_ENTER), k.get(JAVA_INT, EventLayout.GO_CALL_KEY_DIR)));
+        return n[0];
     }
 
     /** Connections the kernel could not deliver everything of, by connection id. */

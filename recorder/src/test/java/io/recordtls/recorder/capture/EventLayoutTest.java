@@ -96,4 +96,12 @@ class EventLayoutTest {
         assertThat(struct("rt_config")).containsEntry("recorder_tgid", CFG_RECORDER_TGID).containsEntry("max_capture", CFG_MAX_CAPTURE)
                 .containsEntry("wakeup_threshold", CFG_WAKEUP_THRESHOLD).containsEntry("gate_new_files", CFG_GATE);
     }
+
+    @Test
+    void callsInFlight() {
+        assertThat(struct("rt_call_key")).containsEntry("dir", CALL_KEY_DIR).containsEntry("(size)", CALL_KEY_SIZE);
+        assertThat(struct("rt_call")).containsEntry("ts_enter", CALL_TS_ENTER).containsEntry("(size)", CALL_SIZE);
+        assertThat(struct("rt_go_call_key")).containsEntry("dir", GO_CALL_KEY_DIR).containsEntry("(size)", GO_CALL_KEY_SIZE);
+        assertThat(struct("rt_go_call")).containsEntry("ts_enter", GO_CALL_TS_ENTER).containsEntry("(size)", GO_CALL_SIZE);
+    }
 }
