@@ -34,6 +34,8 @@ final class Http1Parser {
             .setValidateHeaders(false)
             .setAllowDuplicateContentLengths(true);
     private static final int FILLER_SLICE = 64 * 1024;
+    /** Responses kept waiting for a request that may still come (a thread's write returning late). */
+    private static final int MAX_EARLY = 4;
 
     private final Supplier<ConnectionInfo> info;
     private final long maxBody;
@@ -43,14 +45,29 @@ final class Http1Parser {
     private final Side responses = new Side(new EmbeddedChannel(responseDecoder), false);
     /** Requests sent and not answered yet, oldest first (pipelining answers in order). */
     private final Deque<CapturedMessage> unanswered = new ArrayDeque<>();
+    /**
+     * Responses decoded before any request they could answer: a client whose writer and reader are
+     * two threads (Go's net/http: a write loop and a read loop) can have its read of the response
+     * return before its write of the request does, and the probes report calls as they return.
+     */
+    private final Deque<Early> early = new ArrayDeque<>();
+    /** Requests whose response came first, until the request is whole. */
+    private final Map<CapturedMessage, CapturedMessage> answeredFirst = new java.util.IdentityHashMap<>();
     private final List<String> connectionNotes;
+    /** Whether the recorded process sends the requests (a client) or reads them (a server). */
+    private final boolean requestsAreWritten;
     private boolean stopped;
 
-    Http1Parser(Supplier<ConnectionInfo> info, long maxBody, ExchangeListener listener, List<String> connectionNotes) {
+    /** A response with no request yet, and when its bytes were known to exist (monotonic ns). */
+    private record Early(CapturedMessage response, long seenAt) {}
+
+    Http1Parser(Supplier<ConnectionInfo> info, long maxBody, ExchangeListener listener, List<String> connectionNotes,
+                boolean requestsAreWritten) {
         this.info = info;
         this.maxBody = maxBody;
         this.listener = listener;
         this.connectionNotes = connectionNotes;
+        this.requestsAreWritten = requestsAreWritten;
     }
 
     StreamSink requestSink() {
@@ -70,8 +87,11 @@ final class Http1Parser {
         if (requests.current != null) {
             requests.current.markIncomplete("request cut short: " + why);
             unanswered.remove(requests.current);
-            emit(requests.current, null, List.of());
+            emit(requests.current, answeredFirst.remove(requests.current), List.of());
             requests.current = null;
+        }
+        while (!early.isEmpty()) {
+            noteUnpaired(early.poll().response());
         }
         CapturedMessage partial = responses.current;
         responses.current = null;
@@ -86,6 +106,28 @@ final class Http1Parser {
             }
         }
         stopped = true;
+    }
+
+    private void noteUnpaired(CapturedMessage response) {
+        connectionNotes.add("a " + response.status + " response arrived with no request seen (recording started mid-connection?)");
+    }
+
+    /**
+     * The response that came before this new request answers it when the request was sent before
+     * that response was there (seen at: a written request at its write's entry, a read one at its
+     * read's return; a read response at its read's return, a written one at its write's entry). A
+     * response read before the next request was even begun answered a request the recording never
+     * saw (it joined mid-connection): it is noted and left out.
+     */
+    private CapturedMessage takeEarlyAnswer(long requestSeenAt) {
+        while (!early.isEmpty()) {
+            Early e = early.poll();
+            if (requestSeenAt <= e.seenAt()) {
+                return e.response();
+            }
+            noteUnpaired(e.response());
+        }
+        return null;
     }
 
     private void emit(CapturedMessage request, CapturedMessage response, List<String> notes) {
@@ -127,6 +169,8 @@ final class Http1Parser {
         private CapturedMessage current;
         private boolean skippingInterim;
         private long tsEnter, tsExit;
+        /** When the bytes of the response being decoded were known to exist (see takeEarlyAnswer). */
+        private long currentSeenAt;
         private boolean broken;
         /** Stand-in bytes of an intended gap still inside the decoder: counted in a body, never kept. */
         private long fillerLeft;
@@ -255,8 +299,13 @@ final class Http1Parser {
             if (m instanceof HttpRequest req) {
                 size += req.method().name().length() + 1 + req.uri().length() + 1 + version.length() + 2 + 2;
                 current = CapturedMessage.request(version, req.method().name(), req.uri(), headers, size, maxBody, tsEnter);
-                unanswered.add(current);
-                responseDecoder.methods.add(req.method().name());
+                CapturedMessage answer = early.isEmpty() ? null : takeEarlyAnswer(requestsAreWritten ? tsEnter : tsExit);
+                if (answer != null) {
+                    answeredFirst.put(current, answer); // its response was decoded already: no method to tell it
+                } else {
+                    unanswered.add(current);
+                    responseDecoder.methods.add(req.method().name());
+                }
             } else {
                 HttpResponse res = (HttpResponse) m;
                 int code = res.status().code();
@@ -266,6 +315,7 @@ final class Http1Parser {
                 }
                 size += version.length() + 1 + 3 + 1 + res.status().reasonPhrase().length() + 2 + 2;
                 current = CapturedMessage.response(version, code, res.status().reasonPhrase(), headers, size, maxBody, tsExit);
+                currentSeenAt = requestsAreWritten ? tsExit : tsEnter;
             }
         }
 
@@ -277,13 +327,24 @@ final class Http1Parser {
                 done.complete = true;
             }
             if (isRequest) {
-                return; // answered when its response completes
+                CapturedMessage answer = answeredFirst.remove(done);
+                if (answer != null) {
+                    answer(done, answer);
+                }
+                return; // otherwise answered when its response completes
             }
             CapturedMessage request = unanswered.poll();
             if (request == null) {
-                connectionNotes.add("a " + done.status + " response arrived with no request seen (recording started mid-connection?)");
+                early.add(new Early(done, currentSeenAt)); // its request may come yet
+                if (early.size() > MAX_EARLY) {
+                    noteUnpaired(early.poll().response()); // a side whose requests are never seen: memory stays bounded
+                }
                 return;
             }
+            answer(request, done);
+        }
+
+        private void answer(CapturedMessage request, CapturedMessage done) {
             if (done.status == 101) {
                 emit(request, done, List.of("connection upgraded to " + String.valueOf(done.header("Upgrade"))
                         + "; what follows is not HTTP/1.1 and is not recorded"));

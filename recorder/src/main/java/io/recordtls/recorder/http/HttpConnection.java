@@ -185,7 +185,7 @@ public final class HttpConnection {
             return; // need more bytes
         }
         if (protocol == Protocol.HTTP1) {
-            http1 = new Http1Parser(info, maxBody, listener, notes);
+            http1 = new Http1Parser(info, maxBody, listener, notes, clientSide);
         } else if (protocol == Protocol.HTTP2) {
             http2 = new Http2Parser(info, maxBody, listener, notes);
         }

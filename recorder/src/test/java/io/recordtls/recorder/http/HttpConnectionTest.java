@@ -185,6 +185,34 @@ class HttpConnectionTest {
         assertThat(conn.notes()).containsExactly("a 200 response arrived with no request seen (recording started mid-connection?)");
     }
 
+    /**
+     * Go's net/http writes a request on one goroutine and reads the response on another: the read
+     * of the response can return (and reach the recorder) before the write of its request does.
+     * Both exchanges keep their own responses; nothing is called unpaired.
+     */
+    @Test
+    void aResponseReportedBeforeItsRequestStillAnswersIt() {
+        byte[] get1 = "GET /json HTTP/1.1\r\nHost: api.test\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] res1 = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\njson".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] get2 = "GET /bytes HTTP/1.1\r\nHost: api.test\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] res2 = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nbytes".getBytes(StandardCharsets.ISO_8859_1);
+        // the reader was blocked since 5; the write of GET /json entered at 10, returned at 40,
+        // after the read of its response (returned at 20) was reported
+        in.accept(0, res1.length, 0, res1, 5, 20);
+        out.accept(0, get1.length, 0, get1, 10, 40);
+        in.accept(res1.length, res2.length, 0, res2, 21, 60);
+        out.accept(get1.length, get2.length, 0, get2, 50, 70);
+        conn.end("closed");
+
+        assertThat(exchanges).hasSize(2);
+        assertThat(exchanges.get(0).request().target).isEqualTo("/json");
+        assertThat(body(exchanges.get(0).response())).isEqualTo("json");
+        assertThat(exchanges.get(1).request().target).isEqualTo("/bytes");
+        assertThat(body(exchanges.get(1).response())).isEqualTo("bytes");
+        assertThat(exchanges).allMatch(x -> x.response().complete && x.notes().isEmpty());
+        assertThat(conn.notes()).isEmpty();
+    }
+
     @Test
     void aServerJoinedWhileItWritesAResponseIsDecodedFromTheNextRequest() {
         HttpConnection server = new HttpConnection(() -> info, 1 << 20, exchanges::add);
