@@ -247,6 +247,9 @@ final class Http2Parser {
                     s.requestEnded = true;
                     s.request.tsEnd = tsExit;
                     s.request.complete = s.request.incompleteReason == null;
+                    if (s.responseEnded) {
+                        emit(s); // its response was reported first
+                    }
                 }
             } else {
                 CharSequence status = headers.status();
@@ -273,6 +276,12 @@ final class Http2Parser {
             s.responseEnded = true;
             s.response.tsEnd = tsExit;
             s.response.complete = s.response.incompleteReason == null;
+            if (s.request == null) {
+                // A client whose writer and reader are two threads (Go's h2 transport) can have
+                // the read of a response return before the write of its request does, and the
+                // probes report calls as they return: emitted when the request is whole.
+                return;
+            }
             if (!s.requestEnded) {
                 // a server may answer before the request body is done (or before it reads it)
                 s.request.tsEnd = s.request.tsEnd < 0 ? tsExit : s.request.tsEnd;
@@ -306,6 +315,9 @@ final class Http2Parser {
                     s.requestEnded = true;
                     m.tsEnd = tsExit;
                     m.complete = m.incompleteReason == null;
+                    if (s.responseEnded) {
+                        emit(s); // its response was reported first
+                    }
                 } else {
                     endResponse(s);
                 }

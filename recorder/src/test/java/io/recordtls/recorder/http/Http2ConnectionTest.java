@@ -193,4 +193,31 @@ class Http2ConnectionTest {
         assertThat(exchanges.getFirst().response().complete).isFalse();
         assertThat(exchanges.getFirst().notes()).containsExactly("response cut short: connection closed");
     }
+
+    /**
+     * Go's h2 transport writes a request on the caller's goroutine and reads frames on another:
+     * the read of a whole response can be reported before the write of its request. The exchange
+     * is whole, and it is emitted as soon as its request is, not at the connection's end.
+     */
+    @Test
+    void aResponseReportedBeforeItsRequestIsPairedWhenTheRequestComes() {
+        openConnection();
+        serverWriter.writeHeaders(ctx, 1, new DefaultHttp2Headers().status("200").add("content-type", "application/json"),
+                0, false, ctx.newPromise());
+        serverWriter.writeData(ctx, 1, Unpooled.wrappedBuffer("{\"go\":1}".getBytes(StandardCharsets.US_ASCII)), 0, true, ctx.newPromise());
+        receive(written());
+        assertThat(exchanges).isEmpty();
+        clientSends(1, post("/echo", 5), "a=b&c".getBytes(StandardCharsets.US_ASCII));
+
+        assertThat(exchanges).singleElement().satisfies(x -> {
+            assertThat(x.request().target).isEqualTo("/echo");
+            assertThat(new String(x.request().body.bytes(), StandardCharsets.US_ASCII)).isEqualTo("a=b&c");
+            assertThat(new String(x.response().body.bytes(), StandardCharsets.US_ASCII)).isEqualTo("{\"go\":1}");
+            assertThat(x.request().complete).isTrue();
+            assertThat(x.response().complete).isTrue();
+            assertThat(x.notes()).isEmpty();
+        });
+        conn.end("connection closed");
+        assertThat(exchanges).hasSize(1);
+    }
 }
