@@ -147,6 +147,9 @@ struct rt_conn {
 	__u64 out_off;
 	__s32 fd;
 	__u32 _pad;
+	/* 64-bit: the atomics these take have no 32-bit form before BPF v3 */
+	__u64 writes;  /* Go writes inside (*Conn).Write: their bytes are taken at the RET */
+	__u64 closing; /* 1: its socket was closed while writes were inside; 2: ended */
 };
 
 struct {
@@ -953,6 +956,21 @@ FD_SYSCALL(recvfrom)
 FD_SYSCALL(recvmsg)
 
 /* The connection ends: its stream lengths go to user space (a lost tail shows as a gap). */
+static __always_inline void end_conn(__u32 tgid, struct rt_conn_key *key, struct rt_conn *conn);
+
+/*
+ * The socket of a connection is closed: it ends now, or, when a write is still inside its TLS
+ * function (its bytes are taken at the return, and the peer may have them already: Go's h2 server
+ * writes on one goroutine and closes on another once the client has gone), when that write returns.
+ * Whoever moves closing from 1 to 2 ends it, so it ends once.
+ */
+static __always_inline void close_conn(__u32 tgid, struct rt_conn_key *key, struct rt_conn *conn)
+{
+	__sync_fetch_and_or(&conn->closing, 1);
+	if (conn->writes == 0 && __sync_val_compare_and_swap(&conn->closing, 1, 2) == 1)
+		end_conn(tgid, key, conn);
+}
+
 static __always_inline void end_conn(__u32 tgid, struct rt_conn_key *key, struct rt_conn *conn)
 {
 	struct rt_close_event ev = {
@@ -1073,7 +1091,7 @@ int rtls_close(struct trace_event_raw_sys_enter *ctx)
 	struct rt_conn *conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn || conn->fd != fk.fd)
 		return 0;
-	end_conn(tgid, &key, conn);
+	close_conn(tgid, &key, conn);
 	return 0;
 }
 
@@ -1385,7 +1403,7 @@ struct rt_go_call {
 	__u64 buf;
 	__u64 ts_enter;
 	__u32 cookie;
-	__u32 _pad;
+	__u32 counted; /* a write counted in its connection's writes */
 };
 
 /* LRU: a goroutine that panics out of Read leaves an entry no RET removes. */
@@ -1418,8 +1436,31 @@ int rtls_go_enter(struct pt_regs *ctx)
 		.ts_enter = bpf_ktime_get_ns(),
 		.cookie = cookie,
 	};
+	struct rt_go_call *again = bpf_map_lookup_elem(&go_calls, &key);
+	if (again && again->conn == call.conn)
+		call.counted = again->counted; /* the same call restarted: counted once */
+	else if (key.dir == RT_DIR_OUT) {
+		struct rt_conn_key ck = { .ssl = call.conn, .tgid = tgid };
+		struct rt_conn *conn = bpf_map_lookup_elem(&conns, &ck);
+		if (conn) {
+			__sync_fetch_and_add(&conn->writes, 1);
+			call.counted = 1;
+		}
+	}
 	bpf_map_update_elem(&go_calls, &key, &call, BPF_ANY);
 	return 0;
+}
+
+/* A counted Go write has returned: the connection ends now if its socket was closed meanwhile. */
+static __always_inline void go_write_done(__u32 tgid, __u64 tls_conn)
+{
+	struct rt_conn_key key = { .ssl = tls_conn, .tgid = tgid };
+	struct rt_conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn || conn->writes == 0) /* not the connection it was counted in (LRU-evicted, made again) */
+		return;
+	if (__sync_fetch_and_add(&conn->writes, -1) == 1 && conn->closing == 1
+			&& __sync_val_compare_and_swap(&conn->closing, 1, 2) == 1)
+		end_conn(tgid, &key, conn);
 }
 
 /* The socket fd behind a *tls.Conn, or -1 (a Conn over something other than a TCPConn). */
@@ -1457,8 +1498,11 @@ int rtls_go_ret(struct pt_regs *ctx)
 	bpf_map_delete_elem(&go_calls, &ckey);
 
 	__s64 n = (__s64)ctx->ax;
-	if (n <= 0 || n > 0xffffffffLL)
+	if (n <= 0 || n > 0xffffffffLL) {
+		if (c.counted)
+			go_write_done(tgid, c.conn);
 		return 0;
+	}
 	__u8 fn = c.cookie & 0xff;
 	__u16 lib_id = c.cookie >> 8;
 
@@ -1491,5 +1535,7 @@ int rtls_go_ret(struct pt_regs *ctx)
 		.lib_id = lib_id,
 	};
 	emit_call(conn, &ec);
+	if (c.counted)
+		go_write_done(tgid, c.conn);
 	return 0;
 }
