@@ -15,8 +15,6 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "recordtls", mixinStandardHelpOptions = true, version = "recordtls " + Recorder.VERSION,
         description = "Records the HTTPS exchanges of unmodified processes with eBPF (no proxy, no CA) into HAR 1.2 files.",
-        subcommands = {RecordCommand.class, DoctorCommand.class, DemoCommand.class, StubsCommand.class, ReplayCommand.class,
-                AgentCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:a check failed (doctor)", "2:usage error",
                 "125:recordtls failed (no privileges, no eBPF, I/O)", "126:the command could not be run",
@@ -35,8 +33,40 @@ public final class RecordTlsCli implements Runnable {
                 "a command is needed: " + String.join(", ", spec.subcommands().keySet()));
     }
 
+    /** The subcommands, in the order help lists them. */
+    private static final java.util.Map<String, Class<?>> COMMANDS = commands();
+
+    private static java.util.Map<String, Class<?>> commands() {
+        java.util.Map<String, Class<?>> c = new java.util.LinkedHashMap<>();
+        c.put("record", RecordCommand.class);
+        c.put("doctor", DoctorCommand.class);
+        c.put("demo", DemoCommand.class);
+        c.put("stubs", StubsCommand.class);
+        c.put("replay", ReplayCommand.class);
+        c.put("agent", AgentCommand.class);
+        c.put("help", CommandLine.HelpCommand.class);
+        return java.util.Collections.unmodifiableMap(c);
+    }
+
+    /** Every subcommand: for help, and for a command line that names none of them. */
     public static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * The command line for these arguments: only the subcommand they name is built when they name
+     * one. picocli reads every option of every subcommand it is given by reflection, which loads
+     * the classes of their fields (the replayer's, WireMock's): about 0.2 s of each recording's
+     * start went to commands that were never run (RECORDTLS_PHASES, 'command line parsed').
+     */
+    public static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new RecordTlsCli());
+        Class<?> named = args.length > 0 && !args[0].equals("help") ? COMMANDS.get(args[0]) : null;
+        if (named != null) {
+            cl.addSubcommand(args[0], named);
+        } else {
+            COMMANDS.forEach(cl::addSubcommand);
+        }
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             // Expected failures have been reported by the commands; this is a bug: say so plainly.
             cmd.getErr().println("recordtls: internal error: " + e);
@@ -55,7 +85,7 @@ public final class RecordTlsCli implements Runnable {
         if (args.length > 0 && java.util.Set.of("record", "demo", "agent").contains(args[0])) {
             Recorder.prepare(); // while picocli reads the command line
         }
-        int exit = commandLine().execute(args);
+        int exit = commandLine(args).execute(args);
         io.recordtls.recorder.PhaseLog.mark("exit");
         System.exit(exit);
     }
