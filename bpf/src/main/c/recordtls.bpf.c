@@ -513,6 +513,8 @@ struct emit_ctx {
 	__u64 stream_off;
 	__u32 call_len;
 	__u32 copy_len;
+	__u32 copy_start; /* the copied part of the call: [copy_start, copy_end) (a skip range cuts it) */
+	__u32 copy_end;
 	__u32 tgid;
 	__u32 tid;
 	__s32 fd;
@@ -579,10 +581,10 @@ static __always_inline long emit_chunk_in(struct emit_ctx *c, __u32 off, __u64 l
 static long emit_chunk(__u32 i, void *arg)
 {
 	struct emit_ctx *c = arg;
-	__u32 off = i * RT_CHUNK;
+	__u32 off = c->copy_start + i * RT_CHUNK;
 	__u64 len = 0;
-	if (off < c->copy_len) {
-		len = c->copy_len - off;
+	if (off < c->copy_end) {
+		len = c->copy_end - off;
 		if (len > RT_CHUNK)
 			len = RT_CHUNK;
 	} else if (i > 0) {
@@ -603,7 +605,20 @@ static long emit_chunk(__u32 i, void *arg)
 	return emit_chunk_in(c, off, len, RT_CHUNK);
 }
 
-/* Numbers the call's bytes in its direction's stream, counts it, sends it in chunks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* conn_id */
+	__type(value, struct rt_skip);
+} skips SEC(".maps");
+
+/*
+ * Numbers the call's bytes in its direction's stream, counts it, sends it in chunks. Bytes in the
+ * connection's skip range are numbered and counted, not copied; a call wholly inside it sends
+ * nothing (user space knows the range: the next record's offset, or the stream's length at close,
+ * shows how far the stream went). A range that lies inside one call is not applied (user space
+ * asks only for ranges longer than a call).
+ */
 static __always_inline void emit_call(struct rt_conn *conn, struct emit_ctx *ec)
 {
 	__u64 n = ec->call_len;
@@ -612,15 +627,34 @@ static __always_inline void emit_call(struct rt_conn *conn, struct emit_ctx *ec)
 		ec->stream_off = __sync_fetch_and_add(&conn->out_off, n);
 	else
 		ec->stream_off = __sync_fetch_and_add(&conn->in_off, n);
+	ec->copy_start = 0;
+	ec->copy_end = ec->copy_len;
+	struct rt_skip *skip = bpf_map_lookup_elem(&skips, &ec->conn_id);
+	if (skip) {
+		int d = ec->dir == RT_DIR_OUT ? 1 : 0;
+		__u64 from = skip->from[d], until = skip->until[d];
+		__u64 off = ec->stream_off, end = off + ec->copy_len;
+		if (until > from && until > off && from < end) {
+			if (from <= off && until >= end)
+				ec->copy_start = ec->copy_len;            /* all of it in the range */
+			else if (from <= off)
+				ec->copy_start = until - off;             /* the range ends in this call */
+			else if (until >= end)
+				ec->copy_end = from - off;                /* the range starts in this call */
+		}
+	}
+	__u32 copied = ec->copy_end > ec->copy_start ? ec->copy_end - ec->copy_start : 0;
 
 	struct rt_stats *st = stats_slot();
 	if (st) {
 		__sync_fetch_and_add(&st->calls, 1);
 		__sync_fetch_and_add(&st->bytes, n);
-		if (n > ec->copy_len)
-			__sync_fetch_and_add(&st->capped_bytes, n - ec->copy_len);
+		if (n > copied)
+			__sync_fetch_and_add(&st->capped_bytes, n - copied);
 	}
-	__u32 chunks = (ec->copy_len + RT_CHUNK - 1) / RT_CHUNK;
+	if (copied == 0 && ec->copy_start > 0)
+		return; /* all of it skipped */
+	__u32 chunks = (copied + RT_CHUNK - 1) / RT_CHUNK;
 	bpf_loop(chunks ? chunks : 1, emit_chunk, ec, 0);
 }
 

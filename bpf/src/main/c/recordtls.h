@@ -184,7 +184,7 @@ struct rt_stats {
 	__u64 dropped_events; /* ring buffer reservations that failed          */
 	__u64 dropped_bytes;  /* payload bytes in those                        */
 	__u64 fault_bytes;    /* payload bytes user memory could not be read   */
-	__u64 capped_bytes;   /* bytes over max_capture, not copied on purpose */
+	__u64 capped_bytes;   /* bytes not copied on purpose: over max_capture, or skipped past --max-body */
 	__u64 gated;          /* processes stopped until a new file was looked at */
 	/* Losses that used to go uncounted (issue 14): each is reported, never silent. */
 	__u64 untracked_calls;   /* SSL calls not followed: the calls table was full   */
@@ -198,6 +198,18 @@ struct rt_stats {
 struct rt_loss {
 	__u64 bytes[2];
 	__u64 events;
+};
+
+/*
+ * Per connection (by conn_id), written by user space: for each direction, a range of stream
+ * offsets [from, until) whose bytes are counted but not copied. An HTTP/1.1 body whose
+ * Content-Length runs past --max-body needs none of the bytes between the cap and its end in user
+ * space: set as soon as its headers are read, the range lies ahead of what the kernel has sent,
+ * so those bytes never cross the ring.
+ */
+struct rt_skip {
+	__u64 from[2];  /* by RT_DIR_IN, RT_DIR_OUT */
+	__u64 until[2];
 };
 
 struct rt_inode_key {

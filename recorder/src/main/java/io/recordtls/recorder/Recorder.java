@@ -63,6 +63,7 @@ public final class Recorder implements AutoCloseable {
     private boolean closed;
 
     private Recorder(RecorderOptions options, Consumer<Exchange> observer) {
+        io.recordtls.recorder.http.HttpConnection.warmUpInBackground(); // while the probes load
         this.options = options;
         this.redactor = new Redactor(options.redact(), options.redaction());
         this.writer = options.wholeRecording() ? new HarFileWriter() : null;
@@ -105,6 +106,7 @@ public final class Recorder implements AutoCloseable {
      */
     public static void prepare() {
         io.recordtls.recorder.bpf.BpfSupport.bindInBackground();
+        io.recordtls.recorder.http.HttpConnection.warmUpInBackground();
         try {
             Class.forName(HarFileWriter.class.getName(), true, Recorder.class.getClassLoader()); // loads and links it (and Jackson) meanwhile
         } catch (ClassNotFoundException e) {

@@ -321,6 +321,9 @@ final class RecordingPipeline {
         c.http.end(why);
         c.releaseWaiting();
         conns.remove(c.connId);
+        if (c.skips) {
+            probes.forgetSkips(c.connId);
+        }
         unseen.ended(c.connId);
         lostBytes += c.in.lostBytes() + c.out.lostBytes();
         if (c.http.protocol() == HttpConnection.Protocol.OTHER) {
@@ -462,8 +465,17 @@ final class RecordingPipeline {
             this.container = containers.computeIfAbsent(pid, io.recordtls.recorder.scope.Cgroups::containerId).orElse(null);
             this.library = probes.libraryName(libraryId);
             this.http = new HttpConnection(this::info, maxBody, this::exchanged);
-            this.in = new DirectionStream(http.in, maxCapture);
-            this.out = new DirectionStream(http.out, maxCapture);
+            // the tail of a body past --max-body is counted by the kernel, not copied
+            this.in = new DirectionStream(http.in, maxCapture, (from, until) -> skipped(false, from, until));
+            this.out = new DirectionStream(http.out, maxCapture, (from, until) -> skipped(true, from, until));
+            http.controls(in, out);
+        }
+
+        private boolean skips;
+
+        private void skipped(boolean isOut, long from, long until) {
+            skips = true;
+            probes.skipCopying(connId, isOut, from, until);
         }
 
         ConnectionInfo info() {

@@ -48,6 +48,9 @@ final class EventLayout {
     /** RT_DIR_OUT: bytes the process wrote. */
     static final int DIR_OUT = 1;
 
+    // struct rt_skip { u64 from[2]; u64 until[2]; }: by direction, RT_DIR_IN then RT_DIR_OUT
+    static final int SKIP_FROM = 0, SKIP_UNTIL = 16, SKIP_SIZE = 32;
+
     // struct rt_config
     static final int CFG_RECORDER_TGID = 0, CFG_MAX_CAPTURE = 4, CFG_WAKEUP_THRESHOLD = 8, CFG_GATE = 16;
 

@@ -44,7 +44,7 @@ public final class TlsProbes implements AutoCloseable {
     }
 
     private final BpfObject object;
-    private final BpfMap scope, scopeCgroups, inspected, stats, losses, events, goLayouts, nssSslFiles, procs, probed, attachedFiles, calls, goCalls;
+    private final BpfMap scope, scopeCgroups, inspected, stats, losses, events, goLayouts, nssSslFiles, procs, probed, attachedFiles, calls, goCalls, skips;
     /** The tracepoints' links, for the whole recording. */
     private final List<BpfLink> links = new ArrayList<>();
     /** The uprobes planted in each process (pid-scoped), for its current image only. */
@@ -71,6 +71,7 @@ public final class TlsProbes implements AutoCloseable {
         this.attachedFiles = object.map("attached");
         this.calls = object.map("calls");
         this.goCalls = object.map("go_calls");
+        this.skips = object.map("skips");
         this.cpus = BpfSupport.possibleCpus();
     }
 
@@ -573,6 +574,37 @@ public final class TlsProbes implements AutoCloseable {
         goCalls.forEach(EventLayout.GO_CALL_KEY_SIZE, EventLayout.GO_CALL_SIZE, (k, v) ->
                 count.accept(v.get(JAVA_LONG, EventLayout.GO_CALL_TS_ENTER), k.get(JAVA_INT, EventLayout.GO_CALL_KEY_DIR)));
         return n[0];
+    }
+
+    /**
+     * From now on, bytes of this connection's direction at stream offsets [from, until) are
+     * counted and numbered but not copied (they are past --max-body); this replaces the
+     * direction's earlier range. Best effort: a full or failing map leaves them copied, which
+     * costs ring space, never bytes.
+     */
+    public void skipCopying(long connId, boolean out, long from, long until) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocateFrom(JAVA_LONG, connId);
+            MemorySegment value = arena.allocate(EventLayout.SKIP_SIZE, 8);
+            if (!skips.get(key, value)) {
+                value.fill((byte) 0);
+            }
+            long dir = out ? 8 : 0;
+            value.set(JAVA_LONG, EventLayout.SKIP_FROM + dir, from);
+            value.set(JAVA_LONG, EventLayout.SKIP_UNTIL + dir, until);
+            skips.put(key, value);
+        } catch (RuntimeException e) {
+            // the bytes keep crossing the ring: nothing is lost
+        }
+    }
+
+    /** The connection is over: its skip offsets go (an LRU map would forget them anyway). */
+    public void forgetSkips(long connId) {
+        try (Arena arena = Arena.ofConfined()) {
+            skips.delete(arena.allocateFrom(JAVA_LONG, connId));
+        } catch (RuntimeException e) {
+            // gone already
+        }
     }
 
     /** Connections the kernel could not deliver everything of, by connection id. */

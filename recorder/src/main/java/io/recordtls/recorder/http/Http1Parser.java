@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.recordtls.recorder.stream.StreamControl;
 import io.recordtls.recorder.stream.StreamSink;
 
 import java.util.ArrayDeque;
@@ -36,13 +37,19 @@ final class Http1Parser {
     private static final int FILLER_SLICE = 64 * 1024;
     /** Responses kept waiting for a request that may still come (a thread's write returning late). */
     private static final int MAX_EARLY = 4;
+    /**
+     * How much of a body's tail past --max-body is still copied when the rest is skipped: the
+     * decoder may hold a few bytes of what it was fed, and a skip that went past the body's end
+     * would take the next message's start with it.
+     */
+    static final long SKIP_MARGIN = 64 * 1024;
 
     private final Supplier<ConnectionInfo> info;
     private final long maxBody;
     private final ExchangeListener listener;
     private final ResponseDecoder responseDecoder = new ResponseDecoder();
-    private final Side requests = new Side(new EmbeddedChannel(new HttpRequestDecoder(CONFIG)), true);
-    private final Side responses = new Side(new EmbeddedChannel(responseDecoder), false);
+    private final Side requests;
+    private final Side responses;
     /** Requests sent and not answered yet, oldest first (pipelining answers in order). */
     private final Deque<CapturedMessage> unanswered = new ArrayDeque<>();
     /**
@@ -62,7 +69,9 @@ final class Http1Parser {
     private record Early(CapturedMessage response, long seenAt) {}
 
     Http1Parser(Supplier<ConnectionInfo> info, long maxBody, ExchangeListener listener, List<String> connectionNotes,
-                boolean requestsAreWritten) {
+                boolean requestsAreWritten, StreamControl requestControl, StreamControl responseControl) {
+        this.requests = new Side(new EmbeddedChannel(new HttpRequestDecoder(CONFIG)), true, requestControl);
+        this.responses = new Side(new EmbeddedChannel(responseDecoder), false, responseControl);
         this.info = info;
         this.maxBody = maxBody;
         this.listener = listener;
@@ -175,9 +184,15 @@ final class Http1Parser {
         /** Stand-in bytes of an intended gap still inside the decoder: counted in a body, never kept. */
         private long fillerLeft;
 
-        Side(EmbeddedChannel channel, boolean isRequest) {
+        private final StreamControl control;
+        /** Body bytes the decoder gave for the current message, stand-ins included. */
+        private long bodySeen;
+        private boolean skipAsked;
+
+        Side(EmbeddedChannel channel, boolean isRequest, StreamControl control) {
             this.channel = channel;
             this.isRequest = isRequest;
+            this.control = control;
         }
 
         @Override
@@ -242,6 +257,35 @@ final class Http1Parser {
                     io.netty.util.ReferenceCountUtil.release(msg);
                 }
             }
+            skipTailPastMaxBody();
+        }
+
+        /**
+         * A body whose length is known (Content-Length, not chunked) to run past --max-body needs
+         * none of its bytes between the cap and its end: as soon as its headers are decoded, the
+         * kernel is asked to count those without copying them, so a 200 MiB download at the
+         * default cap no longer crosses the ring buffer whole (the range lies ahead of what the
+         * kernel has sent unless the ring holds more than the cap). Asked once everything fed so
+         * far is decoded, so the body's position in the stream is exact, with a margin at both ends.
+         */
+        private void skipTailPastMaxBody() {
+            if (current == null || skipAsked || current.header("transfer-encoding") != null) {
+                return;
+            }
+            String declared = current.header("content-length");
+            if (declared == null) {
+                return;
+            }
+            long length;
+            try {
+                length = Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                return;
+            }
+            long from = Math.max(0, maxBody + SKIP_MARGIN - bodySeen), until = length - bodySeen - SKIP_MARGIN;
+            if (until - from > SKIP_MARGIN && control.skip(from, until)) {
+                skipAsked = true;
+            }
         }
 
         private void handle(Object msg) {
@@ -269,6 +313,7 @@ final class Http1Parser {
                 }
                 ByteBuf content = c.content();
                 int n = content.readableBytes();
+                bodySeen += n;
                 int filler = (int) Math.min(n, fillerLeft);
                 fillerLeft -= filler;
                 if (filler > 0) {
@@ -288,6 +333,8 @@ final class Http1Parser {
         }
 
         private void start(HttpMessage m) {
+            bodySeen = 0;
+            skipAsked = false;
             List<Header> headers = new ArrayList<>();
             long size = 0;
             for (var it = m.headers().iteratorAsString(); it.hasNext(); ) {

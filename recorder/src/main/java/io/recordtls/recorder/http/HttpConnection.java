@@ -1,5 +1,6 @@
 package io.recordtls.recorder.http;
 
+import io.recordtls.recorder.stream.StreamControl;
 import io.recordtls.recorder.stream.StreamSink;
 
 import java.nio.charset.StandardCharsets;
@@ -30,8 +31,45 @@ public final class HttpConnection {
     private Http2Parser http2;
     private long otherBytes;
     private boolean midConnectionHttp2;
+    private StreamControl inControl = StreamControl.NONE, outControl = StreamControl.NONE;
+    /** Bytes held before the protocol was known are being replayed: the streams are ahead of them. */
+    private boolean replaying;
 
     private record Pending(boolean out, byte[] data, long tsEnter, long tsExit, long gap, boolean capped) {}
+
+    private static final java.util.concurrent.atomic.AtomicBoolean WARMED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Decodes a made-up HTTP/1.1 exchange and an HTTP/2 connection start on a thread of its own,
+     * once per JVM. The first connection a recording decodes otherwise pays for loading and
+     * linking Netty's decoders (about a quarter of a second here) while its events wait: the
+     * headers of a fast download were read so late that its body had passed the kernel whole,
+     * before the recorder could ask it to skip the bytes past --max-body.
+     */
+    public static void warmUpInBackground() {
+        if (!WARMED.compareAndSet(false, true)) {
+            return;
+        }
+        Thread.ofPlatform().daemon().name("recordtls-decoder-warm-up").start(() -> {
+            try {
+                ConnectionInfo none = new ConnectionInfo(0, 0, "warm-up", null, null, null, null, true);
+                byte[] request = "POST /w HTTP/1.1\r\nHost: w\r\nContent-Length: 2\r\n\r\n{}".getBytes(StandardCharsets.US_ASCII);
+                byte[] response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
+                HttpConnection h1 = new HttpConnection(() -> none, 1 << 10, x -> { });
+                h1.out.onBytes(request, 0, request.length, 1, 2);
+                h1.in.onBytes(response, 0, response.length, 3, 4);
+                h1.end("warm-up");
+                byte[] preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\4\0\0\0\0\0".getBytes(StandardCharsets.ISO_8859_1);
+                byte[] settings = {0, 0, 0, 4, 0, 0, 0, 0, 0};
+                HttpConnection h2 = new HttpConnection(() -> none, 1 << 10, x -> { });
+                h2.out.onBytes(preface, 0, preface.length, 1, 2);
+                h2.in.onBytes(settings, 0, settings.length, 3, 4);
+                h2.end("warm-up");
+            } catch (RuntimeException e) {
+                // only a warm-up: the first real connection loads what this did not
+            }
+        });
+    }
 
     public HttpConnection(Supplier<ConnectionInfo> info, long maxBody, ExchangeListener listener) {
         this.info = info;
@@ -48,6 +86,18 @@ public final class HttpConnection {
 
     public boolean clientSide() {
         return clientSide;
+    }
+
+    /** The streams feeding {@link #in} and {@link #out}, which a parser may ask to skip a body's tail. */
+    public void controls(StreamControl in, StreamControl out) {
+        this.inControl = in;
+        this.outControl = out;
+    }
+
+    /** A direction's control, or none while held bytes are replayed (a skip would be counted from past them). */
+    private StreamControl control(boolean isOut) {
+        StreamControl c = isOut ? outControl : inControl;
+        return (from, until) -> !replaying && c.skip(from, until);
     }
 
     /** What was odd about this connection, for the HAR's log. */
@@ -185,19 +235,24 @@ public final class HttpConnection {
             return; // need more bytes
         }
         if (protocol == Protocol.HTTP1) {
-            http1 = new Http1Parser(info, maxBody, listener, notes, clientSide);
+            http1 = new Http1Parser(info, maxBody, listener, notes, clientSide, control(clientSide), control(!clientSide));
         } else if (protocol == Protocol.HTTP2) {
             http2 = new Http2Parser(info, maxBody, listener, notes);
         }
         List<Pending> replay = new ArrayList<>(pending);
         pending.clear();
-        for (Pending p : replay) {
-            StreamSink s = p.out ? this.out : this.in;
-            if (p.data != null) {
-                s.onBytes(p.data, 0, p.data.length, p.tsEnter, p.tsExit);
-            } else {
-                s.onGap(p.gap, p.capped, p.tsEnter);
+        replaying = true;
+        try {
+            for (Pending p : replay) {
+                StreamSink s = p.out ? this.out : this.in;
+                if (p.data != null) {
+                    s.onBytes(p.data, 0, p.data.length, p.tsEnter, p.tsExit);
+                } else {
+                    s.onGap(p.gap, p.capped, p.tsEnter);
+                }
             }
+        } finally {
+            replaying = false;
         }
     }
 

@@ -93,6 +93,7 @@ class EventLayoutTest {
         assertThat(struct("rt_stats").get("(size)")).isEqualTo(STATS_FIELDS * 8);
         assertThat(struct("rt_stats")).hasSize(STATS_FIELDS + 1); // every u64 field, and the size
         assertThat(struct("rt_loss").get("(size)")).isEqualTo(LOSS_SIZE);
+        assertThat(struct("rt_skip")).containsEntry("from", SKIP_FROM).containsEntry("until", SKIP_UNTIL).containsEntry("(size)", SKIP_SIZE);
         assertThat(struct("rt_config")).containsEntry("recorder_tgid", CFG_RECORDER_TGID).containsEntry("max_capture", CFG_MAX_CAPTURE)
                 .containsEntry("wakeup_threshold", CFG_WAKEUP_THRESHOLD).containsEntry("gate_new_files", CFG_GATE);
     }
