@@ -80,11 +80,13 @@ public final class GoTlsInspector {
             if (b.getShort(0x12) != 0x3e) {
                 throw new Unsupported("Go TLS not recorded: " + file.getFileName() + " is not an x86-64 program (only x86-64 is probed)");
             }
-            GoLayout layout = layout(version);
-            if (layout == null) {
+            GoLayout table = layout(version);
+            if (table == null) {
                 throw new Unsupported("Go TLS not recorded: " + file.getFileName() + " was built by " + version
                         + ", which passes arguments on the stack; Go >= 1.17 (register ABI) is supported");
             }
+            // the compiler's own layout where the binary carries DWARF; the table for stripped ones
+            GoLayout layout = GoDwarf.layout(b, version).orElse(table);
             if (Capstone.problem() != null) {
                 throw new Unsupported("Go TLS not recorded: " + Capstone.problem());
             }
@@ -129,7 +131,7 @@ public final class GoTlsInspector {
      * Where the fd lies behind a *tls.Conn, by Go version: tls.Conn starts with conn net.Conn (an
      * interface: itab, then data at 8); net.TCPConn starts with its *netFD; netFD starts with
      * pfd poll.FD, whose Sysfd follows the 16-byte fdMutex. Unchanged from Go 1.17 through at
-     * least 1.23 (checked against the compiler's own layout by GoTlsLayoutTest); null for Go
+     * least 1.23 (checked against the compiler's own layout by GoTlsInspectorTest); null for Go
      * before 1.17, whose stack-based calling convention the probes do not read. Development
      * builds ("devel ...") are taken as current.
      */

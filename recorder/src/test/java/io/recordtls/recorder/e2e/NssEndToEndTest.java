@@ -75,4 +75,37 @@ class NssEndToEndTest extends DemoServerTestBase {
         assertThat(responseBytes(e)).isEqualTo(upload); // /echo sends it back
         assertNss(rec, e);
     }
+
+    /** A tstclnt that was running (connected, waiting for its request on stdin) before the recording: --pid's path. */
+    @Test
+    void aRunningTstclntIsRecordedByPid() throws Exception {
+        Path out = tmp.resolve("tstclnt.out");
+        Process p = new ProcessBuilder("tstclnt", "-h", "127.0.0.1", "-p", Integer.toString(server.port()), "-D", "-o")
+                .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            Recording rec = record(io.recordtls.recorder.RecorderOptions.defaults(), r -> {
+                r.addProcess(p.pid());
+                try (var stdin = p.getOutputStream()) {
+                    stdin.write(("GET /bytes?n=100000&seed=29 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+                try { // until it has printed the whole body (with stdin at EOF it may not end by itself)
+                    while (p.isAlive() && out.toFile().length() < 100_000 && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            JsonNode e = rec.only();
+            assertThat(e.at("/request/url").asText()).isEqualTo("https://127.0.0.1/bytes?n=100000&seed=29");
+            assertThat(responseBytes(e)).isEqualTo(DemoHttpsServer.bytes(100_000, 29));
+            assertNss(rec, e);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
 }

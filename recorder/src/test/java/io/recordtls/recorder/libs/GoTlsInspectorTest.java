@@ -23,17 +23,41 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Go programs built here with the machine's Go: what the inspector finds in each way of linking them. */
 class GoTlsInspectorTest {
-    @Test
-    void theFdOffsetsOfTheTableAreWhatThisGoCompilerLaysOut() throws Exception {
-        Path layout = GoPrograms.build("layout", Variant.SYMTAB);
+    /** What layout.go prints: the offsets as this Go compiler lays them out. */
+    private static String compilerLayout(Path layout) throws Exception {
         Process p = new ProcessBuilder(layout.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return out;
+    }
+
+    @Test
+    void theFdOffsetsOfTheTableAreWhatThisGoCompilerLaysOut() throws Exception {
+        Path layout = GoPrograms.build("layout", Variant.SYMTAB);
+        String out = compilerLayout(layout);
         TlsLibrary.GoLayout table = GoTlsInspector.layout(version(layout));
         // conn is an interface (itab, data): the data word follows the itab pointer
         assertThat(out).contains("conn " + (table.connData() - 8) + " net.Conn")
                 .contains("netfd " + table.netFd() + " *net.netFD")
                 .contains("sysfd " + table.sysfd() + " int");
+    }
+
+    /** With DWARF (a build without -w), the offsets are the compiler's, read from the binary itself. */
+    @Test
+    void theFdOffsetsReadFromDwarfAreWhatThisGoCompilerLaysOut() throws Exception {
+        Path layout = GoPrograms.build("layout", Variant.SYMTAB);
+        String out = compilerLayout(layout);
+        try (FileChannel ch = FileChannel.open(layout, StandardOpenOption.READ)) {
+            var b = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            TlsLibrary.GoLayout dwarf = GoDwarf.layout(b, "go1.x").orElseThrow();
+            assertThat(out).contains("conn " + (dwarf.connData() - 8) + " net.Conn")
+                    .contains("netfd " + dwarf.netFd() + " *net.netFD")
+                    .contains("sysfd " + dwarf.sysfd() + " int");
+        }
+        try (FileChannel ch = FileChannel.open(GoPrograms.build("layout", Variant.STRIPPED), StandardOpenOption.READ)) {
+            var b = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            assertThat(GoDwarf.layout(b, "go1.x")).as("-ldflags=-s -w leaves no DWARF: the table applies").isEmpty();
+        }
     }
 
     @Test
