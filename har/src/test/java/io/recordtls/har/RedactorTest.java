@@ -118,4 +118,17 @@ class RedactorTest {
         assertThat(new Redactor(true, Redactor.Rules.defaults()).jsonStream(
                 new java.io.ByteArrayInputStream("not json {".getBytes(java.nio.charset.StandardCharsets.UTF_8)), null)).isFalse();
     }
+
+    /** A body is parsed only when a rule's name occurs in it; a name spelled with JSON escapes still is. */
+    @Test
+    void jsonBodiesWithoutACredentialNameAreKeptAsTheyAreAndEscapedNamesAreStillFound() {
+        String plain = "{ \"id\": 42,  \"price\": 12.50, \"tags\": [\"a\"] }";
+        assertThat(redactor.body(plain, "application/json")).isSameAs(plain);
+        assertThat(redactor.body("{\"p\\u0061ssword\":\"hunter2\",\"n\":1}", "application/json"))
+                .isEqualTo("{\"password\":\"REDACTED\",\"n\":1}");
+        assertThat(redactor.body("{\"User\":{\"Refresh-Token\":\"r1\"}}", "application/json"))
+                .isEqualTo("{\"User\":{\"Refresh-Token\":\"REDACTED\"}}");
+        Redactor byPath = new Redactor(true, Redactor.Rules.defaults().withJsonFields(java.util.Set.of("$.user.pin")));
+        assertThat(byPath.body("{\"user\":{\"pin\":\"1234\"}}", "application/json")).isEqualTo("{\"user\":{\"pin\":\"REDACTED\"}}");
+    }
 }
