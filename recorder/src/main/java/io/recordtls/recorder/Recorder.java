@@ -85,7 +85,7 @@ public final class Recorder implements AutoCloseable {
             PhaseLog.mark("system libraries inspected");
             this.pipeline = new RecordingPipeline(probes, maxCapture, options.maxBody(),
                     new HarEntryFactory(new MonotonicClock(), redactor, options.maxBody()), writer, observer);
-            this.pump = new CapturePump(probes, this::onEvent);
+            this.pump = new CapturePump(probes, this::onEvent, pipeline::flush);
             pipeline.start();
             pump.start();
             PhaseLog.mark("pipeline started");

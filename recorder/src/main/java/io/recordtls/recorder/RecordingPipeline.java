@@ -62,7 +62,26 @@ final class RecordingPipeline {
     private final HarEntryFactory factory;
     private final HarFileWriter writer;
     private final Consumer<Exchange> exchangeObserver;
-    private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>(1 << 16);
+    /** Batches of events (a List), commands and END, in order. Bounded by {@link #MAX_QUEUED_BYTES}, not by count. */
+    private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    /**
+     * Events read from the ring and not yet handed on: the ring-buffer thread hands them over once
+     * per round of reading (one wakeup of the pipeline per round, not per event: on two cores the
+     * handover per event cost more than the event).
+     */
+    private List<CaptureEvent> batch = new ArrayList<>();
+    private final Object batchLock = new Object();
+    /** Payload bytes handed over and not yet processed. */
+    private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
+    /** The ring-buffer thread waits past this (the ring then absorbs, then drops are counted). */
+    private static final long MAX_QUEUED_BYTES = 256L << 20;
+    private static final int MAX_BATCH = 4096;
+    /**
+     * Parsing and writing entries run at the lowest CPU priority while little waits: the recorded
+     * programs get the CPU first, the recorder catches up in idle time. Past this much waiting, the
+     * pipeline runs at normal priority again until it is back under a quarter of it.
+     */
+    private static final long BEHIND_BYTES = 64L << 20;
     private final Thread thread;
     private final Map<Long, Conn> conns = new HashMap<>();
     private final Map<Integer, String> processNames = new HashMap<>();
@@ -100,14 +119,40 @@ final class RecordingPipeline {
         thread.start();
     }
 
-    /** From the ring-buffer thread. Blocks when parsing falls far behind (the ring then absorbs). */
+    /** From the ring-buffer thread: handed on at the end of the round ({@link #flush}), or when the batch is full. */
     void submit(CaptureEvent e) {
-        try {
-            queue.put(e);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
+        synchronized (batchLock) {
+            batch.add(e);
+            if (batch.size() >= MAX_BATCH) {
+                flushLocked();
+            }
         }
     }
+
+    /** Hands on what was submitted. Blocks while parsing is far behind (the ring then absorbs). */
+    void flush() {
+        synchronized (batchLock) {
+            flushLocked();
+        }
+    }
+
+    private void flushLocked() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        long bytes = 0;
+        for (CaptureEvent e : batch) {
+            bytes += e instanceof CaptureEvent.Data d ? d.payload().length + 64 : 64;
+        }
+        while (queuedBytes.get() > MAX_QUEUED_BYTES && thread.isAlive()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        queuedBytes.addAndGet(bytes);
+        queue.add(new Batch(batch, bytes));
+        batch = new ArrayList<>();
+    }
+
+    private record Batch(List<CaptureEvent> events, long bytes) {}
 
     /**
      * From the ring-buffer thread, as a process in scope execs (it is alive then, often held):
@@ -126,7 +171,10 @@ final class RecordingPipeline {
     void runInOrder(Runnable action) {
         Command c = new Command(action, new java.util.concurrent.CompletableFuture<>());
         try {
-            queue.put(c);
+            synchronized (batchLock) { // after every event submitted before, handed on or not
+                flushLocked();
+                queue.put(c);
+            }
             while (true) {
                 try {
                     c.done().get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -180,6 +228,7 @@ final class RecordingPipeline {
     /** Ends every connection still open and waits until everything is written to the spool. */
     void finish() {
         try {
+            flush();
             queue.put(END);
             thread.join();
         } catch (InterruptedException e) {
@@ -191,9 +240,22 @@ final class RecordingPipeline {
     }
 
     private void run() {
+        boolean canNice = niceIfRoot(), niced = canNice;
         try {
             while (true) {
                 Object o = queue.take();
+                if (o instanceof Batch b) {
+                    for (CaptureEvent e : b.events()) {
+                        handleCounted(e);
+                    }
+                    long left = queuedBytes.addAndGet(-b.bytes());
+                    if (niced && left > BEHIND_BYTES) {
+                        niced = io.recordtls.recorder.bpf.LibC.setThreadNice(0) != 0; // falling behind: full speed
+                    } else if (canNice && !niced && left < BEHIND_BYTES / 4) {
+                        niced = io.recordtls.recorder.bpf.LibC.setThreadNice(19) == 0;
+                    }
+                    continue;
+                }
                 if (o == END) {
                     for (Conn c : List.copyOf(conns.values())) {
                         end(c, "recording stopped", -1, -1);
@@ -209,19 +271,33 @@ final class RecordingPipeline {
                     }
                     continue;
                 }
-                try {
-                    handle((CaptureEvent) o);
-                } catch (RuntimeException bug) {
-                    // one event we could not process must not stop the others (nor hang a
-                    // segment's end): say so once, count them all, go on
-                    if (failedEvents++ == 0) {
-                        System.err.println("recordtls: could not process a captured event (" + o + "): " + bug);
-                        bug.printStackTrace();
-                    }
-                }
             }
         } catch (Throwable t) {
             failure = t;
+        }
+    }
+
+    /** One event we could not process must not stop the others (nor hang a segment's end): said once, all counted. */
+    private void handleCounted(CaptureEvent e) {
+        try {
+            handle(e);
+        } catch (RuntimeException bug) {
+            if (failedEvents++ == 0) {
+                System.err.println("recordtls: could not process a captured event (" + e + "): " + bug);
+                bug.printStackTrace();
+            }
+        }
+    }
+
+    /**
+     * Lowest priority for this thread, where it can be raised again (root: lowering a nice value
+     * needs CAP_SYS_NICE); otherwise it stays as it is. Whether it is niced now.
+     */
+    private static boolean niceIfRoot() {
+        try {
+            return io.recordtls.recorder.bpf.LibC.geteuid() == 0 && io.recordtls.recorder.bpf.LibC.setThreadNice(19) == 0;
+        } catch (RuntimeException | LinkageError e) {
+            return false;
         }
     }
 

@@ -23,8 +23,16 @@ public final class CapturePump implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong syncRequested = new java.util.concurrent.atomic.AtomicLong();
     private volatile long syncDone;
 
+    /** Told after each round of reading the ring: what the listener got may be handed on together. */
+    private final Runnable roundDone;
+
     public CapturePump(TlsProbes probes, Consumer<CaptureEvent> listener) {
+        this(probes, listener, () -> { });
+    }
+
+    public CapturePump(TlsProbes probes, Consumer<CaptureEvent> listener, Runnable roundDone) {
         this.ring = new RingBuffer(probes.eventsMap(), record -> listener.accept(EventDecoder.decode(record)));
+        this.roundDone = roundDone;
         this.thread = Thread.ofPlatform().name("recordtls-ringbuf").daemon().unstarted(this::run);
     }
 
@@ -40,6 +48,7 @@ public final class CapturePump implements AutoCloseable {
                     ring.poll(DRAIN_INTERVAL_MS);
                     requested = syncRequested.get();
                     ring.consume();
+                    roundDone.run();
                 } catch (RuntimeException e) {
                     // counted and said once; the thread goes on: processes may wait on what it reads next
                     failedPolls.incrementAndGet();
@@ -53,6 +62,7 @@ public final class CapturePump implements AutoCloseable {
             while (ring.consume() > 0) {
                 // what was submitted before the probes were detached
             }
+            roundDone.run();
         } catch (Throwable t) {
             fatal = t; // an Error: the JVM itself is in trouble
         } finally {
