@@ -1,7 +1,6 @@
 package io.recordtls.recorder;
 
 import io.recordtls.recorder.bpf.BpfException;
-import io.recordtls.recorder.bpf.LibC;
 import io.recordtls.recorder.capture.CaptureEvent;
 import io.recordtls.recorder.capture.CapturePump;
 import io.recordtls.recorder.capture.CaptureStats;
@@ -19,7 +18,6 @@ import io.recordtls.recorder.scope.Cgroups;
 import io.recordtls.recorder.scope.ProcFs;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -56,6 +52,7 @@ public final class Recorder implements AutoCloseable {
     private final RecordingPipeline pipeline;
     private final HarFileWriter writer;
     private final Redactor redactor;
+    private final NotDecodedReasons reasons;
     private final Instant started = Instant.now();
     private final List<Long> roots = Collections.synchronizedList(new ArrayList<>());
     private final List<String> commands = Collections.synchronizedList(new ArrayList<>());
@@ -80,6 +77,7 @@ public final class Recorder implements AutoCloseable {
             probes.close();
             throw e;
         }
+        this.reasons = new NotDecodedReasons(libraries, jvms, probes);
         try {
             libraries.knowSystemLibraries();
             PhaseLog.mark("system libraries inspected");
@@ -137,11 +135,11 @@ public final class Recorder implements AutoCloseable {
         if (e instanceof CaptureEvent.TlsHello h) {
             // here, as the event is read: the process most likely still runs, so what it maps can be read
             // the program it exec'd first: a one-shot client may be gone by now, and its comm with it
-            pipeline.unseen.hello(h, pid -> Optional.ofNullable(lastExec.get((int) pid)).or(() -> ProcFs.comm(pid)).orElse("pid " + pid),
-                    this::mappedFiles);
+            pipeline.unseen.hello(h, pid -> reasons.program(pid).or(() -> ProcFs.comm(pid)).orElse("pid " + pid),
+                    reasons::mappedFiles);
         }
-        if (e instanceof CaptureEvent.FileLoaded f && f.exec() && !f.path().isEmpty()) {
-            lastExec.put(f.pid(), Path.of(f.path()).getFileName().toString());
+        if (e instanceof CaptureEvent.FileLoaded f && f.exec()) {
+            reasons.exec(f.pid(), f.path());
         }
         if (e instanceof CaptureEvent.FileLoaded f && !f.leftOut()) {
             if (f.exec()) {
@@ -156,63 +154,6 @@ public final class Recorder implements AutoCloseable {
             libraries.onProcessGone(x.pid());
         }
         pipeline.submit(e);
-    }
-
-    /**
-     * The program each process in scope last exec'd (its file name), read on the ring-buffer thread:
-     * what is known of a process that ended before its mappings could be read (a quick static
-     * binary). Bounded: the oldest go first.
-     */
-    private final Map<Integer, String> lastExec = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) {
-            return size() > 16_384;
-        }
-    };
-
-    private List<String> mappedFiles(long pid) {
-        List<String> mapped = ProcFs.executableMappings(pid).stream().map(m -> Path.of(m.path()).getFileName())
-                .filter(java.util.Objects::nonNull).map(Path::toString).distinct().toList();
-        String program = lastExec.get((int) pid);
-        return mapped.isEmpty() && program != null ? List.of(program) : mapped;
-    }
-
-    /** What recordtls knows of why a process's TLS connections were not decoded. */
-    private String whyNotDecoded(int pid, List<String> mapped) {
-        var unprobed = libraries.unprobedIn(pid);
-        if (unprobed.isPresent()) {
-            return "it uses " + unprobed.get().stack() + " (" + unprobed.get().file() + "), a TLS library recordtls does not probe";
-        }
-        var jvm = jvms.problem(pid);
-        if (jvm.isPresent()) {
-            return "a JVM whose JSSE the JVM probe does not record: " + jvm.get();
-        }
-        for (String problem : libraries.problems()) {
-            if (mapped.stream().anyMatch(problem::contains)) {
-                return "its TLS library could not be probed: " + problem;
-            }
-        }
-        java.util.Set<String> probed = new java.util.TreeSet<>();
-        for (TlsLibrary lib : probes.libraries()) {
-            if (lib.path().getFileName() != null && mapped.contains(lib.path().getFileName().toString())) {
-                probed.add(lib.path().getFileName().toString());
-            }
-        }
-        if (!probed.isEmpty()) {
-            return "it maps " + String.join(", ", probed) + ", which is probed, but no read or write of these connections went"
-                    + " through a probed function (a handshake without data, or I/O through a path recordtls does not probe,"
-                    + " such as OpenSSL's SSL BIO)";
-        }
-        if (mapped.contains("libjvm.so")) {
-            return "a JVM, but the JVM probe saw no JSSE call on these connections (a TLS implementation other than JSSE?)";
-        }
-        if (mapped.isEmpty()) {
-            return "the process was gone before recordtls could see which TLS library it uses";
-        }
-        // the first executable mapping is the program itself (mapped lowest)
-        return "no TLS library recordtls probes is loaded in " + mapped.getFirst() + ": its TLS is linked into the program"
-                + " (a static binary, Go's crypto/tls),"
-                + " comes from a library recordtls does not know, or has no symbols to probe";
     }
 
     /** Records a running process and its descendants, those alive now and those it starts later. */
@@ -282,9 +223,7 @@ public final class Recorder implements AutoCloseable {
         // In the recorder's private directory: the watchdog tells the shell to give up if this JVM dies before "go"
         Path fifo = libraries.newGate();
         try {
-            List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", GATE, fifo.toString()));
-            argv.addAll(command);
-            ProcessBuilder pb = new ProcessBuilder(argv);
+            ProcessBuilder pb = new ProcessBuilder(LaunchGate.argv(fifo, command));
             configure.accept(pb);
             // JVMs it starts (and their children's) load the JVM probe from their first instruction
             jvms.jar().ifPresent(jar -> pb.environment().put("JAVA_TOOL_OPTIONS",
@@ -297,7 +236,7 @@ public final class Recorder implements AutoCloseable {
             pipeline.nameProcess((int) p.pid(), Path.of(command.getFirst()).getFileName().toString());
             roots.add(p.pid());
             commands.add(redactor.commandLine(command));
-            release(fifo, p);
+            LaunchGate.release(fifo, p);
             PhaseLog.mark("launch: released");
             return p;
         } catch (IOException e) {
@@ -307,44 +246,6 @@ public final class Recorder implements AutoCloseable {
                 Files.deleteIfExists(fifo);
             } catch (IOException ignored) {
                 // the watchdog removes the directory
-            }
-        }
-    }
-
-    /**
-     * The gate: the command runs only when the recorder says "go" (its pid is in scope by then).
-     * Anything else (the watchdog's "stop" when the recorder died, or no FIFO at all any more)
-     * ends the shell, so a command is never left waiting nor run unrecorded.
-     */
-    private static final String GATE = "IFS= read -r go < \"$0\" 2>/dev/null; [ \"$go\" = go ] && exec \"$@\";"
-            + " echo \"recordtls: the recorder ended before $1 started\" >&2; exit 125";
-
-    /** Opens the FIFO for writing (which waits for the shell to open it) and lets the shell go. */
-    private static void release(Path fifo, Process p) {
-        CompletableFuture<Void> open = CompletableFuture.runAsync(() -> {
-            try (OutputStream out = Files.newOutputStream(fifo)) {
-                out.write("go\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        while (true) {
-            try {
-                open.get(100, TimeUnit.MILLISECONDS);
-                return;
-            } catch (java.util.concurrent.TimeoutException notYet) {
-                if (!p.isAlive()) {
-                    open.cancel(true);
-                    // unblock the writer thread: a reader that opens and closes at once
-                    try (var in = Files.newInputStream(fifo)) {
-                        in.available();
-                    } catch (IOException ignored) {
-                        // nothing more to do
-                    }
-                    return;
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException("release the recorded command", e);
             }
         }
     }
@@ -417,7 +318,7 @@ public final class Recorder implements AutoCloseable {
         if (!unprobed.isEmpty()) {
             x.put("unprobedTls", unprobed); // in the whole run: processes on TLS stacks no probe decodes
         }
-        List<UnseenTls.NotDecoded> notDecoded = pipeline.unseen.report(this::whyNotDecoded);
+        List<UnseenTls.NotDecoded> notDecoded = pipeline.unseen.report(reasons::why);
         if (!notDecoded.isEmpty()) { // in the whole run, without pids (a segment's HAR is committed)
             x.put("tlsNotDecoded", notDecoded.stream().map(n -> n.toHar(false)).distinct().toList());
         }
@@ -493,7 +394,7 @@ public final class Recorder implements AutoCloseable {
         CaptureStats stats = probes.stats();
         Map<Long, io.recordtls.recorder.capture.ConnectionLoss> losses = probes.losses();
         List<String> notes = new ArrayList<>(libraries.problems());
-        List<UnseenTls.NotDecoded> notDecoded = pipeline.unseen.report(this::whyNotDecoded);
+        List<UnseenTls.NotDecoded> notDecoded = pipeline.unseen.report(reasons::why);
         notes.addAll(notDecoded.stream().map(UnseenTls.NotDecoded::describe).toList());
         notes.addAll(stats.problems());
         if (pump.failures() > 0) {
