@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 
 /**
@@ -28,7 +26,6 @@ import java.util.function.Consumer;
  * reader: connections, stream reassembly, HTTP, HAR entries.
  */
 final class RecordingPipeline {
-    private static final Object END = new Object();
     private static final boolean DEBUG = System.getenv("RECORDTLS_DEBUG_EVENTS") != null;
 
     /** The exchanges whose request started inside a time window (one test), in their own HAR. */
@@ -51,8 +48,9 @@ final class RecordingPipeline {
         }
     }
 
-    /** Work for the pipeline thread, run in order with the events around it. */
-    private record Command(Runnable action, java.util.concurrent.CompletableFuture<Void> done) {}
+
+    /** Moves events from the ring-buffer thread to the pipeline's, in batches, at low priority. */
+    private final EventHandOff handOff = new EventHandOff(this::handle, this::endAll);
 
     private final Map<String, Segment> segments = new java.util.LinkedHashMap<>();
 
@@ -62,27 +60,6 @@ final class RecordingPipeline {
     private final HarEntryFactory factory;
     private final HarFileWriter writer;
     private final Consumer<Exchange> exchangeObserver;
-    /** Batches of events (a List), commands and END, in order. Bounded by {@link #MAX_QUEUED_BYTES}, not by count. */
-    private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-    /**
-     * Events read from the ring and not yet handed on: the ring-buffer thread hands them over once
-     * per round of reading (one wakeup of the pipeline per round, not per event: on two cores the
-     * handover per event cost more than the event).
-     */
-    private List<CaptureEvent> batch = new ArrayList<>();
-    private final Object batchLock = new Object();
-    /** Payload bytes handed over and not yet processed. */
-    private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
-    /** The ring-buffer thread waits past this (the ring then absorbs, then drops are counted). */
-    private static final long MAX_QUEUED_BYTES = 256L << 20;
-    private static final int MAX_BATCH = 4096;
-    /**
-     * Parsing and writing entries run at the lowest CPU priority while little waits: the recorded
-     * programs get the CPU first, the recorder catches up in idle time. Past this much waiting, the
-     * pipeline runs at normal priority again until it is back under a quarter of it.
-     */
-    private static final long BEHIND_BYTES = 64L << 20;
-    private final Thread thread;
     private final Map<Long, Conn> conns = new HashMap<>();
     private final Map<Integer, String> processNames = new HashMap<>();
     /** Container ids by pid: read from /proc when a process is first seen, which a one-shot process may not outlive. */
@@ -101,8 +78,6 @@ final class RecordingPipeline {
     private final Map<Integer, Map<String, Object>> jvmProbes = new java.util.concurrent.ConcurrentSkipListMap<>();
     private int connections, nonHttp, entries, incomplete, truncated;
     private long lostBytes;
-    private volatile Throwable failure;
-    private volatile long failedEvents;
 
     RecordingPipeline(TlsProbes probes, long maxCapture, long maxBody, HarEntryFactory factory, HarFileWriter writer,
                       Consumer<Exchange> exchangeObserver) {
@@ -112,47 +87,21 @@ final class RecordingPipeline {
         this.factory = factory;
         this.writer = writer;
         this.exchangeObserver = exchangeObserver;
-        this.thread = Thread.ofPlatform().name("recordtls-pipeline").daemon().unstarted(this::run);
     }
 
     void start() {
-        thread.start();
+        handOff.start();
     }
 
-    /** From the ring-buffer thread: handed on at the end of the round ({@link #flush}), or when the batch is full. */
+    /** From the ring-buffer thread: handed on at the end of the round of reading ({@link #flush}). */
     void submit(CaptureEvent e) {
-        synchronized (batchLock) {
-            batch.add(e);
-            if (batch.size() >= MAX_BATCH) {
-                flushLocked();
-            }
-        }
+        handOff.submit(e);
     }
 
-    /** Hands on what was submitted. Blocks while parsing is far behind (the ring then absorbs). */
+    /** Hands on what was submitted; blocks while parsing is far behind (the ring then absorbs). */
     void flush() {
-        synchronized (batchLock) {
-            flushLocked();
-        }
+        handOff.flush();
     }
-
-    private void flushLocked() {
-        if (batch.isEmpty()) {
-            return;
-        }
-        long bytes = 0;
-        for (CaptureEvent e : batch) {
-            bytes += e instanceof CaptureEvent.Data d ? d.payload().length + 64 : 64;
-        }
-        while (queuedBytes.get() > MAX_QUEUED_BYTES && thread.isAlive()) {
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-        }
-        queuedBytes.addAndGet(bytes);
-        queue.add(new Batch(batch, bytes));
-        batch = new ArrayList<>();
-    }
-
-    private record Batch(List<CaptureEvent> events, long bytes) {}
 
     /**
      * From the ring-buffer thread, as a process in scope execs (it is alive then, often held):
@@ -169,27 +118,7 @@ final class RecordingPipeline {
 
     /** Runs {@code action} on the pipeline thread after every event submitted before, and waits. */
     void runInOrder(Runnable action) {
-        Command c = new Command(action, new java.util.concurrent.CompletableFuture<>());
-        try {
-            synchronized (batchLock) { // after every event submitted before, handed on or not
-                flushLocked();
-                queue.put(c);
-            }
-            while (true) {
-                try {
-                    c.done().get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
-                    return;
-                } catch (java.util.concurrent.TimeoutException notYet) {
-                    if (!thread.isAlive()) { // it died on an error: nobody will run the command
-                        throw new IllegalStateException("processing captured events stopped", failure);
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("pipeline command failed", e.getCause());
-        }
+        handOff.runInOrder(action);
     }
 
     Segment openSegment(String id, long tsStart) {
@@ -227,83 +156,19 @@ final class RecordingPipeline {
 
     /** Ends every connection still open and waits until everything is written to the spool. */
     void finish() {
-        try {
-            flush();
-            queue.put(END);
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (failure != null) {
-            throw new IllegalStateException("processing captured events failed", failure);
-        }
-    }
-
-    private void run() {
-        boolean canNice = niceIfRoot(), niced = canNice;
-        try {
-            while (true) {
-                Object o = queue.take();
-                if (o instanceof Batch b) {
-                    for (CaptureEvent e : b.events()) {
-                        handleCounted(e);
-                    }
-                    long left = queuedBytes.addAndGet(-b.bytes());
-                    if (niced && left > BEHIND_BYTES) {
-                        niced = io.recordtls.recorder.bpf.LibC.setThreadNice(0) != 0; // falling behind: full speed
-                    } else if (canNice && !niced && left < BEHIND_BYTES / 4) {
-                        niced = io.recordtls.recorder.bpf.LibC.setThreadNice(19) == 0;
-                    }
-                    continue;
-                }
-                if (o == END) {
-                    for (Conn c : List.copyOf(conns.values())) {
-                        end(c, "recording stopped", -1, -1);
-                    }
-                    return;
-                }
-                if (o instanceof Command c) {
-                    try {
-                        c.action().run();
-                        c.done().complete(null);
-                    } catch (Throwable t) {
-                        c.done().completeExceptionally(t);
-                    }
-                    continue;
-                }
-            }
-        } catch (Throwable t) {
-            failure = t;
-        }
-    }
-
-    /** One event we could not process must not stop the others (nor hang a segment's end): said once, all counted. */
-    private void handleCounted(CaptureEvent e) {
-        try {
-            handle(e);
-        } catch (RuntimeException bug) {
-            if (failedEvents++ == 0) {
-                System.err.println("recordtls: could not process a captured event (" + e + "): " + bug);
-                bug.printStackTrace();
-            }
-        }
-    }
-
-    /**
-     * Lowest priority for this thread, where it can be raised again (root: lowering a nice value
-     * needs CAP_SYS_NICE); otherwise it stays as it is. Whether it is niced now.
-     */
-    private static boolean niceIfRoot() {
-        try {
-            return io.recordtls.recorder.bpf.LibC.geteuid() == 0 && io.recordtls.recorder.bpf.LibC.setThreadNice(19) == 0;
-        } catch (RuntimeException | LinkageError e) {
-            return false;
-        }
+        handOff.finish();
     }
 
     /** Events that could not be processed (the first is reported on stderr with its cause). */
     long failedEvents() {
-        return failedEvents;
+        return handOff.failedEvents();
+    }
+
+    /** On the pipeline thread, at the end: what is still open was cut by the end of the recording. */
+    private void endAll() {
+        for (Conn c : List.copyOf(conns.values())) {
+            end(c, "recording stopped", -1, -1);
+        }
     }
 
     private void handle(CaptureEvent e) {
