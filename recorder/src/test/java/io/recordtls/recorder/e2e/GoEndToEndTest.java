@@ -75,6 +75,10 @@ class GoEndToEndTest extends EndToEndTestBase {
         assertThat(entries.get(1).at("/response/content/text").asText()).isEqualTo(json);
         assertThat(responseBytes(entries.get(2))).isEqualTo(DemoHttpsServer.bytes(n, 5));
         assertThat(rec.summary().lossless()).isTrue();
+        // the stacks the connections went through: the Go binary alone (the system libssl is probed too, and was listed once)
+        assertThat(rec.log().path("tlsLibraries")).singleElement()
+                .satisfies(l -> assertThat(l.asText()).contains("(Go crypto/tls, go1."));
+        assertThat(rec.log().has("tlsNotDecoded")).as("%s", rec.log().path("tlsNotDecoded")).isFalse();
     }
 
     @Test
