@@ -80,10 +80,14 @@ final class NotDecodedReasons {
                 probed.add(lib.path().getFileName().toString());
             }
         }
+        if (probed.isEmpty()) {
+            // a process gone before its mappings could be read: the probes it had say what it loaded
+            probed.addAll(probes.probedIn(pid));
+        }
         if (!probed.isEmpty()) {
             return "it maps " + String.join(", ", probed) + ", which is probed, but no read or write of these connections went"
-                    + " through a probed function (a handshake without data, or I/O through a path recordtls does not probe,"
-                    + " such as OpenSSL's SSL BIO)";
+                    + " through a probed function (a handshake without data, such as one that failed its certificate check,"
+                    + " or I/O through a path recordtls does not probe)";
         }
         if (mapped.contains("libjvm.so")) {
             return "a JVM, but the JVM probe saw no JSSE call on these connections (a TLS implementation other than JSSE?)";

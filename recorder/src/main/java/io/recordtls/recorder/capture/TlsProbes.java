@@ -363,6 +363,24 @@ public final class TlsProbes implements AutoCloseable {
         return p.files.values().stream().map(f -> new PlantedLibrary(f.library, f.path, List.copyOf(f.names))).toList();
     }
 
+    /**
+     * The TLS libraries this process had probes planted in, now or before it exec'd or ended: what
+     * its mappings said, for a process that is gone by the time its undecoded TLS is explained.
+     */
+    public synchronized java.util.Set<String> probedIn(int pid) {
+        java.util.Set<String> names = new java.util.TreeSet<>(wasProbed.getOrDefault(pid, java.util.Set.of()));
+        plantedIn(pid).forEach(l -> names.add(l.library().name()));
+        return names;
+    }
+
+    /** Bounded: the processes that ended longest ago are forgotten first. */
+    private final Map<Integer, java.util.Set<String>> wasProbed = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, java.util.Set<String>> eldest) {
+            return size() > 16_384;
+        }
+    };
+
     /** How many uprobe links are open for this process (tests: probes are planted per process, and removed). */
     public synchronized int linksOf(int pid) {
         Planted p = planted.get(pid);
@@ -382,6 +400,9 @@ public final class TlsProbes implements AutoCloseable {
         Planted p = planted.remove(pid);
         if (p == null) {
             return;
+        }
+        for (PlantedFile f : p.files.values()) {
+            wasProbed.computeIfAbsent(pid, x -> new java.util.TreeSet<>()).add(f.library.name());
         }
         try (Arena arena = Arena.ofConfined()) {
             for (PlantedFile f : p.files.values()) {

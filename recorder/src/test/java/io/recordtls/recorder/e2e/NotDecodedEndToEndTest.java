@@ -53,4 +53,22 @@ class NotDecodedEndToEndTest extends DemoServerTestBase {
         assertThat(n.path("connections").asInt()).isEqualTo(3);
         assertThat(n.path("reason").asText()).contains("DisableAttachMechanism");
     }
+
+    /**
+     * A curl whose handshake fails its certificate check sends no data: nothing to record, and the
+     * summary says why, naming the library it loaded, also when curl is gone before its mappings
+     * could be read (it ends right after the handshake).
+     */
+    @Test
+    void aHandshakeThatFailedItsCertificateCheckIsNamedAsSuch() throws IOException {
+        int port = URI.create(base).getPort();
+        for (int i = 0; i < 3; i++) { // curl's exit races the reading of its mappings: each way must say the same
+            Recording rec = record("sh", "-c", "curl -s --cacert /etc/ssl/certs/ca-certificates.crt " + base + "/json; true");
+            assertThat(rec.entries()).isEmpty();
+            assertThat(rec.summary().describe()).containsPattern("pid \\d+ \\(curl\\) made 1 TLS connection to [^ ]+:" + port
+                    + " that no probe decoded, so they are not in the HAR: it maps [^:]*libssl\\.so\\.3, which is probed,"
+                    + " but no read or write of these connections went through a probed function \\(a handshake without data,"
+                    + " such as one that failed its certificate check");
+        }
+    }
 }
