@@ -1,6 +1,5 @@
 package io.recordtls.recorder;
 
-import io.recordtls.recorder.bpf.LibC;
 import io.recordtls.recorder.capture.CaptureEvent;
 
 import java.util.ArrayList;
@@ -21,15 +20,12 @@ import java.util.function.Consumer;
  *
  * <p>Events go over once per round of reading the ring, as one batch: on two cores the hand-over
  * of each event (a wakeup of the other thread) cost more than the event. What waits is bounded by
- * bytes, not by count. The parsing thread runs at the lowest CPU priority while little waits, so
- * the recorded programs get the CPU first and parsing catches up in idle time; past
- * {@link #BEHIND_BYTES} waiting it runs at normal priority until it is back under a quarter of
- * that. (Lowering a nice value again needs CAP_SYS_NICE: only a recorder running as root does it.)
+ * bytes, not by count. (Parsing at a lower CPU priority was tried and measured: no gain for a
+ * recorded load of small exchanges, and more ring-buffer drops for a 100 MiB body.)
  */
 final class EventHandOff {
     /** The ring-buffer thread waits past this much (the ring then absorbs, then drops are counted). */
     private static final long MAX_QUEUED_BYTES = 256L << 20;
-    private static final long BEHIND_BYTES = 64L << 20;
     private static final int MAX_BATCH = 4096;
     private static final Object END = new Object();
 
@@ -138,7 +134,6 @@ final class EventHandOff {
     }
 
     private void run() {
-        boolean canNice = niceIfRoot(), niced = canNice;
         try {
             while (true) {
                 Object o = queue.take();
@@ -146,12 +141,7 @@ final class EventHandOff {
                     for (CaptureEvent e : b.events()) {
                         handleCounted(e);
                     }
-                    long left = queuedBytes.addAndGet(-b.bytes());
-                    if (niced && left > BEHIND_BYTES) {
-                        niced = LibC.setThreadNice(0) != 0; // falling behind: full speed
-                    } else if (canNice && !niced && left < BEHIND_BYTES / 4) {
-                        niced = LibC.setThreadNice(19) == 0;
-                    }
+                    queuedBytes.addAndGet(-b.bytes());
                 } else if (o instanceof Command c) {
                     try {
                         c.action().run();
@@ -178,15 +168,6 @@ final class EventHandOff {
                 System.err.println("recordtls: could not process a captured event (" + e + "): " + bug);
                 bug.printStackTrace();
             }
-        }
-    }
-
-    /** The lowest priority for this thread, where it can be raised again (root); whether it is niced now. */
-    private static boolean niceIfRoot() {
-        try {
-            return LibC.geteuid() == 0 && LibC.setThreadNice(19) == 0;
-        } catch (RuntimeException | LinkageError e) {
-            return false;
         }
     }
 }
