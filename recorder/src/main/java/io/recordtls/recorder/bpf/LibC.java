@@ -49,6 +49,21 @@ public final class LibC {
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1),
             Linker.Option.captureCallState("errno"));
     private static final MethodHandle CLOSE = errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETPRIORITY = errnoCall("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+
+    /**
+     * Sets the calling thread's nice value (on Linux setpriority(PRIO_PROCESS, 0) is per thread);
+     * 0, or the errno (EACCES: a lower value needs CAP_SYS_NICE).
+     */
+    public static int setThreadNice(int nice) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) SETPRIORITY.invokeExact(state, 0 /* PRIO_PROCESS */, 0, nice);
+            return rc == 0 ? 0 : errno(state);
+        } catch (Throwable t) {
+            throw new IllegalStateException("setpriority " + nice, t);
+        }
+    }
     /** pidfd_open and pidfd_send_signal have one number on every architecture (the unified table, Linux 5.1/5.3). */
     private static final long PIDFD_SEND_SIGNAL = 424, PIDFD_OPEN = 434;
 
