@@ -109,12 +109,13 @@ import base64, hashlib, json, sys
 e = json.load(open(sys.argv[1]))["log"]["entries"][0]
 body = base64.b64decode(e["response"]["content"]["text"])
 same = hashlib.sha256(body).digest() == hashlib.sha256(open(sys.argv[2], "rb").read()).digest()
-print("byte-exact" if same else "DIFFERENT", e["time"])
+lost = sum(e.get("_lostBytes", {}).values())
+print("byte-exact" if same else f"DIFFERENT:_{lost}_bytes_lost_(ring_buffer_full)" if lost else "DIFFERENT", e["time"])
 EOF
 )
 mb=$((100 * 1048576))
 row "100 MiB response, not recorded" "$(python3 -c "print(f'{$mb/($t1-$t0)/1e6:.0f} MB/s')")" "" "curl -o /dev/null $URL/big.bin"
-row "100 MiB response, recorded" "$(python3 -c "print(f'{$mb/($ms/1000)/1e6:.0f} MB/s')")" "$exact (request to last byte, from the HAR's timings)" "recordtls record --max-body 128m -- curl -o /dev/null $URL/big.bin"
+row "100 MiB response, recorded" "$(python3 -c "print(f'{$mb/($ms/1000)/1e6:.0f} MB/s')")" "${exact//_/ } (request to last byte, from the HAR's timings)" "recordtls record --max-body 128m -- curl -o /dev/null $URL/big.bin"
 row "100 MiB response, recorder's peak RSS" "$(( $(tail -1 "$work/big.rss") / 1024 )) MiB" "the body is held as few times as possible: compare with 100 MiB" "recordtls record --max-body 128m -- curl -o /dev/null $URL/big.bin"
 
 # --- 4. against a recording proxy --------------------------------------------------------------
