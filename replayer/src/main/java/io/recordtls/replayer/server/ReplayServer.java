@@ -41,8 +41,11 @@ public final class ReplayServer implements AutoCloseable {
     /** The stubs of {@link #override}: not recordings, never reported unused. */
     private final Set<UUID> overrides = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private ReplayServer(WireMockServer server, ReplayCertificates certificates, Path tempDir, Path root) {
+    private final ServedStubs defaults;
+
+    private ReplayServer(WireMockServer server, ServedStubs defaults, ReplayCertificates certificates, Path tempDir, Path root) {
         this.server = server;
+        this.defaults = defaults;
         this.certificates = certificates;
         this.tempDir = tempDir;
         this.root = root;
@@ -56,11 +59,11 @@ public final class ReplayServer implements AutoCloseable {
         if (tempDir == null) {
             throw new IllegalStateException("a server started on a stub directory serves that directory");
         }
-        server.resetAll();
+        new StubSet(java.util.Map.of(), stubs.bodyFiles(), List.of(), List.of()).writeTo(root);
+        defaults.replaceWith(List.copyOf(stubs.mappings().values()));
+        server.resetAll(); // loads the defaults
         unmatched.clear();
         overrides.clear();
-        new StubSet(java.util.Map.of(), stubs.bodyFiles(), List.of(), List.of()).writeTo(root);
-        stubs.mappings().values().forEach(server::addStubMapping);
     }
 
     /**
@@ -88,9 +91,7 @@ public final class ReplayServer implements AutoCloseable {
     public static ReplayServer start(StubSet stubs, ReplayOptions options, Consumer<UnmatchedRequest> onUnmatched) throws IOException {
         Path root = Files.createTempDirectory("recordtls-replay");
         new StubSet(java.util.Map.of(), stubs.bodyFiles(), List.of(), List.of()).writeTo(root);
-        ReplayServer s = start(root, List.copyOf(stubs.mappings().values()), options, onUnmatched, root);
-        stubs.mappings().values().forEach(s.server::addStubMapping);
-        return s;
+        return start(root, List.copyOf(stubs.mappings().values()), options, onUnmatched, root);
     }
 
     /** Serves a directory in WireMock's layout (mappings/, __files/), as {@code recordtls stubs} writes it. */
@@ -98,17 +99,29 @@ public final class ReplayServer implements AutoCloseable {
         if (!Files.isDirectory(dir.resolve("mappings"))) {
             throw new IOException(dir + " has no mappings/ directory: make one with 'recordtls stubs FILE.har -o " + dir + "'");
         }
-        List<StubMapping> stubs = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(dir.resolve("mappings"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
-                try {
-                    stubs.add(Json.read(Files.readString(f), StubMapping.class));
-                } catch (RuntimeException e) {
-                    throw new IOException(f + " is not a WireMock stub mapping: " + e.getMessage(), e);
-                }
-            }
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dir.resolve("mappings"))) {
+            files = walk.filter(p -> p.toString().endsWith(".json")).sorted().toList();
         }
+        // parsed on every core: WireMock's parsing is most of a big recording's start (10k stubs: about 2 s on one)
+        StubMapping[] parsed = new StubMapping[files.size()];
+        try {
+            java.util.stream.IntStream.range(0, parsed.length).parallel().forEach(i -> parsed[i] = stubMapping(files.get(i)));
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        List<StubMapping> stubs = List.of(parsed);
         return start(dir, stubs, options, onUnmatched, null);
+    }
+
+    private static StubMapping stubMapping(Path f) {
+        try {
+            return Json.read(Files.readString(f), StubMapping.class);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            throw new java.io.UncheckedIOException(new IOException(f + " is not a WireMock stub mapping: " + e.getMessage(), e));
+        }
     }
 
     private static ReplayServer start(Path root, List<StubMapping> stubs, ReplayOptions options,
@@ -141,8 +154,10 @@ public final class ReplayServer implements AutoCloseable {
         }
         cfg.httpsPort(options.httpsPort() < 0 ? -1 : options.httpsPort());
         cfg.withStores(new IndexedStubMappingStore.Stores(cfg.filesRoot()));
+        ServedStubs defaults = new ServedStubs(stubs);
+        cfg.mappingSource(defaults);
         WireMockServer wm = new WireMockServer(cfg);
-        ReplayServer replay = new ReplayServer(wm, certs, tempDir, root);
+        ReplayServer replay = new ReplayServer(wm, defaults, certs, tempDir, root);
         wm.addMockServiceRequestListener((request, response) -> replay.onServed(request, response, onUnmatched));
         try {
             wm.start();
