@@ -243,6 +243,7 @@ public final class HarFile {
         }
         requireText(e.path("request").path("postData").path("text"), "request.postData.text");
         requireText(e.path("response").path("content").path("text"), "response.content.text");
+        withoutUnused(e);
         HarEntry entry;
         try {
             entry = MODEL.treeToValue(e, HarEntry.class);
@@ -302,6 +303,21 @@ public final class HarFile {
                 resType == null || resType.isBlank() ? first(resHeaders, "Content-Type") : resType, incomplete,
                 List.copyOf(truncated), trailers(e.path("response").path("_trailers")));
     }
+
+    /**
+     * The parts of an entry no exchange is made of (timings, cache, cookies, which repeat the
+     * headers, and the parsed query string, which repeats the URL), left out before binding:
+     * binding their dates was a tenth of reading a big HAR, and a malformed value there cannot
+     * cost an entry whose exchange is whole.
+     */
+    private static void withoutUnused(JsonNode e) {
+        ((com.fasterxml.jackson.databind.node.ObjectNode) e).remove(UNUSED_ENTRY_FIELDS);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) e.get("request")).remove(UNUSED_MESSAGE_FIELDS);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) e.get("response")).remove(UNUSED_MESSAGE_FIELDS);
+    }
+
+    private static final List<String> UNUSED_ENTRY_FIELDS = List.of("startedDateTime", "time", "cache", "timings");
+    private static final List<String> UNUSED_MESSAGE_FIELDS = List.of("cookies", "queryString");
 
     /** recordtls's {@code response._trailers}: name/value pairs like headers; what is not one is left out. */
     private static List<HarHeader> trailers(JsonNode trailers) {

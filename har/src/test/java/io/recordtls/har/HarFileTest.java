@@ -78,7 +78,7 @@ class HarFileTest {
     void anEntryThatDoesNotFitTheModelIsReportedWhereAndTheOthersKept() throws IOException {
         String json = "{\"log\":{\"version\":\"1.2\",\"entries\":["
                 + "{\"request\":{\"method\":\"GET\",\"url\":\"https://a.test/h\",\"headers\":{\"Accept\":\"*/*\"}},\"response\":{\"status\":200}},"
-                + "{\"startedDateTime\":\"yesterday\",\"time\":12.5,\"_priority\":\"High\",\"request\":{\"method\":\"get\",\"url\":\"https://a.test/ok\","
+                + "{\"startedDateTime\":\"yesterday\",\"time\":12.5,\"timings\":\"n/a\",\"_priority\":\"High\",\"request\":{\"method\":\"get\",\"url\":\"https://a.test/ok\",\"cookies\":\"none\","
                 + "\"headers\":[{\"name\":\":authority\",\"value\":\"a.test\"},{\"name\":\"Accept\",\"value\":\"*/*\"}]},"
                 + "\"response\":{\"status\":200,\"headers\":[],\"content\":{\"text\":\"fine\"}}}"
                 + "]}}";
@@ -87,7 +87,8 @@ class HarFileTest {
             assertThat(p.entry()).isZero();
             assertThat(p.message()).startsWith("not a HAR 1.2 entry: ").contains("headers");
         });
-        // what other tools get wrong or add (a date that is none, a fractional time, their own fields) is no problem
+        // what other tools get wrong or add (a date that is none, a fractional time, timings and cookies that are no
+        // objects, their own fields) is no problem: no exchange is made of them
         assertThat(c.exchanges()).singleElement().satisfies(x -> {
             assertThat(x.method()).isEqualTo("GET");
             assertThat(x.requestHeaders()).extracting(h -> h.name()).containsExactly("Accept");
