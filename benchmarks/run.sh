@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # recordtls benchmarks: every figure against its baseline, in the same run, on this machine.
 # Writes docs/benchmarks.md (figures, ratios, the commands, machine and kernel). Needs root.
-#   benchmarks/run.sh            # about 3 minutes
+#   benchmarks/run.sh            # about 15 minutes (BENCH_SECONDS=8: the duration of each load)
 # Loads are on loopback only, bounded in time.
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -16,7 +16,8 @@ rt_utf8_jvm
 DUR=${BENCH_SECONDS:-15}
 work=$(mktemp -d /tmp/recordtls-bench.XXXXXX)
 chmod 755 "$work"   # nginx's workers (www-data) read the files served
-trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+shm=$(mktemp -d /dev/shm/recordtls-bench.XXXXXX)   # section 5: the conversion without the file system
+trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work" "$shm"' EXIT
 CP="$top/cli/target/recordtls.jar:$(ls "$top"/cli/target/lib/*.jar | tr '\n' ':')"
 JAVA_RUN=("$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP")
 RT=("$JAVA" --enable-native-access=ALL-UNNAMED -jar "$top/cli/target/recordtls.jar")
@@ -148,34 +149,69 @@ row "per request, under recordtls" "$recorded ms" "+$(python3 -c "print(f'{$reco
 row "per request, through WireMock's recording proxy" "$proxied ms" "+$(python3 -c "print(f'{$proxied-$direct:.3f}')") ms" "WireMock startRecording(upstream); python3 loop.py via proxy"
 
 # --- 5. stub generation ------------------------------------------------------------------------
+# As users run it (./recordtls: the serial collector for this batch job, the AOT cache), into a
+# directory on this disk; beside it the file-system floor, python3 writing the same number of files
+# of the same sizes there (on this machine's ext4, creating files soon after many were deleted
+# costs several times the system time of a fresh disk, so the two are read together). Then the
+# JVM's share without the file system: the same into tmpfs, as ./recordtls runs it and with the
+# JVM's defaults (G1), with the JIT's compile time of that run.
 echo "5. stub generation"
+stubs_row() { # LABEL DIR COMMAND...: one conversion, timed
+  local label=$1 dir=$2; shift 2
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" -o "$dir" > "$work/stubs-out"
+  read -r secs user sys kb < "$work/time"
+  jit=$(sed -n 's/^ *Total compilation time *: *\([0-9.]*\) s.*/, of it \1 s compiling/p' "$work/stubs-out")
+  row "$label" "$secs s" "CPU ${user} s user + ${sys} s sys${jit}, peak RSS $((kb / 1024)) MiB, JVM start included" "$cmd"
+}
 for n in 10000 100000; do
   python3 "$here/gen_har.py" $n "$work/gen-$n.har"
-  /usr/bin/time -f '%e %U %S %M' -o "$work/time-$n" "${RT[@]}" stubs --any-host "$work/gen-$n.har" -o "$work/stubs-$n" > /dev/null
-  read -r secs user sys kb < "$work/time-$n"
-  row "$n HAR entries to stubs" "$secs s" "CPU ${user} s user + ${sys} s sys, peak RSS $((kb / 1024)) MiB, JVM start included" "recordtls stubs --any-host gen-$n.har -o DIR"
-  # The same with the heap capped: the live set is a few tens of MiB (one entry and a few bytes per
-  # request), so the default row's RSS is G1 growing its heap, not what the conversion needs.
-  rm -rf "$work/stubs-$n"
-  /usr/bin/time -f '%e %U %S %M' -o "$work/time-$n" "$JAVA" -Xmx256m -jar "$top/cli/target/recordtls.jar" stubs --any-host "$work/gen-$n.har" -o "$work/stubs-$n" > /dev/null
-  read -r secs user sys kb < "$work/time-$n"
-  row "$n HAR entries to stubs, heap capped at 256 MiB" "$secs s" "CPU ${user} s user + ${sys} s sys, peak RSS $((kb / 1024)) MiB, JVM start included" "java -Xmx256m -jar recordtls.jar stubs --any-host gen-$n.har -o DIR"
+  cmd="./recordtls stubs --any-host gen-$n.har -o DIR"
+  stubs_row "$n HAR entries to stubs" "$work/stubs-$n" "$top/recordtls" stubs --any-host "$work/gen-$n.har"
+  /usr/bin/time -f '%e %U %S' -o "$work/time-$n" python3 - "$work/stubs-$n" "$work/floor-$n" <<'PY'
+import os, sys
+src, dst = sys.argv[1], sys.argv[2]
+for sub in ("mappings", "__files"):
+    os.makedirs(f"{dst}/{sub}")
+    for name in os.listdir(f"{src}/{sub}"):
+        size = os.path.getsize(f"{src}/{sub}/{name}")
+        fd = os.open(f"{dst}/{sub}/{name}", os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o644)
+        os.write(fd, b"x" * size)
+        os.close(fd)
+PY
+  read -r secs user sys < "$work/time-$n"
+  files=$(find "$work/floor-$n" -type f | wc -l)
+  row "file-system floor: the same $files files written by python3" "$secs s" "CPU ${user} s user + ${sys} s sys" "python3: os.open(O_CREAT|O_EXCL) + write + close per file"
+  cmd="./recordtls stubs --any-host gen-$n.har -o /dev/shm/DIR"
+  stubs_row "$n HAR entries to stubs, into tmpfs" "$shm/stubs-$n" "$top/recordtls" stubs --any-host "$work/gen-$n.har"
+  cmd="java -XX:+CITime -jar recordtls.jar stubs --any-host gen-$n.har -o /dev/shm/DIR"
+  stubs_row "$n HAR entries to stubs, into tmpfs, JVM defaults (G1)" "$shm/stubs-$n-g1" \
+    "$JAVA" -XX:+CITime --enable-native-access=ALL-UNNAMED -jar "$top/cli/target/recordtls.jar" stubs --any-host "$work/gen-$n.har"
+  rm -rf "$work/stubs-$n" "$work/floor-$n" "$shm"/*
 done
 
 # --- 6. replay ---------------------------------------------------------------------------------
+# One stub is WireMock's own floor (Jetty, its request model and the journal, one match); 10k
+# stubs go through the route index. The server's CPU per request at 64 connections is what bounds
+# the rate on two cores shared with wrk.
 echo "6. replay"
-for n in 1000 10000; do
+for n in 1 1000 10000; do
   python3 "$here/gen_har.py" $n "$work/r-$n.har"
   "${RT[@]}" stubs --any-host "$work/r-$n.har" -o "$work/replay-$n" > /dev/null
+  t0=$(date +%s%N)
   coproc REPLAY { exec "${RT[@]}" replay "$work/replay-$n" --https-port -1; }
   read -r line <&"${REPLAY[0]}"; hport=$(echo "$line" | grep -o 'http://127.0.0.1:[0-9]*' | cut -d: -f3)
-  wrk -t1 -c16 -d3s "http://127.0.0.1:$hport" -s "$here/replay.lua" -- $n > /dev/null   # warm-up (JIT)
+  row "replay server ready, $n stub$([ $n = 1 ] || echo s)" "$(( ($(date +%s%N) - t0) / 1000000 )) ms" "from the launch to listening, JVM start included" "recordtls replay DIR"
+  wrk -t1 -c16 -d10s "http://127.0.0.1:$hport" -s "$here/replay.lua" -- $n > /dev/null   # warm-up (JIT)
   r=$(wrk -t1 -c16 -d${DUR}s "http://127.0.0.1:$hport" -s "$here/replay.lua" -- $n | rps)
-  row "replay server, $n stubs" "$r req/s" "random recorded paths" "recordtls replay DIR; wrk -t1 -c16 -s replay.lua -- $n"
+  row "replay server, $n stub$([ $n = 1 ] || echo s)" "$r req/s" "random recorded paths" "recordtls replay DIR; wrk -t1 -c16 -s replay.lua -- $n"
   # scaling: one connection shows the latency per request, 64 what the server's threads allow
   for c in 1 8 64; do
-    r=$(wrk -t1 -c$c -d${DUR}s "http://127.0.0.1:$hport" -s "$here/replay.lua" -- $n | rps)
-    row "replay server, $n stubs, $c connection$([ $c = 1 ] || echo s)" "$r req/s" "random recorded paths" "recordtls replay DIR; wrk -t1 -c$c -s replay.lua -- $n"
+    read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$REPLAY_PID/stat")
+    out=$(wrk -t1 -c$c -d${DUR}s "http://127.0.0.1:$hport" -s "$here/replay.lua" -- $n)
+    read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$REPLAY_PID/stat")
+    done_n=$(echo "$out" | requests)
+    cpu="server CPU $(( (u1 - u0) * 1000000 / $(getconf CLK_TCK) / done_n )) us user + $(( (s1 - s0) * 1000000 / $(getconf CLK_TCK) / done_n )) us sys per request"
+    row "replay server, $n stub$([ $n = 1 ] || echo s), $c connection$([ $c = 1 ] || echo s)" "$(echo "$out" | rps) req/s" "$cpu" "recordtls replay DIR; wrk -t1 -c$c -s replay.lua -- $n"
   done
   kill "$REPLAY_PID"; wait "$REPLAY_PID" 2>/dev/null || true
 done
@@ -271,6 +307,34 @@ phases=$(RECORDTLS_PHASES=$(date +%s%N) "$JAVA" "${cache[@]}" --enable-native-ac
   -jar "$top/cli/target/recordtls.jar" record -q -o "$work/true.har" -- true 2>&1 >/dev/null \
   | sed -n 's/^recordtls: phase *\([0-9.]*\) ms  \(.*\)$/\2 \1;/p' | tr '\n' ' ')
 row "record -- true: where the time goes (ms from the launch, one run)" "$phases" "phase names: what has just ended" "RECORDTLS_PHASES=\$(date +%s%N) recordtls record -- true"
+
+# --- 10. JUnit: what @RecordTls costs a test --------------------------------------------------------
+# A user's project (benchmarks/junit: recordtls-junit from the local repository) with one test
+# repeated 21 times: curl fetching item.json from the nginx above, a new process each time. Run
+# without recordtls, then under @RecordTls recording, then replaying what was recorded, each in a
+# JVM of its own. "First" is from the class's start to the end of its first test (what the first
+# test of a run waits for: the recorder or the replay server starting); "later" is the median of
+# the other tests, each with what the extension does before and after it; curl's own time inside
+# the tests is beside it.
+echo "10. JUnit"
+(cd "$top" && mvn -B -q -ntp install -DskipTests -Dfuzz.skip=true -pl junit-extension -am) >/dev/null 2>&1
+export JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$JAVA")")")}
+junit_run() { # NAME [mvn args]: one run of the bench project; writes first, later, curl (ms), failed
+  (cd "$here/junit" && mvn -B -q -ntp test -Dbench.origin="$URL" -Dbench.path=/item.json -Dbench.cacert="$work/cert.pem" \
+    -Dbench.times="$work/junit-$1.times" -Dbench.recordings="$work/junit-recordings" "${@:2}") > "$work/junit-$1.log" 2>&1 \
+    || { rt_log "the JUnit benchmark ($1) failed: $work/junit-$1.log"; tail -40 "$work/junit-$1.log" >&2; exit 1; }
+  python3 "$here/junit/timeline.py" "$work/junit-$1.times" > "$work/junit-$1.figures"
+}
+junit_run plain -Dtest=PlainTest
+junit_run record -Dtest=RecordedTest -Drecordtls.mode=RECORD
+junit_run replay -Dtest=RecordedTest -Drecordtls.mode=REPLAY
+read -r f0 l0 k0 _ < "$work/junit-plain.figures"
+read -r f1 l1 k1 _ < "$work/junit-record.figures"
+read -r f2 l2 k2 _ < "$work/junit-replay.figures"
+over() { python3 -c "print(f'{$1 - $2:+.0f}')"; }
+row "JUnit, first test of a run: plain / recording / replaying" "$f0 ms / $f1 ms / $f2 ms" "recordtls adds $(over "$f1" "$f0") ms recording, $(over "$f2" "$f0") ms replaying" "mvn test -Dtest=PlainTest; -Dtest=RecordedTest -Drecordtls.mode=RECORD; =REPLAY (benchmarks/junit)"
+row "JUnit, a later test: plain / recording / replaying" "$l0 ms / $l1 ms / $l2 ms" "recordtls adds $(over "$l1" "$l0") ms recording, $(over "$l2" "$l0") ms replaying (median of 20)" "(the same runs)"
+row "JUnit, curl inside a later test: plain / recording / replaying" "$k0 ms / $k1 ms / $k2 ms" "recording: the exec gate and the probes on each new process; replaying: curl talks to the replay server" "(the same runs)"
 
 # --- the report ----------------------------------------------------------------------------------
 out="$top/docs/benchmarks.md"
