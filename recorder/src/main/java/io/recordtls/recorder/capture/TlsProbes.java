@@ -251,7 +251,16 @@ public final class TlsProbes implements AutoCloseable {
      * file ({@code names}: from the event that reported it, and from stat). Idempotent per
      * process image and file: a process that exec'd since loses the probes of its old image.
      */
-    public synchronized void attach(int pid, TlsLibrary library, String attachPath, KernelFile... names) {
+    public void attach(int pid, TlsLibrary library, String attachPath, KernelFile... names) {
+        attaching.incrementAndGet(); // before the lock: closes wait for an attach that waits for it too
+        try {
+            attachLocked(pid, library, attachPath, names);
+        } finally {
+            attaching.decrementAndGet();
+        }
+    }
+
+    private synchronized void attachLocked(int pid, TlsLibrary library, String attachPath, KernelFile... names) {
         int id = register(library);
         if (detached) {
             return; // the recording is stopping: a process released now needs no probe
@@ -451,38 +460,47 @@ public final class TlsProbes implements AutoCloseable {
             toClose.forEach(BpfLink::close);
             return;
         }
-        boolean full;
         synchronized (deferred) {
             deferred.addAll(toClose);
             closing.addAndGet(toClose.size());
-            full = deferred.size() >= CLOSE_BATCH;
         }
-        if (full) {
-            try {
-                closer.execute(this::closeDeferred);
-            } catch (java.util.concurrent.RejectedExecutionException detaching) {
-                closeDeferred();
-            }
+        try {
+            closer.execute(this::closeDeferred);
+        } catch (java.util.concurrent.RejectedExecutionException detaching) {
+            // detach closes what is left
         }
     }
 
     /**
-     * Links of processes that ended wait here and are closed in one batch every
-     * {@value #CLOSE_EVERY_MS} ms (or once {@value #CLOSE_BATCH} wait): closing a uprobe
-     * unregisters it under the kernel's uprobe write lock, and closes spread over time made each
-     * new process wait 0.2-1.3 s to have its probes planted (a few ms when none were closing).
+     * Links of processes that ended wait here and are closed one at a time, never while a probe
+     * is being planted. Closing a perf-event uprobe takes the kernel's trace event mutex for a
+     * grace period or two (about 50 ms here), and planting one needs that mutex too: closes run
+     * concurrently only queued on it, and one batch of them every 2 s held a process that came
+     * meanwhile for 0.7-3.5 s (a JVM starting curl in a loop: the child stopped at exec that long).
+     * One at a time, a process waits for one close at most. The kernel closes about 20 links a
+     * second this way or any other; what is left when the recording stops is closed then.
      */
-    private static final int CLOSE_BATCH = 1024;
-    private static final long CLOSE_EVERY_MS = 2000;
+    private static final long CLOSE_EVERY_MS = 250;
+    private final java.util.concurrent.atomic.AtomicInteger attaching = new java.util.concurrent.atomic.AtomicInteger();
+    /** One closeDeferred at a time: concurrent closes only queue on the kernel's mutex. */
+    private final java.util.concurrent.atomic.AtomicBoolean closingOne = new java.util.concurrent.atomic.AtomicBoolean();
 
     private void closeDeferred() {
-        List<BpfLink> batch;
-        synchronized (deferred) {
-            batch = new ArrayList<>(deferred);
-            deferred.clear();
+        if (!closingOne.compareAndSet(false, true)) {
+            return; // the one running goes on while there is work (and the timer looks again)
         }
-        for (BpfLink link : batch) {
-            Runnable close = () -> {
+        try {
+            while (!closer.isShutdown()) {
+                while (attaching.get() > 0) {
+                    Thread.sleep(2); // a held process goes first
+                }
+                BpfLink link;
+                synchronized (deferred) {
+                    if (deferred.isEmpty()) {
+                        return;
+                    }
+                    link = deferred.removeFirst();
+                }
                 try {
                     link.close();
                 } catch (RuntimeException e) {
@@ -490,14 +508,14 @@ public final class TlsProbes implements AutoCloseable {
                 } finally {
                     closing.decrementAndGet();
                 }
-            };
-            try {
-                closer.execute(close); // all at once: concurrent closes share grace periods
-            } catch (java.util.concurrent.RejectedExecutionException detaching) {
-                close.run();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // detaching: it closes what is left
+        } finally {
+            closingOne.set(false);
         }
     }
+
 
     private static final class Planted {
         final long gen;
