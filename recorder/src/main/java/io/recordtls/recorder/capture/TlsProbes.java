@@ -425,11 +425,11 @@ public final class TlsProbes implements AutoCloseable {
 
     private final java.util.concurrent.atomic.AtomicInteger closing = new java.util.concurrent.atomic.AtomicInteger();
     /**
-     * Closes links off the caller's thread (the ring-buffer thread must not wait for grace
-     * periods), many at once: concurrent closes share grace periods. Platform threads: a native
-     * call pins a virtual thread.
+     * Closes the links of ended processes off the caller's thread (the ring-buffer thread must not
+     * wait for grace periods), on one thread: see {@link #closeDeferred}. A platform thread: a
+     * native call pins a virtual thread.
      */
-    private final java.util.concurrent.ThreadPoolExecutor closer = new java.util.concurrent.ThreadPoolExecutor(32, 32, 5,
+    private final java.util.concurrent.ThreadPoolExecutor closer = new java.util.concurrent.ThreadPoolExecutor(1, 1, 5,
             java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
             r -> Thread.ofPlatform().daemon().name("recordtls-unprobe").unstarted(r));
     /** Plants a library's probes in a process all at once (apart from the closer: closes queued there must not delay a held process). */
@@ -443,17 +443,6 @@ public final class TlsProbes implements AutoCloseable {
     private final List<RuntimeException> closeFailures = java.util.Collections.synchronizedList(new ArrayList<>());
 
     private final List<BpfLink> deferred = new ArrayList<>();
-    private final java.util.concurrent.ScheduledExecutorService closeTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().daemon().name("recordtls-unprobe-timer").unstarted(r));
-    {
-        closeTimer.scheduleWithFixedDelay(() -> {
-            try {
-                closer.execute(this::closeDeferred);
-            } catch (java.util.concurrent.RejectedExecutionException detached) {
-                // detach closes what is left
-            }
-        }, CLOSE_EVERY_MS, CLOSE_EVERY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
-    }
 
     private void closeLater(List<BpfLink> toClose) {
         if (closer.isShutdown()) { // detached already: nothing is waiting on this thread any more
@@ -478,17 +467,13 @@ public final class TlsProbes implements AutoCloseable {
      * concurrently only queued on it, and one batch of them every 2 s held a process that came
      * meanwhile for 0.7-3.5 s (a JVM starting curl in a loop: the child stopped at exec that long).
      * One at a time, a process waits for one close at most. The kernel closes about 20 links a
-     * second this way or any other; what is left when the recording stops is closed then.
+     * second this way or any other; what is left when the recording stops is closed then. Each
+     * ended process queues one run of this on the closer's single thread: a run finds the links
+     * of the processes before it, and the runs after it find nothing.
      */
-    private static final long CLOSE_EVERY_MS = 250;
     private final java.util.concurrent.atomic.AtomicInteger attaching = new java.util.concurrent.atomic.AtomicInteger();
-    /** One closeDeferred at a time: concurrent closes only queue on the kernel's mutex. */
-    private final java.util.concurrent.atomic.AtomicBoolean closingOne = new java.util.concurrent.atomic.AtomicBoolean();
 
     private void closeDeferred() {
-        if (!closingOne.compareAndSet(false, true)) {
-            return; // the one running goes on while there is work (and the timer looks again)
-        }
         try {
             while (!closer.isShutdown()) {
                 while (attaching.get() > 0) {
@@ -510,12 +495,9 @@ public final class TlsProbes implements AutoCloseable {
                 }
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // detaching: it closes what is left
-        } finally {
-            closingOne.set(false);
+            Thread.currentThread().interrupt(); // detach closes what is left
         }
     }
-
 
     private static final class Planted {
         final long gen;
@@ -666,7 +648,6 @@ public final class TlsProbes implements AutoCloseable {
         List<BpfLink> all = new ArrayList<>(links);
         planted.values().forEach(p -> p.files.values().forEach(f -> all.addAll(f.links)));
         planted.clear();
-        closeTimer.shutdownNow();
         synchronized (deferred) {
             all.addAll(deferred);
             closing.addAndGet(-deferred.size());
