@@ -156,17 +156,17 @@ row "per request, through WireMock's recording proxy" "$proxied ms" "+$(python3 
 # JVM's share without the file system: the same into tmpfs, as ./recordtls runs it and with the
 # JVM's defaults (G1), with the JIT's compile time of that run.
 echo "5. stub generation"
-stubs_row() { # LABEL DIR COMMAND...: one conversion, timed
-  local label=$1 dir=$2; shift 2
+stubs_row() { # LABEL SHOWN-COMMAND DIR COMMAND...: one conversion into DIR, timed
+  local label=$1 shown=$2 dir=$3; shift 3
   /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" -o "$dir" > "$work/stubs-out"
   read -r secs user sys kb < "$work/time"
   jit=$(sed -n 's/^ *Total compilation time *: *\([0-9.]*\) s.*/, of it \1 s compiling/p' "$work/stubs-out")
-  row "$label" "$secs s" "CPU ${user} s user + ${sys} s sys${jit}, peak RSS $((kb / 1024)) MiB, JVM start included" "$cmd"
+  row "$label" "$secs s" "CPU ${user} s user + ${sys} s sys${jit}, peak RSS $((kb / 1024)) MiB, JVM start included" "$shown"
 }
 for n in 10000 100000; do
   python3 "$here/gen_har.py" $n "$work/gen-$n.har"
-  cmd="./recordtls stubs --any-host gen-$n.har -o DIR"
-  stubs_row "$n HAR entries to stubs" "$work/stubs-$n" "$top/recordtls" stubs --any-host "$work/gen-$n.har"
+  stubs_row "$n HAR entries to stubs" "./recordtls stubs --any-host gen-$n.har -o DIR" \
+    "$work/stubs-$n" "$top/recordtls" stubs --any-host "$work/gen-$n.har"
   /usr/bin/time -f '%e %U %S' -o "$work/time-$n" python3 - "$work/stubs-$n" "$work/floor-$n" <<'PY'
 import os, sys
 src, dst = sys.argv[1], sys.argv[2]
@@ -181,10 +181,10 @@ PY
   read -r secs user sys < "$work/time-$n"
   files=$(find "$work/floor-$n" -type f | wc -l)
   row "file-system floor: the same $files files written by python3" "$secs s" "CPU ${user} s user + ${sys} s sys" "python3: os.open(O_CREAT|O_EXCL) + write + close per file"
-  cmd="./recordtls stubs --any-host gen-$n.har -o /dev/shm/DIR"
-  stubs_row "$n HAR entries to stubs, into tmpfs" "$shm/stubs-$n" "$top/recordtls" stubs --any-host "$work/gen-$n.har"
-  cmd="java -XX:+CITime -jar recordtls.jar stubs --any-host gen-$n.har -o /dev/shm/DIR"
-  stubs_row "$n HAR entries to stubs, into tmpfs, JVM defaults (G1)" "$shm/stubs-$n-g1" \
+  stubs_row "$n HAR entries to stubs, into tmpfs" "./recordtls stubs --any-host gen-$n.har -o /dev/shm/DIR" \
+    "$shm/stubs-$n" "$top/recordtls" stubs --any-host "$work/gen-$n.har"
+  stubs_row "$n HAR entries to stubs, into tmpfs, JVM defaults (G1)" "java -XX:+CITime -jar recordtls.jar stubs --any-host gen-$n.har -o /dev/shm/DIR" \
+    "$shm/stubs-$n-g1" \
     "$JAVA" -XX:+CITime --enable-native-access=ALL-UNNAMED -jar "$top/cli/target/recordtls.jar" stubs --any-host "$work/gen-$n.har"
   rm -rf "$work/stubs-$n" "$work/floor-$n" "$shm"/*
 done
@@ -195,15 +195,16 @@ done
 # the rate on two cores shared with wrk.
 echo "6. replay"
 for n in 1 1000 10000; do
+  stubs="$n stub$([ $n = 1 ] || echo s)"
   python3 "$here/gen_har.py" $n "$work/r-$n.har"
   "${RT[@]}" stubs --any-host "$work/r-$n.har" -o "$work/replay-$n" > /dev/null
   t0=$(date +%s%N)
   coproc REPLAY { exec "${RT[@]}" replay "$work/replay-$n" --https-port -1; }
   read -r line <&"${REPLAY[0]}"; hport=$(echo "$line" | grep -o 'http://127.0.0.1:[0-9]*' | cut -d: -f3)
-  row "replay server ready, $n stub$([ $n = 1 ] || echo s)" "$(( ($(date +%s%N) - t0) / 1000000 )) ms" "from the launch to listening, JVM start included" "recordtls replay DIR"
+  row "replay server ready, $stubs" "$(( ($(date +%s%N) - t0) / 1000000 )) ms" "from the launch to listening, JVM start included" "recordtls replay DIR"
   wrk -t1 -c16 -d10s "http://127.0.0.1:$hport" -s "$here/replay.lua" -- $n > /dev/null   # warm-up (JIT)
   r=$(wrk -t1 -c16 -d${DUR}s "http://127.0.0.1:$hport" -s "$here/replay.lua" -- $n | rps)
-  row "replay server, $n stub$([ $n = 1 ] || echo s)" "$r req/s" "random recorded paths" "recordtls replay DIR; wrk -t1 -c16 -s replay.lua -- $n"
+  row "replay server, $stubs" "$r req/s" "random recorded paths" "recordtls replay DIR; wrk -t1 -c16 -s replay.lua -- $n"
   # scaling: one connection shows the latency per request, 64 what the server's threads allow
   for c in 1 8 64; do
     read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$REPLAY_PID/stat")
@@ -211,7 +212,7 @@ for n in 1 1000 10000; do
     read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$REPLAY_PID/stat")
     done_n=$(echo "$out" | requests)
     cpu="server CPU $(( (u1 - u0) * 1000000 / $(getconf CLK_TCK) / done_n )) us user + $(( (s1 - s0) * 1000000 / $(getconf CLK_TCK) / done_n )) us sys per request"
-    row "replay server, $n stub$([ $n = 1 ] || echo s), $c connection$([ $c = 1 ] || echo s)" "$(echo "$out" | rps) req/s" "$cpu" "recordtls replay DIR; wrk -t1 -c$c -s replay.lua -- $n"
+    row "replay server, $stubs, $c connection$([ $c = 1 ] || echo s)" "$(echo "$out" | rps) req/s" "$cpu" "recordtls replay DIR; wrk -t1 -c$c -s replay.lua -- $n"
   done
   kill "$REPLAY_PID"; wait "$REPLAY_PID" 2>/dev/null || true
 done
@@ -318,7 +319,6 @@ row "record -- true: where the time goes (ms from the launch, one run)" "$phases
 # the tests is beside it.
 echo "10. JUnit"
 (cd "$top" && mvn -B -q -ntp install -DskipTests -Dfuzz.skip=true -pl junit-extension -am) >/dev/null 2>&1
-export JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$JAVA")")")}
 junit_run() { # NAME [mvn args]: one run of the bench project; writes first, later, curl, slowest curl (ms), failed
   (cd "$here/junit" && mvn -B -q -ntp test -Dbench.origin="$URL" -Dbench.path=/item.json -Dbench.cacert="$work/cert.pem" \
     -Dbench.times="$work/junit-$1.times" -Dbench.recordings="$work/junit-recordings" "${@:2}") > "$work/junit-$1.log" 2>&1 \
