@@ -71,6 +71,10 @@ final class DoctorCommand implements Callable<Integer> {
         if (privileged && libbpf != null && tracefs == null) {
             try (TlsProbes probes = TlsProbes.load(TlsProbes.Config.defaults())) {
                 check(true, "eBPF programs load and attach (ring buffer, bpf_loop, uprobes, tracepoints)", null);
+                // older kernels still record, only slower to start each process: a note
+                out.println(probes.uprobeMulti() ? "  ok    uprobe_multi links: a process's probes are planted in one call per program"
+                        : "  note  no uprobe_multi links (Linux < 6.6): each process recorded waits 20-40 ms per TLS library while"
+                        + " its probes are planted, and stopping after many processes ended takes longer");
             } catch (RuntimeException e) {
                 check(false, "eBPF programs load and attach", e.getMessage());
             }

@@ -352,14 +352,15 @@ public final class Recorder implements AutoCloseable {
     }
 
     /**
-     * How many uprobes are planted in this process now: probes are planted per process in scope,
-     * never system-wide, so any other process that maps the same library traps nothing.
+     * How many uprobe links are planted in this process now (one per probe program on Linux 6.6
+     * and later, else one per function and kind): probes are planted per process in scope, never
+     * system-wide, so any other process that maps the same library traps nothing.
      */
     public int uprobesIn(long pid) {
         return probes.linksOf((int) pid);
     }
 
-    /** How many uprobes are planted in all processes, those being removed included. */
+    /** How many uprobe links are planted in all processes, those being removed included. */
     public int uprobes() {
         return probes.uprobeLinks();
     }

@@ -2,13 +2,22 @@ package io.recordtls.recorder.bpf;
 
 import java.lang.foreign.MemorySegment;
 
-/** One attachment of a program (a uprobe on a file, a tracepoint). Closing detaches it. */
+/**
+ * One attachment of a program (a uprobe on a file, a tracepoint): a libbpf link, or the fd of a
+ * link the kernel made without libbpf (uprobe_multi). Closing detaches it.
+ */
 public final class BpfLink implements AutoCloseable {
     private final String description;
     private MemorySegment link;
+    private int fd = -1;
 
     BpfLink(MemorySegment link, String description) {
         this.link = link;
+        this.description = description;
+    }
+
+    BpfLink(int fd, String description) {
+        this.fd = fd;
         this.description = description;
     }
 
@@ -19,6 +28,12 @@ public final class BpfLink implements AutoCloseable {
     /** Idempotent. */
     @Override
     public synchronized void close() {
+        if (fd >= 0) {
+            int f = fd;
+            fd = -1;
+            LibC.close(f); // the kernel detaches on the last close, whatever close(2) returns
+            return;
+        }
         if (link == null) {
             return;
         }

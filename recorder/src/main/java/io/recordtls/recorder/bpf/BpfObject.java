@@ -83,6 +83,49 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
+    /**
+     * Has a uprobe program loaded for uprobe_multi links ({@link #attachUprobeMulti}); before
+     * {@link #load}. Such a program can no longer be attached through a perf event.
+     */
+    public void loadForUprobeMulti(String program) {
+        checkOpen();
+        MemorySegment prog = program(program);
+        int rc = BpfMap.invoke(() -> (int) Libbpf.PROGRAM_SET_EXPECTED_ATTACH_TYPE.invokeExact(prog, UprobeMultiLink.ATTACH_TYPE));
+        if (rc < 0) {
+            throw new BpfException("load " + program + " for uprobe_multi links", rc);
+        }
+    }
+
+    /** Whether the kernel makes uprobe_multi links (Linux 6.6), asked with a program given to {@link #loadForUprobeMulti}. */
+    public boolean uprobeMultiSupported(String program) {
+        return UprobeMultiLink.supported(programFd(program));
+    }
+
+    /**
+     * Attaches a program loaded for uprobe_multi links at several file offsets of {@code path}
+     * in one link, each offset with its cookie, as uprobes or uretprobes, for one process
+     * ({@code pid} > 0: it traps in no other) or every one (0).
+     */
+    public BpfLink attachUprobeMulti(String program, boolean retprobe, int pid, String path, long[] offsets, long[] cookies, String what) {
+        checkLoaded();
+        String description = (retprobe ? "uretprobes " : "uprobes ") + what + " in " + path;
+        int fd = UprobeMultiLink.create(programFd(program), path, offsets, cookies, retprobe, pid);
+        if (fd < 0) {
+            throw new BpfException("attach " + description, -fd);
+        }
+        return new BpfLink(fd, description);
+    }
+
+    private int programFd(String program) {
+        checkLoaded();
+        MemorySegment prog = program(program);
+        int fd = BpfMap.invoke(() -> (int) Libbpf.PROGRAM_FD.invokeExact(prog));
+        if (fd < 0) {
+            throw new BpfException("fd of program " + program, fd);
+        }
+        return fd;
+    }
+
     /** Verifies and loads every program; the verifier's complaint is part of the exception. */
     public void load() {
         checkOpen();

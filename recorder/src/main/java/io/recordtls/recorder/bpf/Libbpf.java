@@ -37,6 +37,9 @@ final class Libbpf {
     static final MethodHandle PROGRAM_ATTACH = withErrno("bpf_program__attach", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final MethodHandle PROGRAM_ATTACH_UPROBE_OPTS = withErrno("bpf_program__attach_uprobe_opts",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));
+    static final MethodHandle PROGRAM_FD = plain("bpf_program__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle PROGRAM_SET_EXPECTED_ATTACH_TYPE = plain("bpf_program__set_expected_attach_type",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     static final MethodHandle LINK_DESTROY = plain("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle MAP_UPDATE_ELEM = plain("bpf_map_update_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
     static final MethodHandle MAP_LOOKUP_ELEM = plain("bpf_map_lookup_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));

@@ -36,6 +36,10 @@ public final class TlsProbes implements AutoCloseable {
             // memory BIOs (node, netty-tcnative): the socket a connection's records are written to
             "rtls_membio_write", "rtls_membio_writev", "rtls_membio_sendto", "rtls_membio_sendmsg");
 
+    /** The programs the probe points run (TlsLibrary.ProbeKind's). */
+    private static final List<String> UPROBE_PROGRAMS = java.util.Arrays.stream(TlsLibrary.ProbeKind.values())
+            .map(k -> k.program).filter(java.util.Objects::nonNull).distinct().toList();
+
     /** Configuration of the kernel side, fixed at load. */
     public record Config(long maxCapture, int ringBufferBytes, long wakeupThreshold, boolean gateNewFiles) {
         public static Config defaults() {
@@ -54,10 +58,13 @@ public final class TlsProbes implements AutoCloseable {
     private final Set<KernelFile> tlsFiles = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<TlsLibrary> libraries = new ArrayList<>();
     private final int cpus;
+    /** Whether each kind of probe is one uprobe_multi link per process and file (else one perf event per offset). */
+    private final boolean multi;
     private boolean closed, detached;
 
-    private TlsProbes(BpfObject object) {
+    private TlsProbes(BpfObject object, boolean multi) {
         this.object = object;
+        this.multi = multi;
         this.scope = object.map("scope");
         this.scopeCgroups = object.map("scope_cgroups");
         this.inspected = object.map("inspected");
@@ -82,6 +89,14 @@ public final class TlsProbes implements AutoCloseable {
 
     /** Loads the programs and attaches the tracepoints; no uprobe yet, nothing in scope yet. */
     public static TlsProbes load(Config config) {
+        return load(config, !Boolean.getBoolean("recordtls.test.perfEventUprobes"));
+    }
+
+    /**
+     * Same, with the uprobes as uprobe_multi links where the kernel makes them ({@code multi}),
+     * else as one perf event per offset (tests: the way before Linux 6.6, on any kernel).
+     */
+    public static TlsProbes load(Config config, boolean multi) {
         String tracefs = TraceFs.ensureMounted();
         if (tracefs != null) {
             throw new BpfUnavailableException(tracefs);
@@ -89,6 +104,15 @@ public final class TlsProbes implements AutoCloseable {
         byte[] elf = readResource();
         BpfSupport.awaitBinding();
         io.recordtls.recorder.PhaseLog.mark("libbpf bound (FFM)");
+        TlsProbes probes = multi ? load(elf, config, true) : null;
+        if (probes == null) { // a kernel before 6.6: one perf-event uprobe per offset, with programs loaded for that
+            probes = load(elf, config, false);
+        }
+        return probes;
+    }
+
+    /** With {@code multi}, null when the kernel makes no uprobe_multi links. */
+    private static TlsProbes load(byte[] elf, Config config, boolean multi) {
         BpfObject object = BpfObject.open(elf, "recordtls");
         io.recordtls.recorder.PhaseLog.mark("bpf object opened");
         TlsProbes probes = null;
@@ -102,9 +126,16 @@ public final class TlsProbes implements AutoCloseable {
             if (testInspectedFiles() > 0) {
                 object.setMaxEntries("inspected", testInspectedFiles());
             }
+            if (multi) {
+                UPROBE_PROGRAMS.forEach(object::loadForUprobeMulti);
+            }
             object.load();
             io.recordtls.recorder.PhaseLog.mark("bpf object loaded (verifier)");
-            probes = new TlsProbes(object);
+            if (multi && !object.uprobeMultiSupported(UPROBE_PROGRAMS.getFirst())) {
+                object.close();
+                return null;
+            }
+            probes = new TlsProbes(object, multi);
             for (String program : TRACEPOINT_PROGRAMS) {
                 probes.links.add(object.attach(program));
             }
@@ -138,6 +169,11 @@ public final class TlsProbes implements AutoCloseable {
         } catch (IOException e) {
             throw new BpfUnavailableException("read " + RESOURCE + ": " + e.getMessage());
         }
+    }
+
+    /** Whether the uprobes are uprobe_multi links (Linux 6.6 and later), one per program and process and file. */
+    public boolean uprobeMulti() {
+        return multi;
     }
 
     public BpfMap eventsMap() {
@@ -246,7 +282,9 @@ public final class TlsProbes implements AutoCloseable {
 
     /**
      * Plants uprobes on entry and return of each TLS function the library defines in one process
-     * only (pid-scoped: no other process that maps the file traps), and tells the kernel side
+     * only (pid-scoped: no other process that maps the file traps), one uprobe_multi link per
+     * program where the kernel makes them (about 1 ms for a libssl here, against 20-40 ms for a
+     * perf event per offset), and tells the kernel side
      * they are planted for the process's current image, under each name the kernel may give the
      * file ({@code names}: from the event that reported it, and from stat). Idempotent per
      * process image and file: a process that exec'd since loses the probes of its old image.
@@ -283,15 +321,31 @@ public final class TlsProbes implements AutoCloseable {
                 // RCU grace period unless another writer holds it already; one after the other, a
                 // process waited for a dozen grace periods (most of a second here) before it could go on.
                 List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
-                for (TlsLibrary.ProbePoint point : library.points()) {
-                    if (point.kind() == TlsLibrary.ProbeKind.NSS_SSL_CODE) {
-                        continue; // no probe: the file is known to the kernel side (register)
+                if (multi) {
+                    // one link per program: its points' offsets and cookies in one call
+                    Map<TlsLibrary.ProbeKind, List<TlsLibrary.ProbePoint>> byKind = new java.util.EnumMap<>(TlsLibrary.ProbeKind.class);
+                    for (TlsLibrary.ProbePoint point : library.points()) {
+                        if (point.kind() != TlsLibrary.ProbeKind.NSS_SSL_CODE) { // no probe: the file is known to the kernel side (register)
+                            byKind.computeIfAbsent(point.kind(), k -> new ArrayList<>()).add(point);
+                        }
                     }
-                    long cookie = ((long) id << 8) | point.function().code()
-                            | (point.kind() == TlsLibrary.ProbeKind.BIO_ENTRY ? (long) library.bioDataOffset() << 32 : 0); // rtls_bio_enter follows the BIO's data pointer there
-                    pending.add(planter.submit(() -> attached.add(object.attachUprobe(point.kind().program, point.kind().uretprobe, pid,
-                            attachPath, point.offset(), cookie, point.function().name()
-                                    + (point.kind() == TlsLibrary.ProbeKind.GO_RET ? " RET at " + point.offset() : "") + " of pid " + pid))));
+                    byKind.forEach((kind, points) -> {
+                        long[] offsets = points.stream().mapToLong(TlsLibrary.ProbePoint::offset).toArray();
+                        long[] cookies = points.stream().mapToLong(point -> cookie(id, library, point)).toArray();
+                        String what = kind.program + " on " + points.stream().map(pt -> pt.function().name()).distinct()
+                                .collect(java.util.stream.Collectors.joining(", ")) + " of pid " + pid;
+                        pending.add(planter.submit(() -> attached.add(object.attachUprobeMulti(kind.program, kind.uretprobe, pid,
+                                attachPath, offsets, cookies, what))));
+                    });
+                } else {
+                    for (TlsLibrary.ProbePoint point : library.points()) {
+                        if (point.kind() == TlsLibrary.ProbeKind.NSS_SSL_CODE) {
+                            continue;
+                        }
+                        pending.add(planter.submit(() -> attached.add(object.attachUprobe(point.kind().program, point.kind().uretprobe, pid,
+                                attachPath, point.offset(), cookie(id, library, point), point.function().name()
+                                        + (point.kind() == TlsLibrary.ProbeKind.GO_RET ? " RET at " + point.offset() : "") + " of pid " + pid))));
+                    }
                 }
                 awaitAll(pending);
             } catch (RuntimeException e) {
@@ -313,6 +367,12 @@ public final class TlsProbes implements AutoCloseable {
             }
             probed.put(arena.allocateFrom(JAVA_INT, pid), value);
         }
+    }
+
+    /** What bpf_get_attach_cookie() returns at a point: the library's id and the function's code; rtls_bio_enter's offset of the BIO's data pointer. */
+    private static long cookie(int libraryId, TlsLibrary library, TlsLibrary.ProbePoint point) {
+        return ((long) libraryId << 8) | point.function().code()
+                | (point.kind() == TlsLibrary.ProbeKind.BIO_ENTRY ? (long) library.bioDataOffset() << 32 : 0);
     }
 
     /** Waits for every task; rethrows the first failure (a BpfException as it is). */
@@ -462,14 +522,15 @@ public final class TlsProbes implements AutoCloseable {
 
     /**
      * Links of processes that ended wait here and are closed one at a time, never while a probe
-     * is being planted. Closing a perf-event uprobe takes the kernel's trace event mutex for a
-     * grace period or two (about 50 ms here), and planting one needs that mutex too: closes run
-     * concurrently only queued on it, and one batch of them every 2 s held a process that came
-     * meanwhile for 0.7-3.5 s (a JVM starting curl in a loop: the child stopped at exec that long).
-     * One at a time, a process waits for one close at most. The kernel closes about 20 links a
-     * second this way or any other; what is left when the recording stops is closed then. Each
-     * ended process queues one run of this on the closer's single thread: a run finds the links
-     * of the processes before it, and the runs after it find nothing.
+     * is being planted. Where the kernel makes uprobe_multi links (Linux 6.6) a process has one
+     * link per program (three for a libssl), and closing one takes no lock that planting needs
+     * for long. Before, each offset was a perf event: closing one takes the kernel's trace event
+     * mutex for a grace period or two (about 50 ms here), planting one needs that mutex too, and
+     * a batch of closes held a process that came meanwhile for 0.7-3.5 s (a JVM starting curl in
+     * a loop: the child stopped at exec that long); one at a time, a process waits for one close
+     * at most, and the kernel closes about 20 of them a second. What is left when the recording
+     * stops is closed then. Each ended process queues one run of this on the closer's single
+     * thread: a run finds the links of the processes before it, and the runs after it find nothing.
      */
     private final java.util.concurrent.atomic.AtomicInteger attaching = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -638,8 +699,9 @@ public final class TlsProbes implements AutoCloseable {
 
     /**
      * Detaches every probe: no new event after this returns. Idempotent. The links are closed
-     * all at once: each perf-event link waits for an RCU grace period (60-120 ms here), and
-     * waiting for them one by one made stopping take seconds.
+     * all at once: a link waits for a grace period or more when closed (the syscall tracepoints
+     * 20-30 ms each here, one after the other on the kernel's trace event mutex), and waiting
+     * for each in turn made stopping longer still.
      */
     public synchronized void detach() {
         detached = true;
