@@ -418,20 +418,7 @@ static __always_inline void membio_learn(int fd, __u64 payload)
 	emit_conn(tgid, pending.ssl, conn, pending.lib_id, NULL);
 }
 
-/* Second programs on these tracepoints (the first are the rtls_fd_* below), so that this stays apart. */
-SEC("tracepoint/syscalls/sys_enter_write")
-int rtls_membio_write(struct trace_event_raw_sys_enter *ctx)
-{
-	membio_learn((int)ctx->args[0], ctx->args[1]);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int rtls_membio_sendto(struct trace_event_raw_sys_enter *ctx)
-{
-	membio_learn((int)ctx->args[0], ctx->args[1]);
-	return 0;
-}
+/* Run by rtls_sys_enter after the syscall's own handler (sys_write...), so that this stays apart. */
 
 /* The first iovec's base: where the first record starts. */
 static __always_inline __u64 first_iov_base(__u64 iov)
@@ -442,21 +429,17 @@ static __always_inline __u64 first_iov_base(__u64 iov)
 	return base;
 }
 
-SEC("tracepoint/syscalls/sys_enter_writev")
-int rtls_membio_writev(struct trace_event_raw_sys_enter *ctx)
+static __always_inline void membio_learn_iov(int fd, __u64 iov, __u64 iovcnt)
 {
-	if (ctx->args[2] > 0)
-		membio_learn((int)ctx->args[0], first_iov_base(ctx->args[1]));
-	return 0;
+	if (iovcnt > 0)
+		membio_learn(fd, first_iov_base(iov));
 }
 
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int rtls_membio_sendmsg(struct trace_event_raw_sys_enter *ctx)
+static __always_inline void membio_learn_msg(int fd, __u64 msg_ptr)
 {
 	struct user_msghdr msg = {};
-	if (bpf_probe_read_user(&msg, sizeof(msg), (void *)ctx->args[1]) == 0 && msg.msg_iovlen > 0)
-		membio_learn((int)ctx->args[0], first_iov_base((__u64)msg.msg_iov));
-	return 0;
+	if (bpf_probe_read_user(&msg, sizeof(msg), (void *)msg_ptr) == 0 && msg.msg_iovlen > 0)
+		membio_learn(fd, first_iov_base((__u64)msg.msg_iov));
 }
 
 /* ---- end of memory BIOs ---------------------------------------------------- */
@@ -900,14 +883,6 @@ static __always_inline void note_fd(unsigned long fd)
 	}
 }
 
-#define FD_SYSCALL(name)                                            \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                 \
-	int rtls_fd_##name(struct trace_event_raw_sys_enter *ctx)   \
-	{                                                           \
-		note_fd(ctx->args[0]);                              \
-		return 0;                                           \
-	}
-
 /* ==== never silent: TLS handshakes on sockets of processes in scope (issue 13) ====
  *
  * Every TLS peer writes a handshake record first: a ClientHello (client) or a ServerHello
@@ -968,26 +943,7 @@ static __always_inline void tls_hello_msg(int fd, __u64 msg_ptr)
 	tls_hello_iov(fd, (__u64)msg.msg_iov, msg.msg_iovlen);
 }
 
-/* The sending syscalls: note the fd of an SSL call (as FD_SYSCALL) and look for a hello. */
-#define FD_SYSCALL_SEND(name, look)                                 \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                 \
-	int rtls_fd_##name(struct trace_event_raw_sys_enter *ctx)   \
-	{                                                           \
-		note_fd(ctx->args[0]);                              \
-		look;                                               \
-		return 0;                                           \
-	}
-
-FD_SYSCALL_SEND(writev, tls_hello_iov((int)ctx->args[0], ctx->args[1], ctx->args[2]))
-FD_SYSCALL_SEND(sendto, tls_hello((int)ctx->args[0], ctx->args[1], ctx->args[2]))
-FD_SYSCALL_SEND(sendmsg, tls_hello_msg((int)ctx->args[0], ctx->args[1]))
-
-/* ==== end of never silent (its hook in sys_enter_write is in rtls_fd_write) ==== */
-
-FD_SYSCALL(read)
-FD_SYSCALL(readv)
-FD_SYSCALL(recvfrom)
-FD_SYSCALL(recvmsg)
+/* ==== end of never silent (its hooks are in rtls_sys_enter: write, writev, sendto, sendmsg) ==== */
 
 /* The connection ends: its stream lengths go to user space (a lost tail shows as a gap). */
 static __always_inline void end_conn(__u32 tgid, struct rt_conn_key *key, struct rt_conn *conn);
@@ -1099,34 +1055,32 @@ static __always_inline void jvm_frame(int fd, __u64 buf, __u64 count)
 	emit_call(conn, &ec);
 }
 
-SEC("tracepoint/syscalls/sys_enter_write")
-int rtls_fd_write(struct trace_event_raw_sys_enter *ctx)
+/* A call, not inlined, from rtls_sys_enter: a stack frame of its own (see RT_CALL there). */
+static __attribute__((noinline)) int on_write(__u64 fd, __u64 buf, __u64 count)
 {
-	note_fd(ctx->args[0]);
-	if (ctx->args[2] >= sizeof(struct rt_jvm_frame))
-		jvm_frame((int)ctx->args[0], ctx->args[1], ctx->args[2]);
-	tls_hello((int)ctx->args[0], ctx->args[1], ctx->args[2]); /* never silent: a TLS handshake on a socket */
+	note_fd(fd);
+	if (count >= sizeof(struct rt_jvm_frame))
+		jvm_frame((int)fd, buf, count);
+	tls_hello((int)fd, buf, count); /* never silent: a TLS handshake on a socket */
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_close")
-int rtls_close(struct trace_event_raw_sys_enter *ctx)
+static __always_inline void on_close(__u64 fd)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
 	if (!in_scope(tgid))
-		return 0;
-	struct rt_fd_key fk = { .tgid = tgid, .fd = (__s32)ctx->args[0] };
+		return;
+	struct rt_fd_key fk = { .tgid = tgid, .fd = (__s32)fd };
 	__u64 *ssl = bpf_map_lookup_elem(&fd_conns, &fk);
 	if (!ssl)
-		return 0;
+		return;
 	struct rt_conn_key key = { .ssl = *ssl, .tgid = tgid };
 	bpf_map_delete_elem(&fd_conns, &fk);
 	struct rt_conn *conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn || conn->fd != fk.fd)
-		return 0;
+		return;
 	close_conn(tgid, &key, conn);
-	return 0;
 }
 
 /* ---- process scope and the files processes load ----------------------------- */
@@ -1265,22 +1219,20 @@ int BPF_PROG(rtls_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_mmap")
-int rtls_mmap(struct trace_event_raw_sys_enter *ctx)
+static __always_inline void on_mmap(__u64 prot, __u64 fd_arg)
 {
-	if (!(ctx->args[2] & PROT_EXEC))
-		return 0;
-	int fd = (int)ctx->args[4];
+	if (!(prot & PROT_EXEC))
+		return;
+	int fd = (int)fd_arg;
 	if (fd < 0)
-		return 0;
+		return;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!in_scope(tgid))
-		return 0;
+		return;
 	struct file *f = current_file(fd);
 	if (!f)
-		return 0;
+		return;
 	gate_file(RT_EV_MMAP, tgid, BPF_CORE_READ(f, f_inode), fd, NULL);
-	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -1350,22 +1302,145 @@ static __always_inline int hold_new_child(long ret)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_clone")
-int rtls_fork_hold_clone(struct trace_event_raw_sys_exit *ctx)
+/* ---- the syscalls: one raw tracepoint each way ----------------------------------
+ *
+ * Not one syscalls/sys_enter_* tracepoint per syscall: closing each of those (a perf event)
+ * waits for grace periods under the kernel's trace event mutex, one after the other, about
+ * 25 ms apiece here, and a dozen of them made stopping a recording take a third of a second.
+ * Raw tracepoint links go at once. The cost moves to the other syscalls, which now run this
+ * program up to its switch. 32-bit (ia32) syscalls have other numbers: not looked at, as the
+ * per-syscall tracepoints did not report them either. */
+
+#if defined(__TARGET_ARCH_x86)
+#define RT_NR_read 0
+#define RT_NR_write 1
+#define RT_NR_close 3
+#define RT_NR_mmap 9
+#define RT_NR_readv 19
+#define RT_NR_writev 20
+#define RT_NR_sendto 44
+#define RT_NR_recvfrom 45
+#define RT_NR_sendmsg 46
+#define RT_NR_recvmsg 47
+#define RT_NR_clone 56
+#define RT_NR_fork 57
+#define RT_NR_clone3 435
+#define RT_SYSCALL_NR(regs) ((regs)->orig_ax)
+#define RT_TS_COMPAT 0x0002 /* thread_info.status: in an ia32 syscall */
+static __always_inline int compat_syscall(void)
 {
-	return hold_new_child(ctx->ret);
+	return bpf_get_current_task_btf()->thread_info.status & RT_TS_COMPAT;
+}
+#elif defined(__TARGET_ARCH_arm64)
+#define RT_NR_read 63
+#define RT_NR_write 64
+#define RT_NR_close 57
+#define RT_NR_mmap 222
+#define RT_NR_readv 65
+#define RT_NR_writev 66
+#define RT_NR_sendto 206
+#define RT_NR_recvfrom 207
+#define RT_NR_sendmsg 211
+#define RT_NR_recvmsg 212
+#define RT_NR_clone 220
+#define RT_NR_fork -1 /* none on arm64 */
+#define RT_NR_clone3 435
+#define RT_SYSCALL_NR(regs) ((regs)->syscallno)
+static __always_inline int compat_syscall(void)
+{
+	return 0; /* a 32-bit task's syscalls do not come through the arm64 table's numbers we match */
+}
+#else
+#error "recordtls knows the syscall numbers of x86_64 and arm64 only"
+#endif
+
+/* The handlers are calls, not inlined, so that each has a stack frame of its own: all of them in
+ * one frame passed the verifier's 512 bytes for the whole chain. */
+#define RT_CALL static __attribute__((noinline)) int
+
+RT_CALL sys_send(long nr, __u64 fd, __u64 buf, __u64 len)
+{
+	note_fd(fd);
+	if (nr == RT_NR_writev)
+		tls_hello_iov((int)fd, buf, len);
+	else if (nr == RT_NR_sendto)
+		tls_hello((int)fd, buf, len);
+	else
+		tls_hello_msg((int)fd, buf);
+	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_clone3")
-int rtls_fork_hold_clone3(struct trace_event_raw_sys_exit *ctx)
+RT_CALL sys_membio(long nr, __u64 fd, __u64 buf, __u64 len)
 {
-	return hold_new_child(ctx->ret);
+	if (nr == RT_NR_writev)
+		membio_learn_iov((int)fd, buf, len);
+	else if (nr == RT_NR_sendmsg)
+		membio_learn_msg((int)fd, buf);
+	else
+		membio_learn((int)fd, buf);
+	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_fork")
-int rtls_fork_hold_fork(struct trace_event_raw_sys_exit *ctx)
+RT_CALL sys_close(__u64 fd)
 {
-	return hold_new_child(ctx->ret);
+	on_close(fd);
+	return 0;
+}
+
+RT_CALL sys_mmap(__u64 prot, __u64 fd)
+{
+	on_mmap(prot, fd);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(rtls_sys_enter, struct pt_regs *regs, long id)
+{
+	switch (id) {
+	case RT_NR_read: case RT_NR_readv: case RT_NR_recvfrom: case RT_NR_recvmsg:
+	case RT_NR_write: case RT_NR_writev: case RT_NR_sendto: case RT_NR_sendmsg:
+	case RT_NR_close: case RT_NR_mmap:
+		break;
+	default:
+		return 0;
+	}
+	/* Every handler below matters only to a process in scope (the SSL calls it notes the fds of,
+	 * the memory BIOs, the JVM's frames, the gated files are all theirs): one lookup is all any
+	 * other process pays, on these syscalls only. */
+	if (compat_syscall() || !in_scope(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	__u64 a0 = PT_REGS_PARM1_SYSCALL(regs), a1 = PT_REGS_PARM2_SYSCALL(regs), a2 = PT_REGS_PARM3_SYSCALL(regs);
+	switch (id) {
+	case RT_NR_read: case RT_NR_readv: case RT_NR_recvfrom: case RT_NR_recvmsg:
+		note_fd(a0);
+		break;
+	case RT_NR_write:
+		on_write(a0, a1, a2);
+		sys_membio(id, a0, a1, a2);
+		break;
+	case RT_NR_writev: case RT_NR_sendto: case RT_NR_sendmsg:
+		sys_send(id, a0, a1, a2);
+		sys_membio(id, a0, a1, a2);
+		break;
+	case RT_NR_close:
+		sys_close(a0);
+		break;
+	case RT_NR_mmap:
+		sys_mmap(a2, PT_REGS_PARM5_SYSCALL(regs));
+		break;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(rtls_sys_exit, struct pt_regs *regs, long ret)
+{
+	if (ret != 0)
+		return 0; /* only a new child returns 0 from a fork */
+	long nr = RT_SYSCALL_NR(regs);
+	if ((nr != RT_NR_clone && nr != RT_NR_clone3 && nr != RT_NR_fork) || compat_syscall())
+		return 0;
+	return hold_new_child(ret);
 }
 
 SEC("tp_btf/sched_process_exit")

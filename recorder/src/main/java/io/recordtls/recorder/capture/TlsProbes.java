@@ -28,13 +28,10 @@ public final class TlsProbes implements AutoCloseable {
     public static final String RESOURCE = "/io/recordtls/bpf/recordtls.bpf.o";
 
     private static final List<String> TRACEPOINT_PROGRAMS = List.of(
-            "rtls_fd_read", "rtls_fd_write", "rtls_fd_readv", "rtls_fd_writev", "rtls_fd_sendto",
-            "rtls_fd_recvfrom", "rtls_fd_sendmsg", "rtls_fd_recvmsg", "rtls_close",
-            "rtls_exec", "rtls_mmap", "rtls_fork", "rtls_exit",
-            // a new child of a process with TLS probes is held where it first runs, until its own are planted
-            "rtls_fork_hold_clone", "rtls_fork_hold_clone3", "rtls_fork_hold_fork",
-            // memory BIOs (node, netty-tcnative): the socket a connection's records are written to
-            "rtls_membio_write", "rtls_membio_writev", "rtls_membio_sendto", "rtls_membio_sendmsg");
+            // the syscalls (reads, writes, close, mmap; memory BIOs' sockets; a new child of a process with
+            // TLS probes held where it first runs, until its own are planted): one raw tracepoint each way
+            "rtls_sys_enter", "rtls_sys_exit",
+            "rtls_exec", "rtls_fork", "rtls_exit");
 
     /** The programs the probe points run (TlsLibrary.ProbeKind's). */
     private static final List<String> UPROBE_PROGRAMS = java.util.Arrays.stream(TlsLibrary.ProbeKind.values())
@@ -97,10 +94,6 @@ public final class TlsProbes implements AutoCloseable {
      * else as one perf event per offset (tests: the way before Linux 6.6, on any kernel).
      */
     public static TlsProbes load(Config config, boolean multi) {
-        String tracefs = TraceFs.ensureMounted();
-        if (tracefs != null) {
-            throw new BpfUnavailableException(tracefs);
-        }
         byte[] elf = readResource();
         BpfSupport.awaitBinding();
         io.recordtls.recorder.PhaseLog.mark("libbpf bound (FFM)");
