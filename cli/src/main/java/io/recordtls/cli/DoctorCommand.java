@@ -3,7 +3,6 @@ package io.recordtls.cli;
 import io.recordtls.recorder.bpf.BpfSupport;
 import io.recordtls.agent.Privileges;
 import io.recordtls.recorder.capture.TlsProbes;
-import io.recordtls.recorder.capture.TraceFs;
 import io.recordtls.recorder.jvm.JvmProbeJar;
 import io.recordtls.recorder.capture.TlsLibrary;
 import io.recordtls.recorder.libs.TlsLibraryInspector;
@@ -39,8 +38,6 @@ final class DoctorCommand implements Callable<Integer> {
         boolean privileged = Privileges.sufficient();
         check(privileged, "privileges: " + Privileges.describe(),
                 "loading eBPF needs root, or CAP_BPF + CAP_PERFMON: run recordtls with sudo");
-        String tracefs = TraceFs.available() ? null : privileged ? TraceFs.ensureMounted() : "tracefs is not mounted: run 'mount -t tracefs nodev /sys/kernel/tracing' as root";
-        check(tracefs == null, "tracefs (syscall tracepoints)", tracefs);
         String libbpf = null;
         try {
             libbpf = BpfSupport.libbpfVersion();
@@ -68,9 +65,9 @@ final class DoctorCommand implements Callable<Integer> {
         out.println(Cgroups.v2Root().map(root -> "  ok    containers: cgroup v2 hierarchy at " + root)
                 .orElse("  note  containers: no cgroup v2 hierarchy is mounted; processes are recorded,"
                         + " containers are not (mount -t cgroup2 none /sys/fs/cgroup/unified)"));
-        if (privileged && libbpf != null && tracefs == null) {
+        if (privileged && libbpf != null) {
             try (TlsProbes probes = TlsProbes.load(TlsProbes.Config.defaults())) {
-                check(true, "eBPF programs load and attach (ring buffer, bpf_loop, uprobes, tracepoints)", null);
+                check(true, "eBPF programs load and attach (ring buffer, bpf_loop, uprobes, raw tracepoints)", null);
                 // older kernels still record, only slower to start each process: a note
                 out.println(probes.uprobeMulti() ? "  ok    uprobe_multi links: a process's probes are planted in one call per program"
                         : "  note  no uprobe_multi links (Linux < 6.6): each process recorded waits 20-40 ms per TLS library while"

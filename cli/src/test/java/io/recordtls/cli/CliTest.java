@@ -474,7 +474,8 @@ class CliTest {
         BpfRequirement.check();
         Result r = run(cli("doctor"));
         assertThat(r.exit()).as(r.out()).isZero();
-        assertThat(r.out()).contains("ok    kernel BTF").contains("ok    eBPF programs load and attach").contains("recordtls can record on this machine.")
+        assertThat(r.out()).contains("ok    kernel BTF").contains("ok    eBPF programs load and attach").contains("ok    uprobe_multi links")
+                .contains("recordtls can record on this machine.")
                 .contains("ok    JVM probe (Java's TLS): ").doesNotContain("cannot be attached");
     }
 }
