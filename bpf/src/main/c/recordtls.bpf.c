@@ -900,9 +900,7 @@ static __always_inline void tls_hello(int fd, __u64 buf, __u64 count)
 {
 	if (count < 6 || !buf)
 		return;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	if (!in_scope(tgid))
-		return;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32; /* in scope: rtls_sys_enter looked */
 	__u8 h[6];
 	if (bpf_probe_read_user(h, sizeof(h), (void *)buf) != 0)
 		return;
@@ -935,7 +933,7 @@ static __always_inline void tls_hello_iov(int fd, __u64 iov_ptr, __u64 iovcnt)
 
 static __always_inline void tls_hello_msg(int fd, __u64 msg_ptr)
 {
-	if (!msg_ptr || !in_scope(bpf_get_current_pid_tgid() >> 32))
+	if (!msg_ptr)
 		return;
 	struct user_msghdr msg;
 	if (bpf_probe_read_user(&msg, sizeof(msg), (void *)msg_ptr) != 0)
@@ -1006,9 +1004,7 @@ static __always_inline void jvm_hello(__u32 tgid, __u64 buf, struct rt_jvm_frame
 static __always_inline void jvm_frame(int fd, __u64 buf, __u64 count)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
-	if (!in_scope(tgid))
-		return;
+	__u32 tgid = pid_tgid >> 32; /* in scope: rtls_sys_enter looked */
 	__u64 magic = 0;
 	if (bpf_probe_read_user(&magic, sizeof(magic), (void *)buf) != 0 || magic != RT_JVM_MAGIC)
 		return;
@@ -1067,10 +1063,7 @@ static __attribute__((noinline)) int on_write(__u64 fd, __u64 buf, __u64 count)
 
 static __always_inline void on_close(__u64 fd)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
-	if (!in_scope(tgid))
-		return;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32; /* in scope: rtls_sys_enter looked */
 	struct rt_fd_key fk = { .tgid = tgid, .fd = (__s32)fd };
 	__u64 *ssl = bpf_map_lookup_elem(&fd_conns, &fk);
 	if (!ssl)
@@ -1226,9 +1219,7 @@ static __always_inline void on_mmap(__u64 prot, __u64 fd_arg)
 	int fd = (int)fd_arg;
 	if (fd < 0)
 		return;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	if (!in_scope(tgid))
-		return;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32; /* in scope: rtls_sys_enter looked */
 	struct file *f = current_file(fd);
 	if (!f)
 		return;
