@@ -97,6 +97,27 @@ public final class LibC {
         }
     }
 
+    /** bpf(2)'s number: the one system call here that differs between the architectures. */
+    private static final long SYS_BPF = switch (System.getProperty("os.arch")) {
+        case "aarch64" -> 280;
+        default -> 321; // x86_64
+    };
+    /** syscall(2) with three arguments, the second a pointer (bpf). */
+    private static final MethodHandle SYSCALL3 = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1),
+            Linker.Option.captureCallState("errno"));
+
+    /** bpf(2) itself, for the commands libbpf 1.1 predates: what it returns, or minus the errno. */
+    static long bpf(int cmd, MemorySegment attr, int size) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long rc = (long) SYSCALL3.invokeExact(state, SYS_BPF, (long) cmd, attr, (long) size);
+            return rc >= 0 ? rc : -errno(state);
+        } catch (Throwable t) {
+            throw new IllegalStateException("bpf(" + cmd + ")", t);
+        }
+    }
+
     public static void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             int ignored = (int) CLOSE.invokeExact(arena.allocate(CALL_STATE), fd);

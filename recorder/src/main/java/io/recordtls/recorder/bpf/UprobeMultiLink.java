@@ -1,10 +1,7 @@
 package io.recordtls.recorder.bpf;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -24,13 +21,6 @@ final class UprobeMultiLink {
     private static final int BPF_F_UPROBE_MULTI_RETURN = 1;
     /** union bpf_attr as far as link_create.uprobe_multi goes (pid at 56), rounded up; the kernel wants the rest zero. */
     private static final int ATTR_SIZE = 64;
-    private static final long SYS_BPF = switch (System.getProperty("os.arch")) {
-        case "aarch64" -> 280;
-        default -> 321; // x86_64
-    };
-    private static final MethodHandle SYSCALL = LibC.LINKER.downcallHandle(LibC.LINKER.defaultLookup().find("syscall").orElseThrow(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1),
-            Linker.Option.captureCallState("errno"));
 
     private UprobeMultiLink() {}
 
@@ -52,11 +42,7 @@ final class UprobeMultiLink {
             attr.set(JAVA_INT, 48, offsets.length);
             attr.set(JAVA_INT, 52, retprobe ? BPF_F_UPROBE_MULTI_RETURN : 0);
             attr.set(JAVA_INT, 56, pid);
-            MemorySegment state = call.allocate(LibC.CALL_STATE);
-            long fd = (long) SYSCALL.invokeExact(state, SYS_BPF, (long) BPF_LINK_CREATE, attr, (long) ATTR_SIZE);
-            return fd >= 0 ? (int) fd : -LibC.errno(state);
-        } catch (Throwable t) {
-            throw new IllegalStateException("bpf(BPF_LINK_CREATE, uprobe_multi)", t);
+            return (int) LibC.bpf(BPF_LINK_CREATE, attr, ATTR_SIZE);
         }
     }
 
