@@ -78,7 +78,11 @@ final class Http2Parser {
                 continue;
             }
             if (!s.requestEnded && !wholeByContentLength(s.request, s.requestDataTs)) {
-                s.request.markIncomplete("request cut short: " + why);
+                if (s.responseEnded) {
+                    markBodyUnfinished(s, s.response.tsEnd, why);
+                } else {
+                    s.request.markIncomplete("request cut short: " + why);
+                }
             }
             if (s.response != null && !s.responseEnded && !wholeByContentLength(s.response, s.responseDataTs)) {
                 s.response.markIncomplete("response cut short: " + why);
@@ -114,6 +118,13 @@ final class Http2Parser {
         m.tsEnd = lastDataTs >= 0 ? lastDataTs : m.tsStart;
         m.complete = true;
         return true;
+    }
+
+    /** The response ended while the request body was not whole, and the rest never came. */
+    private static void markBodyUnfinished(Stream s, long ts, String why) {
+        s.request.tsEnd = s.request.tsEnd < 0 ? ts : s.request.tsEnd;
+        s.request.markIncomplete("the response ended before the request body was whole ("
+                + s.request.body.size() + " bytes seen), then " + why);
     }
 
     private void emit(Stream s) {
@@ -283,10 +294,11 @@ final class Http2Parser {
                 return;
             }
             if (!s.requestEnded) {
-                // a server may answer before the request body is done (or before it reads it)
-                s.request.tsEnd = s.request.tsEnd < 0 ? tsExit : s.request.tsEnd;
-                s.request.markIncomplete("the response ended before the request body was seen whole ("
-                        + s.request.body.size() + " bytes seen)");
+                // The rest of the request body can still come: the writer's return of its DATA can
+                // be reported after the reader's return of the response (two threads again), and a
+                // server that answers early still reads the body or resets the stream. Emitted at
+                // the request's END_STREAM, at a reset, or when the connection ends.
+                return;
             }
             emit(s);
         }
@@ -338,6 +350,9 @@ final class Http2Parser {
                 // curl resets (STREAM_CLOSED) a stream it has the whole Content-Length of when the
                 // server's END_STREAM has not come yet: nothing of the exchange is missing
                 s.responseEnded = true;
+            } else if (s.responseEnded) {
+                // the server answered before the request body was whole, then stopped it
+                markBodyUnfinished(s, tsExit, why);
             } else if (s.response != null) {
                 s.response.markIncomplete(why);
             } else {

@@ -220,4 +220,65 @@ class Http2ConnectionTest {
         conn.end("connection closed");
         assertThat(exchanges).hasSize(1);
     }
+
+    /** Go's h2 transport: the request's HEADERS and its DATA are two writes, and the reader's return can be reported between them. */
+    private void goClientSendsHeadersThenServerAnswers(int stream, String body) {
+        clientWriter.writeHeaders(ctx, stream, post("/v1/reservations", body.length()), 0, false, ctx.newPromise());
+        send(written());
+        serverWriter.writeHeaders(ctx, stream, new DefaultHttp2Headers().status("200").add("content-type", "application/json"),
+                0, false, ctx.newPromise());
+        serverWriter.writeData(ctx, stream, Unpooled.wrappedBuffer("{\"id\":\"r-77\"}".getBytes(StandardCharsets.US_ASCII)), 0, true, ctx.newPromise());
+        receive(written());
+    }
+
+    @Test
+    void aRequestBodyReportedAfterItsResponseEndedIsPartOfTheExchange() {
+        openConnection();
+        goClientSendsHeadersThenServerAnswers(1, "{\"sku\":\"W-9\"}");
+        assertThat(exchanges).isEmpty();
+        clientWriter.writeData(ctx, 1, Unpooled.wrappedBuffer("{\"sku\":\"W-9\"}".getBytes(StandardCharsets.US_ASCII)), 0, true, ctx.newPromise());
+        send(written());
+
+        assertThat(exchanges).singleElement().satisfies(x -> {
+            assertThat(new String(x.request().body.bytes(), StandardCharsets.US_ASCII)).isEqualTo("{\"sku\":\"W-9\"}");
+            assertThat(new String(x.response().body.bytes(), StandardCharsets.US_ASCII)).isEqualTo("{\"id\":\"r-77\"}");
+            assertThat(x.request().complete).isTrue();
+            assertThat(x.response().complete).isTrue();
+            assertThat(x.notes()).isEmpty();
+        });
+        conn.end("connection closed");
+        assertThat(exchanges).hasSize(1);
+    }
+
+    @Test
+    void aServerThatAnswersEarlyAndResetsTheStreamLeavesTheRequestBodyIncomplete() {
+        openConnection();
+        goClientSendsHeadersThenServerAnswers(1, "0123456789");
+        clientWriter.writeData(ctx, 1, Unpooled.wrappedBuffer("0123".getBytes(StandardCharsets.US_ASCII)), 0, false, ctx.newPromise());
+        send(written());
+        serverWriter.writeRstStream(ctx, 1, 0, ctx.newPromise()); // NO_ERROR: "stop sending, you have your answer"
+        receive(written());
+
+        assertThat(exchanges).singleElement().satisfies(x -> {
+            assertThat(new String(x.request().body.bytes(), StandardCharsets.US_ASCII)).isEqualTo("0123");
+            assertThat(x.request().complete).isFalse();
+            assertThat(x.response().complete).isTrue();
+            assertThat(x.notes()).singleElement().asString()
+                    .isEqualTo("the response ended before the request body was whole (4 bytes seen), then stream reset by the server (NO_ERROR)");
+        });
+    }
+
+    @Test
+    void aRequestBodyStillUnfinishedWhenTheConnectionEndsIsIncomplete() {
+        openConnection();
+        goClientSendsHeadersThenServerAnswers(1, "0123456789");
+        conn.end("connection closed");
+
+        assertThat(exchanges).singleElement().satisfies(x -> {
+            assertThat(x.request().complete).isFalse();
+            assertThat(x.response().complete).isTrue();
+            assertThat(x.notes()).singleElement().asString()
+                    .isEqualTo("the response ended before the request body was whole (0 bytes seen), then connection closed");
+        });
+    }
 }
