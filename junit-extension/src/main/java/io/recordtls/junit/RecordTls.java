@@ -50,7 +50,12 @@ public @interface RecordTls {
     /** Fail a replayed test that did not use every recorded exchange. */
     boolean failOnUnusedRecordings() default false;
 
-    /** Start the replay servers once per class instead of once per test. */
+    /**
+     * One replay session for the whole class: its servers (and base URLs) exist before the first
+     * test, for {@code @DynamicPropertySource} and the like. Without it each test has a session
+     * of its own, on servers that start over between tests of the class (same ports, nothing
+     * left of the previous test's stubs, scenarios or requests).
+     */
     boolean replayServerPerClass() default false;
 
     /**

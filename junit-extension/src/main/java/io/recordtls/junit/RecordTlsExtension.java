@@ -268,7 +268,7 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
             List<RecordedExchange> recorded = ReplaySession.readRecording(har);
             boolean classSession = s.replayServerPerClass() || fixedForClass != null;
             ReplaySession session = containers != null ? containers.session()
-                    : classSession ? classSession(classCtx, s) : new ReplaySession(s.stubOptions());
+                    : classSession ? classSession(classCtx, s) : new ReplaySession(s.stubOptions(), serverPool(classCtx));
             if (containers != null) {
                 // what the containers asked for between tests (at start: before the first one)
                 TestVerdicts.requireAllMatched(session.unmatched(), s.classDir(ctx).resolve(ContainerRun.BEFORE_ALL) + " (or the previous test's recording)");
@@ -375,10 +375,24 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
 
     /** The class's replay session (replayServerPerClass, or class-level base URLs): its servers outlive each test. */
     private static ReplaySession classSession(ExtensionContext classCtx, RecordTlsSettings s) throws IOException {
+        ReplayServerPool pool = serverPool(classCtx); // its servers go back there when the class ends
         @SuppressWarnings("unchecked")
         Closeable<ReplaySession> c = (Closeable<ReplaySession>) classCtx.getStore(NS).getOrComputeIfAbsent("replay", k -> {
             try {
-                return new Closeable<>(new ReplaySession(s.stubOptions()));
+                return new Closeable<>(new ReplaySession(s.stubOptions(), pool));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        return c.value();
+    }
+
+    /** The replay servers the class's tests hand on to each other; stopped when the class ends. */
+    private static ReplayServerPool serverPool(ExtensionContext classCtx) {
+        @SuppressWarnings("unchecked")
+        Closeable<ReplayServerPool> c = (Closeable<ReplayServerPool>) classCtx.getStore(NS).getOrComputeIfAbsent(ReplayServerPool.class, k -> {
+            try {
+                return new Closeable<>(new ReplayServerPool());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -37,6 +37,8 @@ import java.util.Map;
 final class ReplaySession implements AutoCloseable {
     private final StubOptions stubOptions;
     private final boolean forContainers;
+    /** Where this session's servers come from and go back to; null: started and stopped here. */
+    private final ReplayServerPool pool;
     private final Path dir;
     private final Map<Origin, ReplayServer> servers = new LinkedHashMap<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
@@ -44,8 +46,9 @@ final class ReplaySession implements AutoCloseable {
     private Path trustStore;
     static final String TRUST_STORE_PASSWORD = "recordtls";
 
-    ReplaySession(StubOptions stubOptions) throws IOException {
-        this(stubOptions, false);
+    /** A session whose servers come from the pool, and go back to it when it closes. */
+    ReplaySession(StubOptions stubOptions, ReplayServerPool pool) throws IOException {
+        this(stubOptions, false, pool);
     }
 
     /**
@@ -54,8 +57,13 @@ final class ReplaySession implements AutoCloseable {
      * (a container on a bridge network comes from the Docker host's gateway address).
      */
     ReplaySession(StubOptions stubOptions, boolean forContainers) throws IOException {
+        this(stubOptions, forContainers, null);
+    }
+
+    private ReplaySession(StubOptions stubOptions, boolean forContainers, ReplayServerPool pool) throws IOException {
         this.stubOptions = stubOptions.withMatchHost(false);
         this.forContainers = forContainers;
+        this.pool = pool;
         this.dir = Files.createTempDirectory("recordtls-replay-session");
     }
 
@@ -86,12 +94,18 @@ final class ReplaySession implements AutoCloseable {
 
     private synchronized ReplayServer server(Origin origin) throws IOException {
         ReplayServer s = servers.get(origin);
+        if (s == null && pool != null && (s = pool.take(origin)) != null) {
+            servers.put(origin, s);
+            bundle = null;
+            trustStore = null;
+        }
         if (s != null) {
             return s;
         }
         int port = forContainers || origin.loopback() && free(origin.port()) ? origin.port() : 0;
         boolean https = origin.scheme().equals("https");
-        ReplayOptions options = ReplayOptions.defaults().withCertificateDir(Files.createTempDirectory(dir, "ca"))
+        ReplayOptions options = ReplayOptions.defaults()
+                .withCertificateDir(pool != null ? pool.certificateDir() : Files.createTempDirectory(dir, "ca"))
                 .withPorts(https ? -1 : port, https ? port : -1).withServerNames(java.util.Set.of(origin.host()))
                 .withBindAddress(forContainers ? "0.0.0.0" : "127.0.0.1");
         try {
@@ -230,7 +244,11 @@ final class ReplaySession implements AutoCloseable {
 
     @Override
     public void close() {
-        servers.values().forEach(ReplayServer::close);
+        if (pool != null) {
+            servers.forEach(pool::give);
+        } else {
+            servers.values().forEach(ReplayServer::close);
+        }
         servers.clear();
         FileTrees.deleteQuietly(dir);
     }

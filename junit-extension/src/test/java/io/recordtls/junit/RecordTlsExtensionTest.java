@@ -201,6 +201,33 @@ class RecordTlsExtensionTest {
         }
     }
 
+    /** Per-test replay (no replayServerPerClass): the second test gets the first one's server, started over. */
+    @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.MethodName.class)
+    static class HandsItsServerOnToTheNextTest {
+        @RegisterExtension
+        static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings).build();
+        static final java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Test
+        void a_overridesAndAsks(TlsRecording rec) throws Exception {
+            rec.stubFor(WireMock.get(WireMock.urlPathEqualTo("/status")).willReturn(WireMock.serverError().withBody("down")));
+            String base = rec.baseUrl("http://api.example.test:8080");
+            seen.add(base);
+            seen.add(fetch(base + "/status?v=1"));
+            seen.add(fetch(base + "/status?v=1"));
+            assertThat(rec.exchanges()).hasSize(2);
+        }
+
+        @Test
+        void b_asksAsRecorded(TlsRecording rec) throws Exception {
+            String base = rec.baseUrl("http://api.example.test:8080");
+            seen.add(base);
+            seen.add(fetch(base + "/status?v=1"));
+            assertThat(rec.exchanges()).as("only this test's requests").singleElement()
+                    .satisfies(x -> assertThat(x.status()).isEqualTo(200));
+        }
+    }
+
     static class HasNoRecording {
         @RegisterExtension
         static RecordTlsExtension tls = RecordTlsExtension.builder().mode(RecordTlsMode.REPLAY).directory(recordings).build();
@@ -434,6 +461,22 @@ class RecordTlsExtensionTest {
         Events events = run(OverridesTheReplayForOneTest.class);
         events.assertStatistics(s -> s.started(2).succeeded(2));
         assertThat(OverridesTheReplayForOneTest.bodies).containsExactly("500 down", "200 new", "200 up");
+    }
+
+    @Test
+    void theTestsOfAClassShareReplayServersThatStartOverBetweenThemAndStopWithTheClass() throws Exception {
+        for (String m : new String[] {"a_overridesAndAsks", "b_asksAsRecorded"}) {
+            har("HandsItsServerOnToTheNextTest", m, get("http://api.example.test:8080/status?v=1", 200, "up"));
+        }
+        run(HandsItsServerOnToTheNextTest.class).assertStatistics(s -> s.started(2).succeeded(2));
+        var seen = HandsItsServerOnToTheNextTest.seen;
+        assertThat(seen).hasSize(5);
+        assertThat(seen.get(3)).as("the same server, on the same port").isEqualTo(seen.get(0));
+        assertThat(seen.subList(1, 3)).containsOnly("500 down");
+        assertThat(seen.get(4)).as("the first test's override is gone").isEqualTo("200 up");
+        URI base = URI.create(seen.get(0));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new java.net.Socket(base.getHost(), base.getPort()).close())
+                .as("stopped with the class").isInstanceOf(java.net.ConnectException.class);
     }
 
     @Test
