@@ -12,7 +12,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-/** The few C library calls Java has no API for: signals to arbitrary pids, FIFOs, strerror, vsnprintf. */
+/** The few C library calls Java has no API for: signals to arbitrary pids, FIFOs, eventfds, strerror, vsnprintf. */
 public final class LibC {
     public static final int SIGKILL = 9;
     public static final int SIGTERM = 15;
@@ -94,6 +94,82 @@ public final class LibC {
             return rc == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("pidfd_send_signal", t);
+        }
+    }
+
+    private static final MethodHandle EVENTFD = errnoCall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle POLL = errnoCall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle READ = errnoCall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = errnoCall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    /** EFD_NONBLOCK | EFD_CLOEXEC (O_NONBLOCK, O_CLOEXEC: the same on x86_64 and arm64). */
+    private static final int EFD_FLAGS = 0x800 | 0x80000;
+    private static final short POLLIN = 1;
+
+    /** A non-blocking eventfd(2): what one thread writes to wake another out of {@link #pollIn}. */
+    public static int eventfd() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int fd = (int) EVENTFD.invokeExact(state, 0, EFD_FLAGS);
+            if (fd < 0) {
+                throw new IllegalStateException("eventfd: " + strerror(errno(state)));
+            }
+            return fd;
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("eventfd", t);
+        }
+    }
+
+    /** Adds one to an eventfd's counter: it is readable until {@link #drainEventfd}. */
+    public static void signalEventfd(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment one = arena.allocateFrom(JAVA_LONG, 1L);
+            long ignored = (long) WRITE.invokeExact(arena.allocate(CALL_STATE), fd, one, 8L); // EAGAIN only at 2^64-2 wakeups
+        } catch (Throwable t) {
+            throw new IllegalStateException("write eventfd", t);
+        }
+    }
+
+    /** Resets an eventfd's counter (non-blocking: nothing to read is fine). */
+    public static void drainEventfd(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            long ignored = (long) READ.invokeExact(arena.allocate(CALL_STATE), fd, arena.allocate(JAVA_LONG), 8L);
+        } catch (Throwable t) {
+            throw new IllegalStateException("read eventfd", t);
+        }
+    }
+
+    /**
+     * poll(2) for input on these descriptors, up to {@code timeoutMs}: a bit set per readable one
+     * (bit i for fds[i]); 0 on timeout or EINTR.
+     */
+    public static int pollIn(int timeoutMs, int... fds) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfds = arena.allocate(8L * fds.length, 4); // struct pollfd { int fd; short events, revents; }
+            for (int i = 0; i < fds.length; i++) {
+                pollfds.set(JAVA_INT, 8L * i, fds[i]);
+                pollfds.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 8L * i + 4, POLLIN);
+            }
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) POLL.invokeExact(state, pollfds, (long) fds.length, timeoutMs);
+            if (rc < 0) {
+                if (errno(state) == Errno.EINTR) {
+                    return 0;
+                }
+                throw new IllegalStateException("poll: " + strerror(errno(state)));
+            }
+            int readable = 0;
+            for (int i = 0; rc > 0 && i < fds.length; i++) {
+                if (pollfds.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 8L * i + 6) != 0) {
+                    readable |= 1 << i;
+                }
+            }
+            return readable;
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("poll", t);
         }
     }
 

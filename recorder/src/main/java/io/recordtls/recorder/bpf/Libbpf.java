@@ -46,7 +46,7 @@ final class Libbpf {
     static final MethodHandle MAP_DELETE_ELEM = plain("bpf_map_delete_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     static final MethodHandle MAP_GET_NEXT_KEY = plain("bpf_map_get_next_key", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     static final MethodHandle RING_BUFFER_NEW = withErrno("ring_buffer__new", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle RING_BUFFER_POLL = plain("ring_buffer__poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    static final MethodHandle RING_BUFFER_EPOLL_FD = plain("ring_buffer__epoll_fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle RING_BUFFER_CONSUME = plain("ring_buffer__consume", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle RING_BUFFER_FREE = plain("ring_buffer__free", FunctionDescriptor.ofVoid(ADDRESS));
     static final MethodHandle NUM_POSSIBLE_CPUS = plain("libbpf_num_possible_cpus", FunctionDescriptor.of(JAVA_INT));

@@ -28,6 +28,10 @@ public final class RingBuffer implements AutoCloseable {
     private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
     private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
     private MemorySegment rb;
+    /** libbpf's epoll descriptor over the ring: readable when the kernel wakes the reader. */
+    private int ringFd = -1;
+    /** Readable when {@link #wake} was called: the reader's wait ends at once. */
+    private int wakeFd = -1;
 
     public RingBuffer(BpfMap map, RecordHandler handler) {
         this.handler = handler;
@@ -43,6 +47,13 @@ public final class RingBuffer implements AutoCloseable {
                 arena.close();
                 throw new BpfException("open ring buffer " + map.name(), errno);
             }
+            ringFd = (int) Libbpf.RING_BUFFER_EPOLL_FD.invokeExact(rb);
+            try {
+                wakeFd = LibC.eventfd();
+            } catch (RuntimeException e) {
+                Libbpf.RING_BUFFER_FREE.invokeExact(rb);
+                throw e;
+            }
         } catch (BpfException e) {
             throw e;
         } catch (Throwable t) {
@@ -51,10 +62,22 @@ public final class RingBuffer implements AutoCloseable {
         }
     }
 
-    /** Waits up to timeoutMs for a wakeup and handles what is there; returns the records handled. */
+    /**
+     * Waits up to timeoutMs for a wakeup, of the kernel or of {@link #wake}, and handles what is
+     * there; returns the records handled.
+     */
     public int poll(int timeoutMs) {
-        int rc = BpfMap.invoke(() -> (int) Libbpf.RING_BUFFER_POLL.invokeExact(rb, timeoutMs));
-        return check(rc, "poll ring buffer");
+        if ((LibC.pollIn(timeoutMs, ringFd, wakeFd) & 2) != 0) {
+            LibC.drainEventfd(wakeFd);
+        }
+        return consume();
+    }
+
+    /** Ends the reader's current (or next) {@link #poll} wait now. From any thread; a no-op once closed. */
+    public synchronized void wake() {
+        if (rb != null) {
+            LibC.signalEventfd(wakeFd);
+        }
     }
 
     /** Handles every record available now, without waiting for a wakeup. */
@@ -101,12 +124,16 @@ public final class RingBuffer implements AutoCloseable {
             return;
         }
         try {
-            Libbpf.RING_BUFFER_FREE.invokeExact(rb);
+            Libbpf.RING_BUFFER_FREE.invokeExact(rb); // closes ringFd
         } catch (Throwable t) {
             throw new IllegalStateException("free ring buffer", t);
         } finally {
             rb = null;
             arena.close();
+            if (wakeFd >= 0) {
+                LibC.close(wakeFd);
+                wakeFd = -1;
+            }
         }
     }
 }

@@ -21,7 +21,9 @@ public final class CapturePump implements AutoCloseable {
     private volatile Throwable fatal;
     private volatile boolean stop;
     private final java.util.concurrent.atomic.AtomicLong syncRequested = new java.util.concurrent.atomic.AtomicLong();
-    private volatile long syncDone;
+    /** Guarded by itself: the rounds done for {@link #sync} callers, who wait on it. */
+    private final Object syncLock = new Object();
+    private long syncDone;
 
     /** Told after each round of reading the ring: what the listener got may be handed on together. */
     private final Runnable roundDone;
@@ -70,7 +72,10 @@ public final class CapturePump implements AutoCloseable {
                     }
                     sleepQuietly();
                 }
-                syncDone = requested;
+                synchronized (syncLock) {
+                    syncDone = requested;
+                    syncLock.notifyAll();
+                }
             }
             while (ring.consume() > 0) {
                 // what was submitted before the probes were detached
@@ -100,16 +105,19 @@ public final class CapturePump implements AutoCloseable {
 
     /**
      * Returns once every record the kernel had written when this was called has been handed to
-     * the listener: at most one drain interval later.
+     * the listener: the reader is woken for a round at once.
      */
     public void sync() {
         long ticket = syncRequested.incrementAndGet();
-        while (syncDone < ticket && stopped.getCount() > 0) {
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        ring.wake(); // a round now, not at the end of the drain interval
+        synchronized (syncLock) {
+            while (syncDone < ticket && stopped.getCount() > 0) {
+                try {
+                    syncLock.wait(DRAIN_INTERVAL_MS); // bounded: the thread may have stopped meanwhile
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }
@@ -117,6 +125,7 @@ public final class CapturePump implements AutoCloseable {
     /** Consumes what is left and stops. Call after the probes are detached. */
     public void drainAndStop() {
         stop = true;
+        ring.wake();
         try {
             stopped.await();
         } catch (InterruptedException e) {
@@ -132,6 +141,7 @@ public final class CapturePump implements AutoCloseable {
     @Override
     public void close() {
         stop = true;
+        ring.wake();
         if (thread.isAlive() || stopped.getCount() == 0) {
             try {
                 stopped.await();
