@@ -63,6 +63,36 @@ public final class HarFile {
 
     private HarFile() {}
 
+    /**
+     * Reads a small made-up HAR on a daemon thread: the first read otherwise waits for Jackson and
+     * the HAR model to load and link (about 0.15 s at a test run's first recorded test). For a
+     * caller that knows a read is coming and has something else to wait for meanwhile. A class of
+     * its own: calling it leaves HarFile (and its mappers) to be initialized on that thread.
+     */
+    public static final class WarmUp {
+        private WarmUp() {}
+
+        public static void inBackground() {
+            Thread t = new Thread(() -> {
+                String har = "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"warm-up\",\"version\":\"1\"},\"entries\":[{"
+                        + "\"startedDateTime\":\"2026-01-01T00:00:00.000Z\",\"time\":1,\"request\":{\"method\":\"POST\","
+                        + "\"url\":\"https://warm-up.invalid/w?q=1\",\"httpVersion\":\"HTTP/1.1\",\"headers\":[{\"name\":\"Content-Type\","
+                        + "\"value\":\"application/json\"}],\"queryString\":[],\"cookies\":[],\"headersSize\":-1,\"bodySize\":2,"
+                        + "\"postData\":{\"mimeType\":\"application/json\",\"text\":\"{}\"}},\"response\":{\"status\":200,"
+                        + "\"statusText\":\"OK\",\"httpVersion\":\"HTTP/1.1\",\"headers\":[],\"cookies\":[],\"content\":{\"size\":2,"
+                        + "\"mimeType\":\"text/plain\",\"text\":\"b2s=\",\"encoding\":\"base64\"},\"redirectURL\":\"\","
+                        + "\"headersSize\":-1,\"bodySize\":2},\"cache\":{},\"timings\":{\"send\":0,\"wait\":1,\"receive\":0}}]}}";
+                try {
+                    read(new java.io.ByteArrayInputStream(har.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "warm-up");
+                } catch (IOException | RuntimeException e) {
+                    // only a warm-up: the first real read loads what this did not
+                }
+            }, "recordtls-har-warm-up");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
     public static Contents read(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString());

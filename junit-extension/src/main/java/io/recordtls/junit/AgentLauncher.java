@@ -139,6 +139,9 @@ final class AgentLauncher {
         // a test JVM with the JVM probe passes it to what it starts: not to the recorder itself
         recorder.environment().put(JVM_PROBE_SWITCH, "off");
         Process agent = recorder.start();
+        // while it starts: what this JVM's first request and first HAR would wait for
+        AgentWire.WarmUp.inBackground();
+        io.recordtls.har.HarFile.WarmUp.inBackground();
         BufferedReader out = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<Path> ready = CompletableFuture.supplyAsync(() -> {
             try {

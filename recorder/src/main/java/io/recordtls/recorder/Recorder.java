@@ -5,6 +5,7 @@ import io.recordtls.recorder.capture.CaptureEvent;
 import io.recordtls.recorder.capture.CapturePump;
 import io.recordtls.recorder.capture.CaptureStats;
 import io.recordtls.recorder.capture.TlsProbes;
+import de.sstoehr.harreader.model.HarEntry;
 import io.recordtls.recorder.har.HarEntryFactory;
 import io.recordtls.recorder.har.HarFileWriter;
 import io.recordtls.recorder.har.MonotonicClock;
@@ -60,7 +61,8 @@ public final class Recorder implements AutoCloseable {
     private boolean closed;
 
     private Recorder(RecorderOptions options, Consumer<Exchange> observer) {
-        io.recordtls.recorder.http.HttpConnection.warmUpInBackground(); // while the probes load
+        // while the probes load (the verifier's time is the kernel's, on this thread)
+        io.recordtls.recorder.http.HttpConnection.warmUpInBackground(Recorder::writeWarmUpHar);
         this.options = options;
         this.redactor = new Redactor(options.redact(), options.redaction());
         this.writer = options.wholeRecording() ? new HarFileWriter() : null;
@@ -98,17 +100,38 @@ public final class Recorder implements AutoCloseable {
     }
 
     /**
-     * Gets what a recording's start waits for under way on threads of their own (libbpf's bindings,
-     * the HAR writer's JSON mappers): a command that will record calls this first thing, so that its
-     * own start (command line, checks) overlaps with them. Optional; failures surface in {@link #start}.
+     * Gets libbpf's bindings made on a thread of their own: a command that will record calls this
+     * first thing, so that its own start (command line, checks) overlaps with them. Nothing else
+     * here: more work beside picocli on two cores made its command line model 3 times slower.
+     * Optional; failures surface in {@link #start}.
      */
     public static void prepare() {
         io.recordtls.recorder.bpf.BpfSupport.bindInBackground();
-        io.recordtls.recorder.http.HttpConnection.warmUpInBackground();
-        try {
-            Class.forName(HarFileWriter.class.getName(), true, Recorder.class.getClassLoader()); // loads and links it (and Jackson) meanwhile
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("the recorder's own class " + HarFileWriter.class.getName() + " is missing", e);
+    }
+
+    /**
+     * A made-up exchange through the HAR entry factory and a HAR writer into a temporary file,
+     * deleted at once: a test's first tls.exchanges() waited about 150 ms for the recorder to
+     * load and link all that (Jackson's serializers for the HAR model above all).
+     */
+    private static void writeWarmUpHar(Exchange x) {
+        try (HarFileWriter w = new HarFileWriter()) {
+            RecorderOptions defaults = RecorderOptions.defaults();
+            HarEntry entry = new HarEntryFactory(new MonotonicClock(), new Redactor(defaults.redact(), defaults.redaction()), 1 << 10).entry(x);
+            w.add(0, entry);
+            HarEntryFactory.release(entry);
+            x.request().body.close();
+            if (x.response() != null) {
+                x.response().body.close();
+            }
+            Path har = Files.createTempFile("recordtls-warm-up-", ".har"); // O_EXCL, 0600, a random name
+            try {
+                w.writeTo(har, VERSION, null, Map.of("_recordtls", Map.of("warmUp", true)));
+            } finally {
+                Files.deleteIfExists(har);
+            }
+        } catch (IOException | RuntimeException e) {
+            // only a warm-up: the first real entry loads what this did not
         }
     }
 

@@ -67,6 +67,7 @@ public final class RecordingAgent implements AutoCloseable {
             PeerSocket server = PeerSocket.listen(dir.resolve(SOCKET_NAME));
             try {
                 Files.setPosixFilePermissions(dir.resolve(SOCKET_NAME), PosixFilePermissions.fromString("rw-rw-rw-"));
+                AgentWire.WarmUp.inBackground(); // the first request comes as soon as the probes are in
                 Recorder recorder = Recorder.start(options.withWholeRecording(false));
                 return new RecordingAgent(recorder, dir, ownerUid, server);
             } catch (IOException | RuntimeException e) {

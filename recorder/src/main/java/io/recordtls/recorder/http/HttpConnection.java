@@ -47,6 +47,11 @@ public final class HttpConnection {
      * before the recorder could ask it to skip the bytes past --max-body.
      */
     public static void warmUpInBackground() {
+        warmUpInBackground(x -> { });
+    }
+
+    /** Same, and hands the made-up HTTP/1.1 exchange to {@code then} (to warm what comes after decoding), on that thread. */
+    public static void warmUpInBackground(ExchangeListener then) {
         if (!WARMED.compareAndSet(false, true)) {
             return;
         }
@@ -55,7 +60,7 @@ public final class HttpConnection {
                 ConnectionInfo none = new ConnectionInfo(0, 0, "warm-up", null, null, null, null, true);
                 byte[] request = "POST /w HTTP/1.1\r\nHost: w\r\nContent-Length: 2\r\n\r\n{}".getBytes(StandardCharsets.US_ASCII);
                 byte[] response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
-                HttpConnection h1 = new HttpConnection(() -> none, 1 << 10, x -> { });
+                HttpConnection h1 = new HttpConnection(() -> none, 1 << 10, then);
                 h1.out.onBytes(request, 0, request.length, 1, 2);
                 h1.in.onBytes(response, 0, response.length, 3, 4);
                 h1.end("warm-up");
