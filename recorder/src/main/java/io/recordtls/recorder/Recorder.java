@@ -110,9 +110,9 @@ public final class Recorder implements AutoCloseable {
     }
 
     /**
-     * A made-up exchange through the HAR entry factory and a HAR writer into a temporary file,
-     * deleted at once: a test's first tls.exchanges() waited about 150 ms for the recorder to
-     * load and link all that (Jackson's serializers for the HAR model above all).
+     * A made-up exchange through the HAR entry factory and a HAR writer, written to nowhere: a
+     * test's first tls.exchanges() waited about 150 ms for the recorder to load and link all that
+     * (Jackson's serializers for the HAR model above all).
      */
     private static void writeWarmUpHar(Exchange x) {
         try (HarFileWriter w = new HarFileWriter()) {
@@ -124,12 +124,8 @@ public final class Recorder implements AutoCloseable {
             if (x.response() != null) {
                 x.response().body.close();
             }
-            Path har = Files.createTempFile("recordtls-warm-up-", ".har"); // O_EXCL, 0600, a random name
-            try {
-                w.writeTo(har, VERSION, null, Map.of("_recordtls", Map.of("warmUp", true)));
-            } finally {
-                Files.deleteIfExists(har);
-            }
+            // to no file: a recorder killed meanwhile must leave nothing behind
+            w.writeTo(java.io.OutputStream.nullOutputStream(), VERSION, null, Map.of("_recordtls", Map.of("warmUp", true)));
         } catch (IOException | RuntimeException e) {
             // only a warm-up: the first real entry loads what this did not
         }

@@ -95,38 +95,8 @@ public final class HarFileWriter implements AutoCloseable {
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, "." + har.getFileName(), ".tmp");
             try {
-                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
-                     JsonGenerator gen = mapper.getFactory().createGenerator(out)) {
-                    gen.setCodec(mapper);
-                    gen.useDefaultPrettyPrinter();
-                    gen.writeStartObject();
-                    gen.writeObjectFieldStart("log");
-                    gen.writeStringField("version", "1.2");
-                    gen.writeObjectField("creator", HarCreatorBrowser.builder().name("recordtls").version(creatorVersion).build());
-                    if (comment != null) {
-                        gen.writeStringField("comment", comment);
-                    }
-                    gen.writeArrayFieldStart("pages");
-                    gen.writeEndArray();
-                    gen.writeArrayFieldStart("entries");
-                    List<Spooled> ordered = new ArrayList<>(index);
-                    ordered.sort(Comparator.comparingLong(Spooled::startNanos).thenComparingLong(Spooled::seq));
-                    gen.flush(); // the entries go straight to out, between the generator's "[" and "]"
-                    byte[] separator = " ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-                    for (Spooled s : ordered) {
-                        out.write(separator);
-                        try (InputStream in = read(s)) {
-                            in.transferTo(out);
-                        }
-                        separator = ", ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-                    }
-                    gen.writeEndArray();
-                    for (Map.Entry<String, Object> f : logExtras.entrySet()) {
-                        gen.writeObjectField(f.getKey(), f.getValue());
-                    }
-                    gen.writeEndObject();
-                    gen.writeEndObject();
-                    gen.writeRaw('\n');
+                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                    writeTo(out, creatorVersion, comment, logExtras);
                 }
                 // a temp file is 0600; a recording gets the mode of any new file of this user (umask)
                 Files.setPosixFilePermissions(tmp, FileModes.newFile(FileModes.umask(ProcessHandle.current().pid())));
@@ -136,6 +106,43 @@ public final class HarFileWriter implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("write HAR " + har, e);
+        }
+    }
+
+    /** The same HAR to a stream (left open). */
+    public synchronized void writeTo(OutputStream out, String creatorVersion, String comment, Map<String, Object> logExtras) throws IOException {
+        appender.flush();
+        try (JsonGenerator gen = mapper.getFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
+            gen.setCodec(mapper);
+            gen.useDefaultPrettyPrinter();
+            gen.writeStartObject();
+            gen.writeObjectFieldStart("log");
+            gen.writeStringField("version", "1.2");
+            gen.writeObjectField("creator", HarCreatorBrowser.builder().name("recordtls").version(creatorVersion).build());
+            if (comment != null) {
+                gen.writeStringField("comment", comment);
+            }
+            gen.writeArrayFieldStart("pages");
+            gen.writeEndArray();
+            gen.writeArrayFieldStart("entries");
+            List<Spooled> ordered = new ArrayList<>(index);
+            ordered.sort(Comparator.comparingLong(Spooled::startNanos).thenComparingLong(Spooled::seq));
+            gen.flush(); // the entries go straight to out, between the generator's "[" and "]"
+            byte[] separator = " ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            for (Spooled s : ordered) {
+                out.write(separator);
+                try (InputStream in = read(s)) {
+                    in.transferTo(out);
+                }
+                separator = ", ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            }
+            gen.writeEndArray();
+            for (Map.Entry<String, Object> f : logExtras.entrySet()) {
+                gen.writeObjectField(f.getKey(), f.getValue());
+            }
+            gen.writeEndObject();
+            gen.writeEndObject();
+            gen.writeRaw('\n');
         }
     }
 
