@@ -26,19 +26,21 @@ final class AgentClient implements AutoCloseable {
     private final Writer out;
     private final Process agent;
     private final Path dir;
+    private final RecorderStartCache.StartOptions startCache;
 
-    private AgentClient(SocketChannel channel, Process agent, Path dir) {
+    private AgentClient(SocketChannel channel, Process agent, Path dir, RecorderStartCache.StartOptions startCache) {
         this.channel = channel;
         this.in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
         this.out = new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8);
         this.agent = agent;
         this.dir = dir;
+        this.startCache = startCache;
     }
 
-    static AgentClient connect(Path socket, Process agent, Path dir) throws IOException {
+    static AgentClient connect(Path socket, Process agent, Path dir, RecorderStartCache.StartOptions startCache) throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         ch.connect(UnixDomainSocketAddress.of(socket));
-        return new AgentClient(ch, agent, dir);
+        return new AgentClient(ch, agent, dir, startCache);
     }
 
     synchronized AgentReply call(AgentRequest request) throws IOException {
@@ -108,9 +110,12 @@ final class AgentClient implements AutoCloseable {
         }
         try {
             channel.close();
-            if (!agent.waitFor(30, TimeUnit.SECONDS)) {
+            // a first run's recorder writes its AOT cache as it exits (a few seconds, once)
+            boolean exited = agent.waitFor(30, TimeUnit.SECONDS);
+            if (!exited) {
                 agent.destroy();
             }
+            startCache.finish(exited && agent.exitValue() == 0);
         } catch (IOException ignored) {
             // stopping anyway
         } catch (InterruptedException e) {

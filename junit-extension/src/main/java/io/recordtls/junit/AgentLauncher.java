@@ -111,6 +111,7 @@ final class AgentLauncher {
         long uid = ((Number) Files.getAttribute(dir, "unix:uid")).longValue();
         List<String> agentArgs = new ArrayList<>(List.of("--parent-pid", Long.toString(ProcessHandle.current().pid())));
         List<String> cmd = new ArrayList<>();
+        RecorderStartCache.StartOptions startCache = RecorderStartCache.StartOptions.NONE;
         if (decision.where() == Placement.CONTAINER) {
             // The host's pid namespace (its processes, their /proc/PID/root), its cgroups (to scope
             // containers) and the socket directory at the same path; no network at all. The
@@ -127,8 +128,13 @@ final class AgentLauncher {
             agentArgs.addAll(List.of("--socket-dir", dir.toString(), "--owner-uid", Long.toString(uid)));
         } else if (Privileges.sufficient()) {
             // this JVM's own privileges: the jar it extracted is as trusted as the JVM itself
-            cmd.addAll(List.of(RecorderRuntime.java().java().toString(), "--enable-native-access=ALL-UNNAMED",
-                    "-jar", RecorderRuntime.recorderJar().path().toString()));
+            RecorderRuntime.RecorderJar jar = RecorderRuntime.recorderJar();
+            RecorderRuntime.JavaHome java = RecorderRuntime.java();
+            startCache = RecorderStartCache.open().filter(c -> jar.path().startsWith(c.dir()))
+                    .map(c -> c.startOptions(jar, java)).orElse(RecorderStartCache.StartOptions.NONE);
+            cmd.add(java.java().toString());
+            cmd.addAll(startCache.jvmOptions());
+            cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", jar.path().toString()));
             agentArgs.addAll(List.of("--owner-uid", Long.toString(uid)));
         } else {
             // root runs only what root installed; sudo tells the agent who asked
@@ -185,7 +191,7 @@ final class AgentLauncher {
                 // the agent ended
             }
         });
-        return AgentClient.connect(socket, agent, dir);
+        return AgentClient.connect(socket, agent, dir, startCache);
     }
 
     /** Recording cannot happen on this machine or for this user: say why, and how to fix it. */

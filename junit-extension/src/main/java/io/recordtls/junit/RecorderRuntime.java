@@ -8,13 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.jar.JarFile;
@@ -61,7 +56,10 @@ final class RecorderRuntime {
         }
     }
 
-    /** The recorder's jar: configured, or copied out of the bundle once per test JVM into a directory of its own. */
+    /**
+     * The recorder's jar: configured, or copied out of the bundle once per test JVM into this
+     * user's cache directory (named by its content), else into a temp directory of its own.
+     */
     static synchronized RecorderJar recorderJar() throws IOException {
         if (jar != null) {
             return jar;
@@ -74,7 +72,7 @@ final class RecorderRuntime {
                         + ", which is not a file: point it at recordtls-recorder-VERSION-all.jar");
             }
             try (InputStream in = Files.newInputStream(p)) {
-                return jar = new RecorderJar(p, copy(in, null));
+                return jar = new RecorderJar(p, RecorderStartCache.copy(in, null));
             }
         }
         try (InputStream in = RecorderRuntime.class.getClassLoader().getResourceAsStream(BUNDLED_JAR)) {
@@ -83,28 +81,15 @@ final class RecorderRuntime {
                         + " io.recordtls:recordtls-recorder-bundle (a dependency of recordtls-junit; was it excluded?),"
                         + " or -D" + JAR_PROPERTY + "=/path/to/recordtls-recorder-VERSION-all.jar");
             }
+            Optional<RecorderStartCache> cache = RecorderStartCache.open();
+            if (cache.isPresent()) {
+                return jar = cache.get().place(in); // the same path from run to run: the JVM's AOT cache can serve it
+            }
             Path dir = Files.createTempDirectory("recordtls-recorder-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             dir.toFile().deleteOnExit(); // registered first, deleted last
             Path target = dir.resolve("recordtls-recorder.jar");
             target.toFile().deleteOnExit();
-            return jar = new RecorderJar(target, copy(in, target));
-        }
-    }
-
-    /** Copies to {@code target} (when given) and returns the SHA-256 of what went by. */
-    private static String copy(InputStream in, Path target) throws IOException {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            try (DigestInputStream d = new DigestInputStream(in, sha)) {
-                if (target == null) {
-                    d.transferTo(java.io.OutputStream.nullOutputStream());
-                } else {
-                    Files.copy(d, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-            return HexFormat.of().formatHex(sha.digest(), 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
+            return jar = new RecorderJar(target, RecorderStartCache.copy(in, target));
         }
     }
 
