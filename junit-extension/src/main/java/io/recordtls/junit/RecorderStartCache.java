@@ -75,8 +75,14 @@ final class RecorderStartCache {
         try {
             String digest = copy(bundled, tmp);
             Path jar = dir.resolve("recorder-" + digest + ".jar");
-            if (!Files.isRegularFile(jar, LinkOption.NOFOLLOW_LINKS) || Files.size(jar) != Files.size(tmp)) {
-                move(tmp, jar);
+            if (Files.isRegularFile(jar, LinkOption.NOFOLLOW_LINKS) && Files.size(jar) != Files.size(tmp)) {
+                Files.delete(jar); // not what its name says (a copy cut short): made again
+            }
+            try {
+                // never over one that is there: a JVM may run from it, and its AOT cache is made for that file
+                Files.createLink(jar, tmp);
+            } catch (java.nio.file.FileAlreadyExistsException another) {
+                // another test JVM put it there first: the same bytes
             }
             return new RecorderRuntime.RecorderJar(jar, digest);
         } finally {
@@ -96,7 +102,13 @@ final class RecorderStartCache {
         } catch (IOException e) {
             return StartOptions.NONE;
         }
-        Path aot = dir.resolve("recorder-" + jar.digest() + "-" + jdk + ".aot");
+        long jarTime;
+        try {
+            jarTime = Files.getLastModifiedTime(jar.path()).toMillis(); // the JVM checks it: a cache per copy
+        } catch (IOException e) {
+            return StartOptions.NONE;
+        }
+        Path aot = dir.resolve("recorder-" + jar.digest() + "-" + Long.toHexString(jarTime) + "-" + jdk + ".aot");
         removeStaleTraining();
         List<String> quiet = List.of("-Xlog:aot=off", "-Xlog:cds=off");
         if (Files.isRegularFile(aot, LinkOption.NOFOLLOW_LINKS)) {
