@@ -120,10 +120,7 @@ public final class Recorder implements AutoCloseable {
             HarEntry entry = new HarEntryFactory(new MonotonicClock(), new Redactor(defaults.redact(), defaults.redaction()), 1 << 10).entry(x);
             w.add(0, entry);
             HarEntryFactory.release(entry);
-            x.request().body.close();
-            if (x.response() != null) {
-                x.response().body.close();
-            }
+            x.closeBodies();
             // to no file: a recorder killed meanwhile must leave nothing behind
             w.writeTo(java.io.OutputStream.nullOutputStream(), VERSION, null, Map.of("_recordtls", Map.of("warmUp", true)));
         } catch (IOException | RuntimeException e) {

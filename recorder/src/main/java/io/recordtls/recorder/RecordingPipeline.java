@@ -290,11 +290,7 @@ final class RecordingPipeline {
         try {
             record(x);
         } finally {
-            // the bodies spooled to disk are written everywhere they go: free their files
-            x.request().body.close();
-            if (x.response() != null) {
-                x.response().body.close();
-            }
+            x.closeBodies(); // written everywhere they go
         }
     }
 

@@ -63,17 +63,16 @@ public final class RingBuffer implements AutoCloseable {
     }
 
     /**
-     * Waits up to timeoutMs for a wakeup, of the kernel or of {@link #wake}, and handles what is
-     * there; returns the records handled.
+     * Waits up to timeoutMs for a wakeup, of the kernel or of {@link #wake}; handles nothing
+     * ({@link #consume} does).
      */
-    public int poll(int timeoutMs) {
+    public void awaitWakeup(int timeoutMs) {
         if ((LibC.pollIn(timeoutMs, ringFd, wakeFd) & 2) != 0) {
             LibC.drainEventfd(wakeFd);
         }
-        return consume();
     }
 
-    /** Ends the reader's current (or next) {@link #poll} wait now. From any thread; a no-op once closed. */
+    /** Ends the reader's current (or next) {@link #awaitWakeup} wait now. From any thread; a no-op once closed. */
     public synchronized void wake() {
         if (rb != null) {
             LibC.signalEventfd(wakeFd);

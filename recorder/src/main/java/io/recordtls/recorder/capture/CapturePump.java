@@ -60,8 +60,8 @@ public final class CapturePump implements AutoCloseable {
             while (!stop) {
                 long requested = syncRequested.get();
                 try {
-                    ring.poll(DRAIN_INTERVAL_MS);
-                    requested = syncRequested.get();
+                    ring.awaitWakeup(DRAIN_INTERVAL_MS);
+                    requested = syncRequested.get(); // what was written before this is consumed next
                     ring.consume();
                     roundDone.run();
                 } catch (RuntimeException e) {

@@ -32,7 +32,6 @@ public final class HarFileWriter implements AutoCloseable {
      * Entries are spooled as they will stand in the HAR (pretty, indented at their depth), so that
      * writing the HAR copies their bytes: no parser holds a 200 MiB body's text as a char[].
      */
-    private final ObjectMapper mapper = MAPPER;
     /**
      * One for every writer: a mapper's serializers (Blackbird's generated accessors among them)
      * are made on its first entries, which took 20-50 ms per entry for each new one; a recording
@@ -69,12 +68,12 @@ public final class HarFileWriter implements AutoCloseable {
         try {
             // straight into the spool: an entry with a 200 MiB body is never a byte[] of its own
             long start = appender.count;
-            JsonGenerator raw = mapper.getFactory().createGenerator(appender);
+            JsonGenerator raw = MAPPER.getFactory().createGenerator(appender);
             raw.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             raw.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM); // the spool's buffer decides
             raw.setPrettyPrinter(new EntryPrinter());
             try (JsonGenerator gen = new StreamedBodies(raw)) {
-                mapper.writeValue(gen, entry);
+                MAPPER.writeValue(gen, entry);
             }
             index.add(new Spooled(startNanos, seq++, start, appender.count - start));
             spooled = appender.count;
@@ -112,8 +111,8 @@ public final class HarFileWriter implements AutoCloseable {
     /** The same HAR to a stream (left open). */
     public synchronized void writeTo(OutputStream out, String creatorVersion, String comment, Map<String, Object> logExtras) throws IOException {
         appender.flush();
-        try (JsonGenerator gen = mapper.getFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
-            gen.setCodec(mapper);
+        try (JsonGenerator gen = MAPPER.getFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
+            gen.setCodec(MAPPER);
             gen.useDefaultPrettyPrinter();
             gen.writeStartObject();
             gen.writeObjectFieldStart("log");

@@ -7,4 +7,12 @@ import java.util.List;
  * {@code notes} says what is unusual (upgraded, incomplete...).
  */
 public record Exchange(ConnectionInfo connection, String protocol, CapturedMessage request, CapturedMessage response,
-                       List<String> notes) {}
+                       List<String> notes) {
+    /** Frees the bodies (a large one is spooled to a file): once the exchange is written everywhere it goes. */
+    public void closeBodies() {
+        request.body.close();
+        if (response != null) {
+            response.body.close();
+        }
+    }
+}

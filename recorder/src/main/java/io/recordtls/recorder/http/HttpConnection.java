@@ -44,13 +44,9 @@ public final class HttpConnection {
      * once per JVM. The first connection a recording decodes otherwise pays for loading and
      * linking Netty's decoders (about a quarter of a second here) while its events wait: the
      * headers of a fast download were read so late that its body had passed the kernel whole,
-     * before the recorder could ask it to skip the bytes past --max-body.
+     * before the recorder could ask it to skip the bytes past --max-body. The HTTP/1.1 exchange
+     * goes on to {@code then}, on that thread, to warm what comes after decoding.
      */
-    public static void warmUpInBackground() {
-        warmUpInBackground(x -> { });
-    }
-
-    /** Same, and hands the made-up HTTP/1.1 exchange to {@code then} (to warm what comes after decoding), on that thread. */
     public static void warmUpInBackground(ExchangeListener then) {
         if (!WARMED.compareAndSet(false, true)) {
             return;
