@@ -130,8 +130,7 @@ final class AgentLauncher {
             // this JVM's own privileges: the jar it extracted is as trusted as the JVM itself
             RecorderRuntime.RecorderJar jar = RecorderRuntime.recorderJar();
             RecorderRuntime.JavaHome java = RecorderRuntime.java();
-            startCache = RecorderStartCache.open().filter(c -> jar.path().startsWith(c.dir()))
-                    .map(c -> c.startOptions(jar, java)).orElse(RecorderStartCache.StartOptions.NONE);
+            startCache = RecorderRuntime.startCache().map(c -> c.startOptions(jar, java)).orElse(RecorderStartCache.StartOptions.NONE);
             cmd.add(java.java().toString());
             cmd.addAll(startCache.jvmOptions());
             cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", jar.path().toString()));

@@ -41,6 +41,8 @@ final class RecorderRuntime {
     record RecorderJar(Path path, String digest) {}
 
     private static RecorderJar jar;
+    /** Where {@link #recorderJar} put the bundled jar: empty for a configured jar, or when there is no cache directory. */
+    private static Optional<RecorderStartCache> startCache = Optional.empty();
     private static JavaHome recorderJava;
 
     private RecorderRuntime() {}
@@ -81,9 +83,9 @@ final class RecorderRuntime {
                         + " io.recordtls:recordtls-recorder-bundle (a dependency of recordtls-junit; was it excluded?),"
                         + " or -D" + JAR_PROPERTY + "=/path/to/recordtls-recorder-VERSION-all.jar");
             }
-            Optional<RecorderStartCache> cache = RecorderStartCache.open();
-            if (cache.isPresent()) {
-                return jar = cache.get().place(in); // the same path from run to run: the JVM's AOT cache can serve it
+            startCache = RecorderStartCache.open();
+            if (startCache.isPresent()) {
+                return jar = startCache.get().place(in); // the same path from run to run: the JVM's AOT cache can serve it
             }
             Path dir = Files.createTempDirectory("recordtls-recorder-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             dir.toFile().deleteOnExit(); // registered first, deleted last
@@ -91,6 +93,11 @@ final class RecorderRuntime {
             target.toFile().deleteOnExit();
             return jar = new RecorderJar(target, RecorderStartCache.copy(in, target));
         }
+    }
+
+    /** The cache the recorder's jar is in, once {@link #recorderJar} placed it there. */
+    static synchronized Optional<RecorderStartCache> startCache() {
+        return startCache;
     }
 
     /** The JVM probe's jar, as the recorder carries it: for containers that record from their start. */

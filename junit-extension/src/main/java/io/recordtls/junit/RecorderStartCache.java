@@ -95,27 +95,21 @@ final class RecorderStartCache {
         if (java.feature() < 25) {
             return StartOptions.NONE; // -XX:AOTCacheOutput came with Java 25 (JEP 514)
         }
-        String jdk;
+        Path aot;
         try {
-            jdk = Integer.toHexString(java.java().toRealPath().toString().hashCode()) + "-"
-                    + Long.toHexString(Files.getLastModifiedTime(java.home().resolve("release")).toMillis());
+            // the JVM checks the jar's mtime: a cache per copy of the jar, and per JDK
+            aot = dir.resolve("recorder-" + jar.digest() + "-" + Long.toHexString(Files.getLastModifiedTime(jar.path()).toMillis())
+                    + "-" + Integer.toHexString(java.java().toRealPath().toString().hashCode())
+                    + "-" + Long.toHexString(Files.getLastModifiedTime(java.home().resolve("release")).toMillis()) + ".aot");
         } catch (IOException e) {
             return StartOptions.NONE;
         }
-        long jarTime;
-        try {
-            jarTime = Files.getLastModifiedTime(jar.path()).toMillis(); // the JVM checks it: a cache per copy
-        } catch (IOException e) {
-            return StartOptions.NONE;
-        }
-        Path aot = dir.resolve("recorder-" + jar.digest() + "-" + Long.toHexString(jarTime) + "-" + jdk + ".aot");
         removeStaleTraining();
-        List<String> quiet = List.of("-Xlog:aot=off", "-Xlog:cds=off");
         if (Files.isRegularFile(aot, LinkOption.NOFOLLOW_LINKS)) {
-            return new StartOptions(concat("-XX:AOTCache=" + aot, quiet), null, null);
+            return new StartOptions(List.of("-XX:AOTCache=" + aot, "-Xlog:aot=off", "-Xlog:cds=off"), null, null);
         }
         Path training = dir.resolve(aot.getFileName() + "." + ProcessHandle.current().pid() + TRAINING_SUFFIX);
-        return new StartOptions(concat("-XX:AOTCacheOutput=" + training, quiet), training, aot);
+        return new StartOptions(List.of("-XX:AOTCacheOutput=" + training, "-Xlog:aot=off", "-Xlog:cds=off"), training, aot);
     }
 
     /**
@@ -159,13 +153,6 @@ final class RecorderStartCache {
         } catch (IOException ignored) {
             // left for the next run
         }
-    }
-
-    private static List<String> concat(String first, List<String> rest) {
-        List<String> all = new java.util.ArrayList<>();
-        all.add(first);
-        all.addAll(rest);
-        return List.copyOf(all);
     }
 
     private static void move(Path from, Path to) throws IOException {

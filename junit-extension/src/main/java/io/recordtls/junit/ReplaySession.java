@@ -94,14 +94,21 @@ final class ReplaySession implements AutoCloseable {
 
     private synchronized ReplayServer server(Origin origin) throws IOException {
         ReplayServer s = servers.get(origin);
-        if (s == null && pool != null && (s = pool.take(origin)) != null) {
-            servers.put(origin, s);
-            bundle = null;
-            trustStore = null;
-        }
         if (s != null) {
             return s;
         }
+        s = pool != null ? pool.take(origin) : null;
+        if (s == null) {
+            s = start(origin);
+        }
+        servers.put(origin, s);
+        bundle = null; // a new CA: the bundle and the trust store are rebuilt
+        trustStore = null;
+        return s;
+    }
+
+    /** A new server for this origin, serving nothing yet. */
+    private ReplayServer start(Origin origin) throws IOException {
         int port = forContainers || origin.loopback() && free(origin.port()) ? origin.port() : 0;
         boolean https = origin.scheme().equals("https");
         ReplayOptions options = ReplayOptions.defaults()
@@ -109,7 +116,7 @@ final class ReplaySession implements AutoCloseable {
                 .withPorts(https ? -1 : port, https ? port : -1).withServerNames(java.util.Set.of(origin.host()))
                 .withBindAddress(forContainers ? "0.0.0.0" : "127.0.0.1");
         try {
-            s = ReplayServer.start(new StubSet(Map.of(), Map.of(), List.of(), List.of()), options, null);
+            return ReplayServer.start(new StubSet(Map.of(), Map.of(), List.of(), List.of()), options, null);
         } catch (IOException e) {
             if (forContainers) {
                 throw new IOException("containers reach " + origin + " on its recorded port " + origin.port()
@@ -118,10 +125,6 @@ final class ReplaySession implements AutoCloseable {
             }
             throw e;
         }
-        servers.put(origin, s);
-        bundle = null; // a new CA: the bundle and the trust store are rebuilt
-        trustStore = null;
-        return s;
     }
 
     private static boolean free(int port) {
