@@ -131,4 +131,22 @@ class RedactorTest {
         Redactor byPath = new Redactor(true, Redactor.Rules.defaults().withJsonFields(java.util.Set.of("$.user.pin")));
         assertThat(byPath.body("{\"user\":{\"pin\":\"1234\"}}", "application/json")).isEqualTo("{\"user\":{\"pin\":\"REDACTED\"}}");
     }
+
+    /** Only object keys decide: a name as a value, or inside a string, is no field; spaces and escapes are read as JSON has them. */
+    @Test
+    void theBodyIsParsedForTheKeysItHoldsNotForTheWordsInItsValues() {
+        String words = "{\"hint\":\"your password is not shown\",\"q\":\"token\",\"note\":\"\\\"password\\\": no\"}";
+        assertThat(redactor.body(words, "application/json")).isSameAs(words);
+        assertThat(redactor.body("{ \"id\" : 1 , \"password\"\n\t :\"x\" }", "application/json"))
+                .isEqualTo("{\"id\":1,\"password\":\"REDACTED\"}");
+        assertThat(redactor.body("[{\"a\":[{\"b\":{\"Client.Secret\":\"s\"}}]}]", "application/json"))
+                .isEqualTo("[{\"a\":[{\"b\":{\"Client.Secret\":\"REDACTED\"}}]}]");
+        assertThat(redactor.body("{\"say \\\"hi\\\"\":1,\"password\":\"x\"}", "application/json"))
+                .as("a key with an escaped quote before the credential").isEqualTo("{\"say \\\"hi\\\"\":1,\"password\":\"REDACTED\"}");
+        Redactor ownNames = new Redactor(true, Redactor.Rules.defaults().withJsonFields(java.util.Set.of("Geheim-Schlüssel", "Überweisung", "k")));
+        assertThat(ownNames.body("{\"geheim_SCHLÜSSEL\":1,\"ÜBERweisung\":2,\"K\":3,\"kk\":4}", "application/json"))
+                .as("names beyond ASCII, and one of one letter").isEqualTo("{\"geheim_SCHLÜSSEL\":\"REDACTED\",\"ÜBERweisung\":\"REDACTED\",\"K\":\"REDACTED\",\"kk\":4}");
+        String open = "{\"password\":\"unterminated";
+        assertThat(redactor.body(open, "application/json")).as("not JSON: kept as it is").isEqualTo(open);
+    }
 }
