@@ -27,9 +27,20 @@ public final class BodyCapture implements AutoCloseable {
     private long spooled;
     private long size;
     private boolean holed; // bytes were skipped: what follows is not kept (the body would have a hole)
+    private long declared = -1; // Content-Length, when the message has one
 
     public BodyCapture(long cap) {
         this.cap = cap;
+    }
+
+    /**
+     * The length the message declares (Content-Length): the array grows to it and no further, so
+     * that a whole body ends in an array of its size, which {@link #bytes} hands out as it is.
+     * Room is made as bytes arrive, at most 8 times ahead of them: a declared length alone is not
+     * trusted for memory.
+     */
+    public void expect(long declaredLength) {
+        declared = declaredLength;
     }
 
     public void append(byte[] b, int off, int len) {
@@ -51,7 +62,13 @@ public final class BodyCapture implements AutoCloseable {
                 write(part);
             } else {
                 if (length + n > kept.length) {
-                    long grown = Math.max(length + n, Math.max(256, kept.length + (kept.length >> 1)));
+                    // doubling: a body read in 16 KiB calls is copied a few times, not seventeen
+                    long grown = Math.max(length + n, Math.max(256, 2L * kept.length));
+                    if (declared >= length + n) {
+                        // straight to the declared length when it is at most 8 times what came:
+                        // one array, no copy; never far ahead of the bytes
+                        grown = declared <= 8L * (length + n) ? declared : Math.min(grown, declared);
+                    }
                     kept = Arrays.copyOf(kept, (int) Math.min(grown, Math.min(cap, MEMORY_LIMIT)));
                 }
                 part.get(kept, length, n);

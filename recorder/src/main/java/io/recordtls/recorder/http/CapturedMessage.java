@@ -35,6 +35,23 @@ public final class CapturedMessage {
         this.headersSize = headersSize;
         this.body = new BodyCapture(bodyCap);
         this.tsStart = tsStart;
+        long declared = declaredLength();
+        if (declared >= 0) {
+            body.expect(declared);
+        }
+    }
+
+    /** Content-Length as a number, when the message has one and is not chunked; else -1. */
+    private long declaredLength() {
+        String length = header("content-length");
+        if (length == null || header("transfer-encoding") != null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     public static CapturedMessage request(String version, String method, String target, List<Header> headers, long headersSize, long bodyCap, long ts) {
