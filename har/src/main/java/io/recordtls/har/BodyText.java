@@ -59,6 +59,16 @@ public record BodyText(String text, String encoding) {
     }
 
     private static String strictDecode(byte[] b, Charset cs) {
+        if (cs.equals(StandardCharsets.UTF_8)) {
+            // The String constructor's UTF-8 path is the JDK's fastest (ASCII copied as Latin-1, no
+            // char[]); it replaces what is malformed with U+FFFD, so a result without one was valid,
+            // and a Latin-1 result cannot hold one (the check costs nothing then). Only a body that
+            // has one, written or made, goes through the strict decoder to tell which.
+            String s = new String(b, StandardCharsets.UTF_8);
+            if (s.indexOf('\uFFFD') < 0) {
+                return s;
+            }
+        }
         try {
             return cs.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
