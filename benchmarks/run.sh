@@ -9,6 +9,7 @@ top=$(dirname "$here")
 . "$top/scripts/lib.sh"
 [ "$(id -u)" -eq 0 ] || { rt_log "benchmarks attach eBPF probes: run as root"; exit 1; }
 rt_ensure_packages $RECORDTLS_BUILD_PACKAGES nginx wrk time
+command -v go > /dev/null || rt_ensure_packages golang-go
 rt_find_java
 rt_utf8_jvm
 "$top/recordtls" --version >/dev/null   # builds what is missing
@@ -100,6 +101,43 @@ EOF
 )
 row "complete exchanges in the HAR / completed by wrk" "$complete / $done_by_wrk" "$incomplete in flight at stop, marked incomplete; ring-buffer drops: $dropped" "recordtls record -- ${WRK[*]}"
 row "recorded exchanges/s, plaintext MB/s" "$rate/s, $mbps MB/s" "" "(same run)"
+
+# --- 2b. exchanges/s vs body size -------------------------------------------------------------
+# The same wrk load (-c8) on JSON bodies of 1 KiB to 1 MiB, not recorded and recorded: where the
+# cost per exchange (traps, events, the pipeline per exchange) gives way to the cost per byte
+# (copies into the ring buffer and out, the HAR). Completeness from the recording's summary. Beside
+# it, PipelineCost.java: the same exchanges through the recorder's parsing and HAR code on one
+# thread, with no probes and no load generator: what the pipeline alone can take.
+summary_counts() { # SUMMARY-FILE: recorded exchanges, incomplete, dropped events, truncated bodies
+  python3 - "$1" <<'PYEOF'
+import re, sys
+s = open(sys.argv[1]).read()
+def n(p): m = re.search(p, s); return m.group(1) if m else "?"
+print(n(r"recorded (\d+) exchanges"), n(r"incomplete entries: (\d+)"), n(r"(\d+)(?: ring-buffer)? events dropped"), n(r"truncated bodies: (\d+)"))
+PYEOF
+}
+SWEEP_DUR=$(( DUR > 8 ? DUR / 2 : 4 ))
+for kib in 1 16 128 1024; do
+  python3 - "$work/html/body-$kib.json" $((kib * 1024)) <<'PYEOF'
+import sys
+size = int(sys.argv[2]); items = []; n = 0
+while sum(map(len, items)) + len(items) + 2 < size - 64:
+    items.append('{"id":%d,"name":"item %d","tags":["a","b"],"price":%d.5}' % (n, n, n % 100)); n += 1
+body = "[" + ",".join(items) + "]"
+open(sys.argv[1], "w").write(body + " " * (size - len(body)))
+PYEOF
+  chmod a+r "$work/html/body-$kib.json"
+  load=(wrk -t1 -c8 -d${SWEEP_DUR}s "$URL/body-$kib.json")
+  echo "2b. body size: ${load[*]}"
+  a=$("${load[@]}" | rps)
+  "${RT[@]}" record -o "$work/sweep.har" -- "${load[@]}" > "$work/sweep-wrk.txt" 2> "$work/sweep-summary.txt"
+  c=$(rps < "$work/sweep-wrk.txt"); by_wrk=$(requests < "$work/sweep-wrk.txt")
+  read -r got incomplete dropped truncated < <(summary_counts "$work/sweep-summary.txt")
+  rm -f "$work/sweep.har"
+  read -r pipe _ < <("${JAVA_RUN[@]}" "$here/PipelineCost.java" "$work/html/body-$kib.json" $SWEEP_DUR)
+  mbs() { python3 -c "print(f'{$1 * $kib * 1024 / 1e6:.0f}')"; }
+  row "body $kib KiB, wrk -c8: not recorded / recorded" "$a / $c req/s ($(mbs "$a") / $(mbs "$c") MB/s of bodies)" "c/a $(ratio "$c" "$a"); complete in the HAR $((got - incomplete)) of $by_wrk completed by wrk, $incomplete marked incomplete; events dropped $dropped, bodies truncated $truncated; the pipeline alone (one thread, no probes): $pipe exchanges/s ($(mbs "$pipe") MB/s)" "wrk -t1 -c8 -d${SWEEP_DUR}s $URL/body-$kib.json; recordtls record -- the same; java PipelineCost.java body-$kib.json $SWEEP_DUR"
+done
 
 # --- 3. big bodies -----------------------------------------------------------------------------
 echo "3. big bodies"
@@ -286,6 +324,27 @@ PYEOF
 s0=$(start_ms "$JAVA" -cp "$work/hello" Hello)
 s1=$(start_ms "$JAVA" -javaagent:"$probe" -cp "$work/hello" Hello)
 row "JVM start to exit (hello world), without / with the probe (premain)" "$s0 ms / $s1 ms" "+$((s1 - s0)) ms, median of 7" "java -cp . Hello; java -javaagent:recordtls-jvm-probe.jar -cp . Hello"
+
+# --- 8b. a Go client under load (crypto/tls, through the Go probes) -----------------------------
+# GoLoad.go: N goroutines on N keep-alive connections, for the same duration, not recorded and
+# recorded, at 1, 8 and 64 connections. A Go binary links crypto/tls in: the recorder plants its
+# probes in the binary itself (no shared library), per process as for OpenSSL.
+echo "8b. Go client"
+if command -v go > /dev/null; then
+  (cd "$here" && GOCACHE="$work/go-cache" GOPATH="$work/gopath" GO111MODULE=off GOFLAGS= CGO_ENABLED=0 \
+    go build -o "$work/goload" GoLoad.go)
+  for conns in 1 8 64; do
+    gl=("$work/goload" "$URL/item.json" "$work/cert.pem" $conns $SWEEP_DUR)
+    read -r _ ga _ < <("${gl[@]}")
+    "${RT[@]}" record -o "$work/go.har" -- "${gl[@]}" > "$work/go-load.txt" 2> "$work/go-summary.txt"
+    read -r by_go gc _ < "$work/go-load.txt"
+    read -r got incomplete dropped truncated < <(summary_counts "$work/go-summary.txt")
+    rm -f "$work/go.har"
+    row "Go client, $conns connection(s): not recorded / recorded" "$ga / $gc req/s" "c/a $(ratio "$gc" "$ga"); complete in the HAR $((got - incomplete)) of $by_go completed by the client, $incomplete marked incomplete; events dropped $dropped" "goload URL CA $conns $SWEEP_DUR; recordtls record -- the same"
+  done
+else
+  rt_log "8b. Go client: skipped (no Go toolchain: apt-get install golang-go)"
+fi
 
 # --- 9. start-up ---------------------------------------------------------------------------------
 # A recording of a command that does nothing, against the command alone and against the bare start
