@@ -59,15 +59,11 @@ public record BodyText(String text, String encoding) {
     }
 
     private static String strictDecode(byte[] b, Charset cs) {
-        if (cs.equals(StandardCharsets.UTF_8)) {
-            // The String constructor's UTF-8 path is the JDK's fastest (ASCII copied as Latin-1, no
-            // char[]); it replaces what is malformed with U+FFFD, so a result without one was valid,
-            // and a Latin-1 result cannot hold one (the check costs nothing then). Only a body that
-            // has one, written or made, goes through the strict decoder to tell which.
-            String s = new String(b, StandardCharsets.UTF_8);
-            if (s.indexOf('\uFFFD') < 0) {
-                return s;
-            }
+        if (cs.equals(StandardCharsets.UTF_8) && isAscii(b)) {
+            // ASCII is valid UTF-8 as it is: one copy into a Latin-1 string, no decoder, no char[].
+            // Anything else goes through the strict decoder, which also gives up at the first bad
+            // byte of a binary body (a decode with replacements would run through all of it).
+            return new String(b, StandardCharsets.ISO_8859_1);
         }
         try {
             return cs.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -75,6 +71,15 @@ public record BodyText(String text, String encoding) {
         } catch (CharacterCodingException e) {
             return null;
         }
+    }
+
+    private static boolean isAscii(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean looksLikeText(String s) {
