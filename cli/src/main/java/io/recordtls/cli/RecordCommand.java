@@ -57,7 +57,7 @@ final class RecordCommand implements Callable<Integer> {
     @CommandLine.Mixin
     RedactionOptions redaction = new RedactionOptions();
 
-    @Option(names = "--ring-buffer", paramLabel = "SIZE", converter = Sizes.class, defaultValue = "32m",
+    @Option(names = "--ring-buffer", paramLabel = "SIZE", converter = Sizes.class, defaultValue = "128m",
             description = "kernel-to-recorder buffer; raise it if the summary reports drops (default: ${DEFAULT-VALUE})")
     long ringBuffer;
 

@@ -45,7 +45,7 @@ public final class CapturePump implements AutoCloseable {
     /**
      * The thread that empties the ring runs before the recorded programs when the CPU is short (a
      * recorder with CAP_SYS_NICE, as root): its work per record is a copy, but while it waits for a
-     * core the ring fills; at 270 MB/s a 32 MiB ring lasts about 120 ms, and a 100 MiB download
+     * core the ring fills; at 270 MB/s a 32 MiB ring lasted about 120 ms, and a 100 MiB download
      * beside a busy server lost records in 1 run in 5 at normal priority (none in 10 at nice -10).
      */
     private static final int NICE = -10;

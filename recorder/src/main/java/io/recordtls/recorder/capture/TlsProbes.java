@@ -40,7 +40,7 @@ public final class TlsProbes implements AutoCloseable {
     /** Configuration of the kernel side, fixed at load. */
     public record Config(long maxCapture, int ringBufferBytes, long wakeupThreshold, boolean gateNewFiles) {
         public static Config defaults() {
-            return new Config(64L << 20, 32 << 20, 1 << 20, true);
+            return new Config(64L << 20, 128 << 20, 1 << 20, true);
         }
     }
 
