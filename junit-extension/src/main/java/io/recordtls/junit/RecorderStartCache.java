@@ -84,6 +84,8 @@ final class RecorderStartCache {
             } catch (java.nio.file.FileAlreadyExistsException another) {
                 // another test JVM put it there first: the same bytes
             }
+            markUsed(jar);
+            removeUnused(digest);
             return new RecorderRuntime.RecorderJar(jar, digest);
         } finally {
             Files.deleteIfExists(tmp);
@@ -106,6 +108,7 @@ final class RecorderStartCache {
         }
         removeStaleTraining();
         if (Files.isRegularFile(aot, LinkOption.NOFOLLOW_LINKS)) {
+            markUsed(aot);
             return new StartOptions(List.of("-XX:AOTCache=" + aot, "-Xlog:aot=off", "-Xlog:cds=off"), null, null);
         }
         Path training = dir.resolve(aot.getFileName() + "." + ProcessHandle.current().pid() + TRAINING_SUFFIX);
@@ -138,6 +141,47 @@ final class RecorderStartCache {
                     // a stale file in our own cache directory
                 }
             }
+        }
+    }
+
+    /** How long a recorder's jar and caches stay unused before they are removed (another version's, another JDK's). */
+    static final java.time.Duration UNUSED_FOR = java.time.Duration.ofDays(30);
+
+    /**
+     * Records a use in the file's access time: its modification time is the JVM's to check (an
+     * AOT cache is only for the jar with the mtime it was made for), and reads alone do not
+     * update atime on every mount.
+     */
+    private static void markUsed(Path file) {
+        try {
+            Files.getFileAttributeView(file, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setTimes(null, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()), null);
+        } catch (IOException ignored) {
+            // then it may be removed after UNUSED_FOR, and placed again when needed
+        }
+    }
+
+    /**
+     * Removes the jars and AOT caches of other recorder builds that no run has used for
+     * {@link #UNUSED_FOR}: each build adds about 50 MB here (a jar and a cache per JDK), and
+     * nothing else removes them. A run that needs one again places it again.
+     */
+    private void removeUnused(String inUse) {
+        long before = System.currentTimeMillis() - UNUSED_FOR.toMillis();
+        try (var files = Files.newDirectoryStream(dir, "recorder-*")) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (name.startsWith("recorder-" + inUse) || !(name.endsWith(".jar") || name.endsWith(".aot"))) {
+                    continue;
+                }
+                var attributes = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (attributes.isRegularFile() && attributes.lastAccessTime().toMillis() < before
+                        && attributes.lastModifiedTime().toMillis() < before) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException ignored) {
+            // left for the next run
         }
     }
 

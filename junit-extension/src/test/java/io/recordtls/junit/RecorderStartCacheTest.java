@@ -41,6 +41,36 @@ class RecorderStartCacheTest {
     }
 
     @Test
+    void anotherBuildsJarAndCachesAreRemovedOnceUnusedForAMonthAndWhatIsUsedIsKept() throws Exception {
+        RecorderStartCache cache = RecorderStartCache.open(home.resolve("c")).orElseThrow();
+        java.nio.file.attribute.FileTime longAgo = java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(RecorderStartCache.UNUSED_FOR).minus(java.time.Duration.ofDays(1)));
+        Path oldJar = Files.writeString(cache.dir().resolve("recorder-0123456789abcdef.jar"), "an old build");
+        Path oldAot = Files.writeString(cache.dir().resolve("recorder-0123456789abcdef-1-2-3.aot"), "its cache");
+        Path recentJar = Files.writeString(cache.dir().resolve("recorder-fedcba9876543210.jar"), "a build used lately");
+        Path notOurs = Files.writeString(cache.dir().resolve("recorder-notes.txt"), "not a jar or a cache");
+        for (Path p : java.util.List.of(oldJar, oldAot, recentJar, notOurs)) {
+            Files.getFileAttributeView(p, java.nio.file.attribute.BasicFileAttributeView.class).setTimes(longAgo, longAgo, null);
+        }
+        Files.getFileAttributeView(recentJar, java.nio.file.attribute.BasicFileAttributeView.class)
+                .setTimes(null, java.nio.file.attribute.FileTime.from(java.time.Instant.now()), null); // read last week, say
+
+        RecorderRuntime.RecorderJar placed = cache.place(new ByteArrayInputStream(jar));
+        assertThat(oldJar).doesNotExist();
+        assertThat(oldAot).doesNotExist();
+        assertThat(recentJar).exists();
+        assertThat(notOurs).exists();
+
+        // the jar in use, though placed long ago, is kept, and its use is recorded without touching its mtime
+        Files.getFileAttributeView(placed.path(), java.nio.file.attribute.BasicFileAttributeView.class).setTimes(longAgo, longAgo, null);
+        RecorderRuntime.RecorderJar again = cache.place(new ByteArrayInputStream(jar));
+        assertThat(again.path()).exists();
+        assertThat(Files.getLastModifiedTime(again.path())).isEqualTo(longAgo);
+        assertThat(((java.nio.file.attribute.FileTime) Files.getAttribute(again.path(), "lastAccessTime")).toInstant())
+                .isAfter(java.time.Instant.now().minusSeconds(60));
+    }
+
+    @Test
     void aTrainingThatFailedLeavesNothingAndAnOlderJavaGetsNoOptions() throws Exception {
         RecorderStartCache cache = RecorderStartCache.open(home.resolve("c")).orElseThrow();
         RecorderRuntime.RecorderJar placed = cache.place(new ByteArrayInputStream(jar));
