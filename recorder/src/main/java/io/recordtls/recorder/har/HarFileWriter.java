@@ -29,16 +29,16 @@ public final class HarFileWriter implements AutoCloseable {
     private record Spooled(long startNanos, long seq, long offset, long length) {}
 
     /**
-     * Entries are spooled as they will stand in the HAR (pretty, indented at their depth), so that
-     * writing the HAR copies their bytes: no parser holds a 200 MiB body's text as a char[].
-     */
-    /**
      * One for every writer: a mapper's serializers (Blackbird's generated accessors among them)
      * are made on its first entries, which took 20-50 ms per entry for each new one; a recording
      * with a HAR per test made a new writer, so a new mapper, for every test.
      */
     private static final ObjectMapper MAPPER = HarJson.mapper().registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule());
     private final Path spoolPath;
+    /**
+     * Entries are spooled as they will stand in the HAR (pretty, indented at their depth), so that
+     * writing the HAR copies their bytes: no parser holds a 200 MiB body's text as a char[].
+     */
     private final RandomAccessFile spool;
     /** Appends go through a buffer: two syscalls per entry showed at ten thousand entries a second. */
     private final CountingOutputStream appender;
