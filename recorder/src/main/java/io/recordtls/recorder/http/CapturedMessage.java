@@ -23,6 +23,8 @@ public final class CapturedMessage {
     public String incompleteReason;
     public long lostBytes;          // bytes of this message that never arrived
     public long cappedBytes;        // bytes not copied on purpose (--max-body)
+    /** Monotonic ns: when its first bytes were known to exist (a write's entry, a read's return), for pairing. */
+    long seenAt;
 
     private CapturedMessage(String version, String method, String target, int status, String reason,
                             List<Header> headers, long headersSize, long bodyCap, long tsStart) {

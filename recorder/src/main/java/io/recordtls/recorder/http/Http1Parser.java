@@ -26,6 +26,13 @@ import java.util.function.Supplier;
  * HTTP/1.1 exchanges of one connection, from its two reassembled byte streams. Netty's decoders
  * do the parsing (keep-alive, pipelining, Content-Length, chunked, close-delimited bodies, 1xx);
  * this class pairs requests with responses and keeps timing and losses.
+ *
+ * <p>Bytes lost in capture (a full ring buffer) between two messages, or across a message's end, leave
+ * the decoder mid-message. Decoding then resumes at the next call whose bytes start a request or a
+ * response, with a fresh decoder; a resumed response answers the newest request sent after the last
+ * response bytes before the hole and before the response itself (true of every client that waits
+ * for a response before its next request: pipelining is all but unused), and the requests between
+ * are kept without a response.
  */
 final class Http1Parser {
     private static final HttpDecoderConfig CONFIG = new HttpDecoderConfig()
@@ -47,7 +54,8 @@ final class Http1Parser {
     private final Supplier<ConnectionInfo> info;
     private final long maxBody;
     private final ExchangeListener listener;
-    private final ResponseDecoder responseDecoder = new ResponseDecoder();
+    /** The response side's decoder (replaced when decoding resumes after a hole). */
+    private ResponseDecoder responseDecoder;
     private final Side requests;
     private final Side responses;
     /** Requests sent and not answered yet, oldest first (pipelining answers in order). */
@@ -60,6 +68,8 @@ final class Http1Parser {
     private final Deque<Early> early = new ArrayDeque<>();
     /** Requests whose response came first, until the request is whole. */
     private final Map<CapturedMessage, CapturedMessage> answeredFirst = new java.util.IdentityHashMap<>();
+    /** Responses where decoding resumed after a hole: paired with their request by time. */
+    private final java.util.Set<CapturedMessage> pairedByTime = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private final List<String> connectionNotes;
     /** Whether the recorded process sends the requests (a client) or reads them (a server). */
     private final boolean requestsAreWritten;
@@ -70,8 +80,8 @@ final class Http1Parser {
 
     Http1Parser(Supplier<ConnectionInfo> info, long maxBody, ExchangeListener listener, List<String> connectionNotes,
                 boolean requestsAreWritten, StreamControl requestControl, StreamControl responseControl) {
-        this.requests = new Side(new EmbeddedChannel(new HttpRequestDecoder(CONFIG)), true, requestControl);
-        this.responses = new Side(new EmbeddedChannel(responseDecoder), false, responseControl);
+        this.requests = new Side(true, requestControl);
+        this.responses = new Side(false, responseControl);
         this.info = info;
         this.maxBody = maxBody;
         this.listener = listener;
@@ -93,6 +103,8 @@ final class Http1Parser {
             requests.finish();
             responses.finish();
         }
+        requests.noteHoles();
+        responses.noteHoles();
         if (requests.current != null) {
             requests.current.markIncomplete("request cut short: " + why);
             unanswered.remove(requests.current);
@@ -110,12 +122,16 @@ final class Http1Parser {
                 partial.markIncomplete("response cut short: " + why);
                 emit(req, partial, List.of());
                 partial = null;
+            } else if (responses.resyncing) {
+                emit(req, null, List.of(LOST_RESPONSE));
             } else {
                 emit(req, null, List.of("no response: " + why));
             }
         }
         stopped = true;
     }
+
+    private static final String LOST_RESPONSE = "no response: its bytes were lost in capture (ring buffer full)";
 
     private void noteUnpaired(CapturedMessage response) {
         connectionNotes.add("a " + response.status + " response arrived with no request seen (recording started mid-connection?)");
@@ -147,6 +163,9 @@ final class Http1Parser {
         if (response != null && !response.complete && response.incompleteReason != null) {
             all.add(response.incompleteReason);
         }
+        if (response != null && pairedByTime.remove(response)) {
+            all.add("paired with its request by time: bytes before this response were lost in capture");
+        }
         listener.onExchange(new Exchange(info.get(), "HTTP/1.1", request, response, List.copyOf(all)));
     }
 
@@ -173,7 +192,7 @@ final class Http1Parser {
 
     /** One direction: its decoder and the message being decoded. */
     private final class Side implements StreamSink {
-        private final EmbeddedChannel channel;
+        private EmbeddedChannel channel;
         private final boolean isRequest;
         private CapturedMessage current;
         private boolean skippingInterim;
@@ -189,10 +208,39 @@ final class Http1Parser {
         private long bodySeen;
         private boolean skipAsked;
 
-        Side(EmbeddedChannel channel, boolean isRequest, StreamControl control) {
-            this.channel = channel;
+        /** Bytes were lost where a message may start: the rest is skipped until a call starts one. */
+        private boolean resyncing;
+        /** Bytes were lost since the last message start: a decoder failure now is the hole's doing. */
+        private boolean lostSinceStart;
+        /** When the last bytes before the hole were seen (see takeEarlyAnswer for "seen"). */
+        private long seenBeforeHole;
+        /** When the last bytes fed were seen, and the last ones before the current message's first hole. */
+        private long lastSeenAt = Long.MIN_VALUE, seenBeforeLoss;
+        private int holes, resumed;
+        private long skippedBytes;
+        /** The next response decoded is where decoding resumed. */
+        private boolean pairedByTimeNext;
+
+        Side(boolean isRequest, StreamControl control) {
             this.isRequest = isRequest;
             this.control = control;
+            this.channel = newDecoder();
+        }
+
+        private EmbeddedChannel newDecoder() {
+            if (isRequest) {
+                return new EmbeddedChannel(new HttpRequestDecoder(CONFIG));
+            }
+            responseDecoder = new ResponseDecoder();
+            for (CapturedMessage waiting : unanswered) {
+                responseDecoder.methods.add(waiting.method);
+            }
+            return new EmbeddedChannel(responseDecoder);
+        }
+
+        /** When bytes of the call being fed were known to exist: a write at its entry, a read at its return. */
+        private long seenAt() {
+            return isRequest == requestsAreWritten ? tsEnter : tsExit;
         }
 
         @Override
@@ -202,8 +250,79 @@ final class Http1Parser {
             }
             this.tsEnter = tsEnter;
             this.tsExit = tsExit;
+            if (resyncing && !resumesAt(data, offset, length)) {
+                skippedBytes += length;
+                return;
+            }
+            lastSeenAt = seenAt();
             channel.writeInbound(Unpooled.wrappedBuffer(data, offset, length));
             drain();
+        }
+
+        /** Bytes were lost where the decoder cannot follow: skip to the next message start. */
+        private void resync(long seenBefore) {
+            if (!resyncing) {
+                resyncing = true;
+                seenBeforeHole = seenBefore;
+            }
+        }
+
+        /**
+         * Whether this call's bytes start a message decoding can resume at, and if so, resume: a
+         * fresh decoder, and on the response side the request it answers found by time (the newest
+         * one sent after the last response bytes before the hole and before this response); older
+         * unanswered requests lost their responses in the hole.
+         */
+        private boolean resumesAt(byte[] data, int offset, int length) {
+            if (!(isRequest ? StartLine.isRequest(data, offset, length) : StartLine.isResponse(data, offset, length))) {
+                return false;
+            }
+            long at = seenAt();
+            if (!isRequest) {
+                CapturedMessage answered = null;
+                for (CapturedMessage r : unanswered) {
+                    if (r.seenAt > seenBeforeHole && r.seenAt <= at) {
+                        answered = r;
+                    }
+                }
+                if (answered == null) {
+                    return false; // its request is not known yet, or was sent before the hole: not safe to pair
+                }
+                while (unanswered.peek() != answered) {
+                    emit(unanswered.poll(), null, List.of(LOST_RESPONSE));
+                }
+            }
+            channel.finishAndReleaseAll();
+            channel = newDecoder();
+            current = null;
+            skippingInterim = false;
+            resyncing = false;
+            lostSinceStart = false;
+            resumed++;
+            if (!isRequest) {
+                pairedByTimeNext = true;
+            }
+            return true;
+        }
+
+        /** One note per side on the connection for all its holes, so a long connection's notes stay few. */
+        void noteHoles() {
+            if (holes == 0) {
+                return;
+            }
+            String side = isRequest ? "request" : "response";
+            StringBuilder note = new StringBuilder(side + " stream: bytes lost in capture where a message could start ("
+                    + holes + (holes == 1 ? " time" : " times") + "); ");
+            if (resumed > 0) {
+                note.append("decoding resumed ").append(resumed).append(resumed == 1 ? " time" : " times")
+                        .append(" at the next ").append(side).append(" start");
+            }
+            if (resyncing) {
+                note.append(resumed > 0 ? "; after the last hole " : "").append("no ").append(side)
+                        .append(" start was found, the rest is not decoded");
+            }
+            note.append(" (").append(skippedBytes).append(" bytes skipped)");
+            connectionNotes.add(note.toString());
         }
 
         @Override
@@ -211,11 +330,10 @@ final class Http1Parser {
             if (stopped || broken) {
                 return;
             }
-            if (current == null) {
-                // The hole may hold a message start: nothing after it can be parsed safely.
-                broken = true;
-                connectionNotes.add((isRequest ? "request" : "response") + " stream lost " + length
-                        + " bytes between messages; the rest of the connection is not decoded");
+            if (current == null || resyncing) {
+                // the hole may hold message starts: decoding resumes at the next one after it
+                holes++;
+                resync(lastSeenAt);
                 return;
             }
             if (capped) {
@@ -223,6 +341,10 @@ final class Http1Parser {
             } else {
                 current.lostBytes += length;
                 current.markIncomplete(length + " bytes lost in capture (ring buffer full or memory unreadable)");
+                if (!lostSinceStart) {
+                    lostSinceStart = true;
+                    seenBeforeLoss = lastSeenAt;
+                }
             }
             // Keep the decoder in step with the stream: stand-in bytes where the hole is.
             tsEnter = tsExit = ts;
@@ -230,7 +352,7 @@ final class Http1Parser {
             // bytes lost by accident stay zeros in the body (what came after them keeps its place);
             // bytes not copied on purpose are only counted: the body kept is what was seen
             fillerLeft = capped ? length : 0;
-            for (long left = length; left > 0 && !broken; left -= zeros.length) {
+            for (long left = length; left > 0 && !broken && !resyncing; left -= zeros.length) {
                 int n = (int) Math.min(zeros.length, left);
                 channel.writeInbound(Unpooled.wrappedBuffer(zeros, 0, n));
                 drain();
@@ -240,7 +362,8 @@ final class Http1Parser {
         }
 
         void finish() {
-            if (broken) {
+            if (broken || resyncing) {
+                channel.finishAndReleaseAll();
                 return;
             }
             channel.finish();
@@ -333,6 +456,7 @@ final class Http1Parser {
         }
 
         private void start(HttpMessage m) {
+            lostSinceStart = false;
             bodySeen = 0;
             skipAsked = false;
             List<Header> headers = new ArrayList<>();
@@ -346,6 +470,7 @@ final class Http1Parser {
             if (m instanceof HttpRequest req) {
                 size += req.method().name().length() + 1 + req.uri().length() + 1 + version.length() + 2 + 2;
                 current = CapturedMessage.request(version, req.method().name(), req.uri(), headers, size, maxBody, tsEnter);
+                current.seenAt = seenAt();
                 CapturedMessage answer = early.isEmpty() ? null : takeEarlyAnswer(requestsAreWritten ? tsEnter : tsExit);
                 if (answer != null) {
                     answeredFirst.put(current, answer); // its response was decoded already: no method to tell it
@@ -363,6 +488,10 @@ final class Http1Parser {
                 size += version.length() + 1 + 3 + 1 + res.status().reasonPhrase().length() + 2 + 2;
                 current = CapturedMessage.response(version, code, res.status().reasonPhrase(), headers, size, maxBody, tsExit);
                 currentSeenAt = requestsAreWritten ? tsExit : tsEnter;
+                if (pairedByTimeNext) {
+                    pairedByTime.add(current);
+                    pairedByTimeNext = false;
+                }
             }
         }
 
@@ -402,8 +531,18 @@ final class Http1Parser {
         }
 
         private void failed(Throwable cause) {
-            broken = true;
             String what = cause == null ? "malformed" : cause.getMessage();
+            if (lostSinceStart) {
+                // the hole ran past the message's end: the decoder met the middle of the next one
+                if (current != null) {
+                    current.markIncomplete("bytes lost in capture past the end of this " + (isRequest ? "request" : "response"));
+                    complete();
+                }
+                holes++;
+                resync(seenBeforeLoss);
+                return;
+            }
+            broken = true;
             if (current != null) {
                 current.markIncomplete("unparseable " + (isRequest ? "request" : "response") + ": " + what);
             }

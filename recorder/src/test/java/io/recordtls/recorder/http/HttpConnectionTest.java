@@ -140,6 +140,93 @@ class HttpConnectionTest {
         assertThat(exchanges.getFirst().notes()).anyMatch(n -> n.startsWith("no response"));
     }
 
+    private static String response(String body) {
+        return "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+    }
+
+    @Test
+    void aResponseLostWholeBetweenMessagesLeavesItsRequestAndDecodingResumesAtTheNext() {
+        send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive(response("first"));
+        send("GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+        inOff += response("second").length(); // the whole response never arrived (ring buffer full)
+        send("GET /c HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive(response("third"));
+        send("GET /d HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive(response("fourth"));
+        conn.end("closed");
+
+        assertThat(exchanges).extracting(x -> x.request().target).containsExactly("/a", "/b", "/c", "/d");
+        assertThat(exchanges.get(1).response()).isNull();
+        assertThat(exchanges.get(1).notes()).containsExactly("no response: its bytes were lost in capture (ring buffer full)");
+        assertThat(exchanges).extracting(x -> x.response() == null ? null : body(x.response()))
+                .containsExactly("first", null, "third", "fourth");
+        assertThat(exchanges.get(2).response().complete).isTrue();
+        assertThat(exchanges.get(2).notes()).singleElement().asString().startsWith("paired with its request by time");
+        assertThat(exchanges.get(3).notes()).isEmpty();
+        assertThat(conn.notes()).containsExactly("response stream: bytes lost in capture where a message could start (1 time); "
+                + "decoding resumed 1 time at the next response start (0 bytes skipped)");
+    }
+
+    @Test
+    void aHoleAcrossAResponsesEndSkipsToTheNextResponseWhoseRequestCameAfterIt() {
+        String second = response("0123456789"), third = response("the third response's body");
+        send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive(response("first"));
+        send("GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive(second.substring(0, second.length() - 6)); // headers and the body's first 4 bytes
+        send("GET /c HTTP/1.1\r\nHost: h\r\n\r\n");
+        inOff += 6 + 20; // lost: /b's last 6 bytes and the first 20 of /c's response
+        receive(third.substring(20));
+        send("GET /d HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive(response("fourth"));
+        conn.end("closed");
+
+        assertThat(exchanges).extracting(x -> x.request().target).containsExactly("/a", "/b", "/c", "/d");
+        CapturedMessage b = exchanges.get(1).response();
+        assertThat(body(b)).isEqualTo("0123\0\0\0\0\0\0");
+        assertThat(b.complete).isFalse();
+        assertThat(b.lostBytes).isEqualTo(26);
+        assertThat(exchanges.get(2).response()).as("its start was in the hole").isNull();
+        assertThat(body(exchanges.get(3).response())).isEqualTo("fourth");
+        assertThat(exchanges.get(3).response().complete).isTrue();
+        assertThat(conn.notes()).singleElement().asString().contains("decoding resumed 1 time")
+                .endsWith("(" + (third.length() - 20) + " bytes skipped)");
+    }
+
+    @Test
+    void aResponseIsNotResumedAtWhenNoRequestCameAfterTheLastBytesBeforeTheHole() {
+        send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+        inOff += 4; // the next chunk's size line never arrived
+        receive(response("a body chunk that looks like a response")); // /a's body still: /a came before the hole
+        conn.end("closed");
+
+        assertThat(exchanges).singleElement().satisfies(x -> {
+            assertThat(body(x.response())).isEqualTo("hello");
+            assertThat(x.response().complete).isFalse();
+            assertThat(x.notes()).containsExactly("4 bytes lost in capture (ring buffer full or memory unreadable)");
+        });
+        assertThat(conn.notes()).singleElement().asString().contains("no response start was found, the rest is not decoded");
+    }
+
+    @Test
+    void aRequestLostBetweenMessagesLeavesItsResponseUnpairedAndTheNextRequestIsDecoded() {
+        send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive(response("first"));
+        outOff += "GET /b HTTP/1.1\r\nHost: h\r\n\r\n".length(); // the request never arrived
+        receive(response("second"));
+        send("POST /c HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
+        receive(response("third"));
+        conn.end("closed");
+
+        assertThat(exchanges).extracting(x -> x.request().target).containsExactly("/a", "/c");
+        assertThat(body(exchanges.get(1).request())).isEqualTo("abc");
+        assertThat(body(exchanges.get(1).response())).isEqualTo("third");
+        assertThat(conn.notes()).contains("a 200 response arrived with no request seen (recording started mid-connection?)");
+        assertThat(conn.notes()).anyMatch(n -> n.startsWith("request stream: bytes lost in capture where a message could start"));
+    }
+
     @Test
     void bytesLostInsideABodyMarkTheEntryAndKeepTheRest() {
         send("GET /x HTTP/1.1\r\nHost: h\r\n\r\n");

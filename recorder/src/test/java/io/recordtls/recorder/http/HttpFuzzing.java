@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * Feeds a fuzz input to a connection as the kernel side would: the client's bytes and the
  * server's, in calls of varying sizes, interleaved; then makes HAR entries of what came out.
- * An input is the client's bytes, the separator, the server's bytes.
+ * An input is the client's bytes, the separator, the server's bytes. Some inputs lose calls as a
+ * full ring buffer would (gaps), so decoding's way back after a hole is fuzzed too.
  */
 final class HttpFuzzing {
     static final byte[] SEPARATOR = "\n--server--\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -33,16 +34,27 @@ final class HttpFuzzing {
         HttpConnection conn = new HttpConnection(() -> INFO, 1 << 16, exchanges::add);
         // call sizes from the input itself, so that a crash replays the same way
         int step = 1 + (input.length == 0 ? 0 : (input[0] & 0xff) % 97);
+        // from the second byte: every k-th call lost (k of 3 to 10), or none
+        int lostEvery = input.length < 2 ? 0 : (input[1] & 0xff) % 11;
         long ts = 1_000;
-        for (int o = 0, i = 0; o < out.length || i < server.length; ) {
+        for (int o = 0, i = 0, call = 1; o < out.length || i < server.length; call++) {
+            boolean lost = lostEvery >= 3 && call % lostEvery == 0;
             if (o < out.length) {
                 int n = Math.min(step, out.length - o);
-                conn.out.onBytes(out, o, n, ts++, ts++);
+                if (lost) {
+                    conn.out.onGap(n, false, ts++);
+                } else {
+                    conn.out.onBytes(out, o, n, ts++, ts++);
+                }
                 o += n;
             }
             if (i < server.length) {
                 int n = Math.min(step * 2 + 1, server.length - i);
-                conn.in.onBytes(server, i, n, ts++, ts++);
+                if (lost && call % 2 == 0) {
+                    conn.in.onGap(n, false, ts++);
+                } else {
+                    conn.in.onBytes(server, i, n, ts++, ts++);
+                }
                 i += n;
             }
         }
