@@ -258,6 +258,29 @@ class HttpConnectionTest {
     }
 
     @Test
+    void aServerWhoseWrittenResponseWasLostResumesAtTheNextResponse() {
+        HttpConnection server = new HttpConnection(() -> info, 1 << 20, exchanges::add);
+        DirectionStream read = new DirectionStream(server.in, Long.MAX_VALUE), written = new DirectionStream(server.out, Long.MAX_VALUE);
+        long[] r = {0}, w = {0};
+        java.util.function.BiConsumer<DirectionStream, String> call = (d, text) -> {
+            byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+            long[] off = d == read ? r : w;
+            d.accept(off[0], b.length, 0, b, ts++, ts++);
+            off[0] += b.length;
+        };
+        call.accept(read, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n");
+        call.accept(written, response("one"));
+        call.accept(read, "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n");
+        w[0] += response("two").length(); // the write's event was dropped
+        call.accept(read, "GET /3 HTTP/1.1\r\nHost: h\r\n\r\n");
+        call.accept(written, response("three"));
+        server.end("closed");
+
+        assertThat(exchanges).extracting(x -> x.request().target + "=" + (x.response() == null ? null : body(x.response())))
+                .containsExactly("/1=one", "/2=null", "/3=three");
+    }
+
+    @Test
     void aKeepAliveConnectionJoinedBetweenARequestAndItsResponseIsDecodedFromTheNextRequest() {
         // the JVM probe attached (or the recording began) after GET /0 went out: its response comes first
         receive("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nzero");
