@@ -53,6 +53,10 @@ public final class TrustEnvironment {
             String name = bundle.getFileName().toString().replaceFirst("\\.pem$", "");
             Path alone = Files.createTempFile(bundle.toAbsolutePath().getParent(), name + "-cas-", ".pem");
             Files.writeString(alone, String.join("\n", own));
+            if (Files.getFileStore(alone).supportsFileAttributeView("posix")) {
+                // readable like the bundle beside it (a temporary file starts as the owner's only)
+                Files.setPosixFilePermissions(alone, Files.getPosixFilePermissions(bundle));
+            }
             env.put("SSL_CERT_FILE", alone.toString());
             env.put("CURL_CA_BUNDLE", alone.toString());
             env.put("NODE_EXTRA_CA_CERTS", alone.toString()); // Node adds it to its own CAs either way

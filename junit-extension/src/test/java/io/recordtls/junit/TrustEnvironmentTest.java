@@ -80,6 +80,8 @@ class TrustEnvironmentTest {
         String ca = Files.readString(certs.caPem());
         if (TrustEnvironment.systemCasFoundByHash()) {
             assertThat(Files.readString(Path.of(env.get("SSL_CERT_FILE")))).isEqualTo(ca);
+            assertThat(Files.getPosixFilePermissions(Path.of(env.get("SSL_CERT_FILE"))))
+                    .isEqualTo(Files.getPosixFilePermissions(Path.of(env.get("REQUESTS_CA_BUNDLE"))));
             assertThat(env.get("CURL_CA_BUNDLE")).isEqualTo(env.get("SSL_CERT_FILE"));
             assertThat(env.get("REQUESTS_CA_BUNDLE")).isNotEqualTo(env.get("SSL_CERT_FILE"));
         } else {
