@@ -79,9 +79,10 @@ public interface TlsRecording {
 
     /**
      * While replaying: SSL_CERT_FILE, CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE and NODE_EXTRA_CA_CERTS
-     * pointing at {@link #caCertificate}, or, where the system's CAs are in OpenSSL's hashed
-     * directory (which OpenSSL, curl and Go read as well), all but REQUESTS_CA_BUNDLE at a file of
-     * the replay servers' CAs alone; while recording: nothing.
+     * pointing at {@link #caCertificate}, or, where the system's CAs are in the hashed directory
+     * that is curl's CApath, CURL_CA_BUNDLE and NODE_EXTRA_CA_CERTS at a file of the replay
+     * servers' CAs alone (curl looks the system's up there, Node has its own); while recording:
+     * nothing.
      */
     Map<String, String> environment();
 

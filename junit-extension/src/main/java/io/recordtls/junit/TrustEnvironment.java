@@ -14,12 +14,13 @@ import java.util.Map;
  * OpenSSL (and Python's ssl, curl, Ruby, PHP) read SSL_CERT_FILE, curl CURL_CA_BUNDLE, Python's
  * requests REQUESTS_CA_BUNDLE, Node NODE_EXTRA_CA_CERTS.
  *
- * <p>Where the system's CAs are also in OpenSSL's hashed certificate directory (Debian's and
- * Ubuntu's {@code /etc/ssl/certs}), SSL_CERT_FILE and CURL_CA_BUNDLE name a file of the extra CAs
- * alone: OpenSSL, curl (its CApath) and Go read that directory besides the file, looking a CA up
- * there only when a chain needs it, while a bundle of every system CA is parsed whole by each
- * process that starts (about 45 ms of each curl here). REQUESTS_CA_BUNDLE names the whole bundle:
- * requests reads nothing else.
+ * <p>Where the system's CAs are also in the hashed certificate directory Debian's and Ubuntu's
+ * curl has as its CApath ({@code /etc/ssl/certs}), CURL_CA_BUNDLE names a file of the extra CAs
+ * alone: curl looks a system CA up there by hash when a chain needs it, while a bundle of every
+ * system CA is parsed whole by each curl that starts (about 45 ms of a 60 ms curl here). So does
+ * NODE_EXTRA_CA_CERTS (Node adds it to its own CAs). SSL_CERT_FILE stays the whole bundle: some
+ * of its readers read nothing else (rustls-native-certs, httpx before 0.28, a Python with an
+ * OpenSSL of its own).
  */
 public final class TrustEnvironment {
     private static final List<Path> SYSTEM_BUNDLES = List.of(Path.of("/etc/ssl/certs/ca-certificates.crt"),
@@ -31,7 +32,7 @@ public final class TrustEnvironment {
 
     /**
      * Writes {@code bundle}: the system's CAs followed by {@code cas}, and returns the variables
-     * (where the system's CAs are found by hash, a second file beside it holds {@code cas} alone).
+     * (where curl finds the system's CAs by hash, a second file beside it holds {@code cas} alone).
      */
     public static Map<String, String> trusting(Path bundle, List<Path> cas) throws IOException {
         List<String> pem = new ArrayList<>();
@@ -57,7 +58,6 @@ public final class TrustEnvironment {
                 // readable like the bundle beside it (a temporary file starts as the owner's only)
                 Files.setPosixFilePermissions(alone, Files.getPosixFilePermissions(bundle));
             }
-            env.put("SSL_CERT_FILE", alone.toString());
             env.put("CURL_CA_BUNDLE", alone.toString());
             env.put("NODE_EXTRA_CA_CERTS", alone.toString()); // Node adds it to its own CAs either way
         }
@@ -75,9 +75,9 @@ public final class TrustEnvironment {
     }
 
     /**
-     * Whether OpenSSL's certificate directory is the system's and holds its CAs under their hash
-     * names, and an SSL_CERT_DIR the clients inherit (OpenSSL's directories instead of its own)
-     * still names it.
+     * Whether the system's certificate directory is Debian's (OpenSSL's, and curl's CApath) and
+     * holds its CAs under their hash names, and an SSL_CERT_DIR the clients inherit (which curl
+     * takes as its CApath) still names it.
      */
     static boolean systemCasFoundByHash() {
         try {

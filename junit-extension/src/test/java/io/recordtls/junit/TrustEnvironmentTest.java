@@ -70,20 +70,27 @@ class TrustEnvironmentTest {
         }
         // openssl verify reads SSL_CERT_FILE and the hashed directory, as every OpenSSL client does
         assertThat(run("openssl", "verify", systemCa.toString()).output()).endsWith(": OK\n");
+        if (TrustEnvironment.systemCasFoundByHash()) {
+            // given the extra CA alone, curl looks the system's up in the hashed directory
+            assertThat(run("curl", "-sv", "-o", "/dev/null", "https://localhost:" + server.httpsPort() + "/hello").output())
+                    .contains("CAfile: " + env.get("CURL_CA_BUNDLE")).contains("CApath: /etc/ssl/certs");
+        }
         assertThat(Files.readString(Path.of(env.get("REQUESTS_CA_BUNDLE"))))
                 .contains(Files.readString(certs.caPem()).strip())
                 .contains(Files.readString(systemCa).strip());
     }
 
     @Test
-    void whereTheSystemsCasAreFoundByHashTheFileOpenSslReadsHoldsTheExtraCaAlone() throws IOException {
+    void whereCurlFindsTheSystemsCasByHashItsFileHoldsTheExtraCaAlone() throws IOException {
         String ca = Files.readString(certs.caPem());
+        Path bundle = dir.resolve("bundle.pem");
+        assertThat(env.get("SSL_CERT_FILE")).as("some readers read nothing else").isEqualTo(bundle.toString());
+        assertThat(env.get("REQUESTS_CA_BUNDLE")).isEqualTo(bundle.toString());
         if (TrustEnvironment.systemCasFoundByHash()) {
-            assertThat(Files.readString(Path.of(env.get("SSL_CERT_FILE")))).isEqualTo(ca);
-            assertThat(Files.getPosixFilePermissions(Path.of(env.get("SSL_CERT_FILE"))))
-                    .isEqualTo(Files.getPosixFilePermissions(Path.of(env.get("REQUESTS_CA_BUNDLE"))));
-            assertThat(env.get("CURL_CA_BUNDLE")).isEqualTo(env.get("SSL_CERT_FILE"));
-            assertThat(env.get("REQUESTS_CA_BUNDLE")).isNotEqualTo(env.get("SSL_CERT_FILE"));
+            assertThat(Files.readString(Path.of(env.get("CURL_CA_BUNDLE")))).isEqualTo(ca);
+            assertThat(Files.getPosixFilePermissions(Path.of(env.get("CURL_CA_BUNDLE"))))
+                    .isEqualTo(Files.getPosixFilePermissions(bundle));
+            assertThat(env.get("NODE_EXTRA_CA_CERTS")).isEqualTo(env.get("CURL_CA_BUNDLE"));
         } else {
             assertThat(env.values()).containsOnly(dir.resolve("bundle.pem").toString());
         }
