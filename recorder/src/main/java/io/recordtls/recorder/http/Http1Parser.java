@@ -29,10 +29,12 @@ import java.util.function.Supplier;
  *
  * <p>Bytes lost in capture (a full ring buffer) between two messages, or across a message's end, leave
  * the decoder mid-message. Decoding then resumes at the next call whose bytes start a request or a
- * response, with a fresh decoder; a resumed response answers the newest request sent after the last
+ * response, with a fresh decoder. A resumed response answers the newest request sent after the last
  * response bytes before the hole and before the response itself (true of every client that waits
- * for a response before its next request: pipelining is all but unused), and the requests between
- * are kept without a response.
+ * for a response before its next request: pipelining is all but unused), decided only once the
+ * request side has shown it lost nothing before that response (its next bytes, or the end); the
+ * requests between are kept without a response. Requests lost make the response side resume too:
+ * a response to a request never seen cannot be framed (a HEAD's has no body).
  */
 final class Http1Parser {
     private static final HttpDecoderConfig CONFIG = new HttpDecoderConfig()
@@ -70,6 +72,16 @@ final class Http1Parser {
     private final Map<CapturedMessage, CapturedMessage> answeredFirst = new java.util.IdentityHashMap<>();
     /** Responses where decoding resumed after a hole: paired with their request by time. */
     private final java.util.Set<CapturedMessage> pairedByTime = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /**
+     * The response side resumed at a response seen at {@code resumeSeenAt}, after response bytes
+     * last seen at {@code resumeAfter}; which request it answers waits for the request side.
+     */
+    private boolean resumePending;
+    private long resumeSeenAt, resumeAfter;
+    /** The resumed response, whole before the request side could tell which request it answers. */
+    private CapturedMessage held;
+    /** The resumed response answers no request the recording can name: left out when whole. */
+    private boolean resumeRefused;
     private final List<String> connectionNotes;
     /** Whether the recorded process sends the requests (a client) or reads them (a server). */
     private final boolean requestsAreWritten;
@@ -99,6 +111,9 @@ final class Http1Parser {
 
     /** The connection is over: what is left is complete (close-delimited) or incomplete. */
     void end(String why) {
+        if (resumePending) {
+            decideResume(true); // the request side ended with nothing lost after the response
+        }
         if (!stopped) {
             requests.finish();
             responses.finish();
@@ -122,7 +137,7 @@ final class Http1Parser {
                 partial.markIncomplete("response cut short: " + why);
                 emit(req, partial, List.of());
                 partial = null;
-            } else if (responses.resyncing) {
+            } else if (responses.resyncing && req.seenAt <= responses.seenBeforeHole) {
                 emit(req, null, List.of(LOST_RESPONSE));
             } else {
                 emit(req, null, List.of("no response: " + why));
@@ -133,7 +148,55 @@ final class Http1Parser {
 
     private static final String LOST_RESPONSE = "no response: its bytes were lost in capture (ring buffer full)";
 
+    /** The newest request a resumed response seen at {@code at} can answer (see the class comment), or null. */
+    private CapturedMessage answerable(long after, long at) {
+        CapturedMessage answered = null;
+        for (CapturedMessage r : unanswered) {
+            if (r.seenAt > after && r.seenAt <= at) {
+                answered = r;
+            }
+        }
+        return answered;
+    }
+
+    /**
+     * The request side has shown whether it lost a request before the resumed response: pair the
+     * response with the newest request before it, or, when one may have been lost, leave the
+     * response out and the requests before it without one.
+     */
+    private void decideResume(boolean nothingLostBefore) {
+        resumePending = false;
+        CapturedMessage answered = nothingLostBefore ? answerable(resumeAfter, resumeSeenAt) : null;
+        if (answered != null) {
+            while (unanswered.peek() != answered) {
+                emit(unanswered.poll(), null, List.of(LOST_RESPONSE));
+            }
+            if (held != null) {
+                CapturedMessage response = held;
+                held = null;
+                responses.answer(unanswered.poll(), response);
+            }
+            return; // otherwise the response, still being decoded, answers it when whole
+        }
+        while (!unanswered.isEmpty() && unanswered.peek().seenAt <= resumeSeenAt) {
+            emit(unanswered.poll(), null, List.of(LOST_RESPONSE));
+        }
+        if (held != null) {
+            noteRequestLost(held);
+            held = null;
+        } else {
+            resumeRefused = true; // still being decoded
+        }
+    }
+
+    private void noteRequestLost(CapturedMessage response) {
+        pairedByTime.remove(response);
+        response.body.close();
+        connectionNotes.add("a " + response.status + " response whose request may have been lost in capture was left out");
+    }
+
     private void noteUnpaired(CapturedMessage response) {
+        response.body.close();
         connectionNotes.add("a " + response.status + " response arrived with no request seen (recording started mid-connection?)");
     }
 
@@ -224,16 +287,21 @@ final class Http1Parser {
         Side(boolean isRequest, StreamControl control) {
             this.isRequest = isRequest;
             this.control = control;
-            this.channel = newDecoder();
+            this.channel = newDecoder(null);
         }
 
-        private EmbeddedChannel newDecoder() {
+        /** A response decoder starts with the methods of the requests from {@code first} on (a HEAD's response has no body). */
+        private EmbeddedChannel newDecoder(CapturedMessage first) {
             if (isRequest) {
                 return new EmbeddedChannel(new HttpRequestDecoder(CONFIG));
             }
             responseDecoder = new ResponseDecoder();
+            boolean from = first == null;
             for (CapturedMessage waiting : unanswered) {
-                responseDecoder.methods.add(waiting.method);
+                from |= waiting == first;
+                if (from) {
+                    responseDecoder.methods.add(waiting.method);
+                }
             }
             return new EmbeddedChannel(responseDecoder);
         }
@@ -250,6 +318,9 @@ final class Http1Parser {
             }
             this.tsEnter = tsEnter;
             this.tsExit = tsExit;
+            if (isRequest && resumePending && seenAt() > resumeSeenAt) {
+                decideResume(true); // sent after the resumed response, with nothing lost before it
+            }
             if (resyncing && !resumesAt(data, offset, length)) {
                 skippedBytes += length;
                 return;
@@ -264,7 +335,26 @@ final class Http1Parser {
             if (!resyncing) {
                 resyncing = true;
                 seenBeforeHole = seenBefore;
+                if (isRequest) {
+                    responses.requestsLost();
+                }
             }
+        }
+
+        /**
+         * Requests may have been lost: a response to one of them cannot be framed without its
+         * method, so the response side resumes at the next response start whose request is known.
+         * A response being decoded for a known request goes on.
+         */
+        private void requestsLost() {
+            if (resyncing || (current != null && !unanswered.isEmpty())) {
+                return;
+            }
+            if (current != null) {
+                noteRequestLost(current);
+                current = null;
+            }
+            resync(lastSeenAt);
         }
 
         /**
@@ -278,22 +368,22 @@ final class Http1Parser {
                 return false;
             }
             long at = seenAt();
+            CapturedMessage answered = null;
             if (!isRequest) {
-                CapturedMessage answered = null;
-                for (CapturedMessage r : unanswered) {
-                    if (r.seenAt > seenBeforeHole && r.seenAt <= at) {
-                        answered = r;
-                    }
-                }
+                answered = answerable(seenBeforeHole, at);
                 if (answered == null) {
                     return false; // its request is not known yet, or was sent before the hole: not safe to pair
                 }
-                while (unanswered.peek() != answered) {
-                    emit(unanswered.poll(), null, List.of(LOST_RESPONSE));
+                if (resumePending) {
+                    decideResume(false); // another hole came first: the last resume cannot be told apart
                 }
+                resumePending = true; // which request it answers is decided when the request side shows it
+                resumeRefused = false;
+                resumeSeenAt = at;
+                resumeAfter = seenBeforeHole;
             }
             channel.finishAndReleaseAll();
-            channel = newDecoder();
+            channel = newDecoder(answered);
             current = null;
             skippingInterim = false;
             resyncing = false;
@@ -329,6 +419,10 @@ final class Http1Parser {
         public void onGap(long length, boolean capped, long ts) {
             if (stopped || broken) {
                 return;
+            }
+            if (isRequest && resumePending) {
+                // a hole that began before the resumed response may have held the request it answers
+                decideResume(lastSeenAt >= resumeSeenAt);
             }
             if (current == null || resyncing) {
                 // the hole may hold message starts: decoding resumes at the next one after it
@@ -509,6 +603,15 @@ final class Http1Parser {
                 }
                 return; // otherwise answered when its response completes
             }
+            if (resumeRefused && pairedByTime.contains(done)) {
+                resumeRefused = false;
+                noteRequestLost(done);
+                return;
+            }
+            if (resumePending && pairedByTime.contains(done)) {
+                held = done; // which request it answers is not known yet
+                return;
+            }
             CapturedMessage request = unanswered.poll();
             if (request == null) {
                 early.add(new Early(done, currentSeenAt)); // its request may come yet
@@ -535,7 +638,7 @@ final class Http1Parser {
             if (lostSinceStart) {
                 // the hole ran past the message's end: the decoder met the middle of the next one
                 if (current != null) {
-                    current.markIncomplete("bytes lost in capture past the end of this " + (isRequest ? "request" : "response"));
+                    current.markIncomplete("bytes lost in capture broke this " + (isRequest ? "request" : "response") + "'s framing");
                     complete();
                 }
                 holes++;

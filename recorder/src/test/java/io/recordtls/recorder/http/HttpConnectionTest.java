@@ -258,6 +258,61 @@ class HttpConnectionTest {
     }
 
     @Test
+    void aResumedResponseIsLeftOutWhenTheRequestSideLostBytesBeforeIt() {
+        // one ring buffer for both directions: response /b and request /c are lost together
+        send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive(response("first"));
+        send("GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+        inOff += response("second").length();
+        outOff += "GET /c HTTP/1.1\r\nHost: h\r\n\r\n".length();
+        receive(response("third")); // /c's: its request is not known, /b's is the only one seen
+        send("GET /d HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive(response("fourth"));
+        conn.end("closed");
+
+        assertThat(exchanges).extracting(x -> x.request().target + "=" + (x.response() == null ? null : body(x.response())))
+                .containsExactly("/a=first", "/b=null", "/d=fourth");
+        assertThat(exchanges.get(1).notes()).containsExactly("no response: its bytes were lost in capture (ring buffer full)");
+        assertThat(conn.notes()).contains("a 200 response whose request may have been lost in capture was left out");
+    }
+
+    @Test
+    void aResumedResponseAnswersARequestWhoseWriteWasReportedAfterIt() {
+        // Go: the read loop's return can be reported before the write loop's
+        send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive(response("first"));
+        send("GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+        inOff += response("second").length();
+        long writeEntered = ts++;
+        receive(response("third"));
+        byte[] c = "GET /c HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        out.accept(outOff, c.length, 0, c, writeEntered, ts++);
+        outOff += c.length;
+        send("GET /d HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive(response("fourth"));
+        conn.end("closed");
+
+        assertThat(exchanges).extracting(x -> x.request().target + "=" + (x.response() == null ? null : body(x.response())))
+                .containsExactly("/a=first", "/b=null", "/c=third", "/d=fourth");
+    }
+
+    @Test
+    void aLostHeadRequestDoesNotLetItsResponseSwallowTheNext() {
+        send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive(response("first"));
+        outOff += "HEAD /b HTTP/1.1\r\nHost: h\r\n\r\n".length();
+        receive("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n"); // a HEAD's: no body follows
+        send("GET /c HTTP/1.1\r\nHost: h\r\n\r\n");
+        receive(response("third"));
+        conn.end("closed");
+
+        assertThat(exchanges).extracting(x -> x.request().target + "=" + (x.response() == null ? null : body(x.response())))
+                .containsExactly("/a=first", "/c=third");
+        assertThat(exchanges.get(1).response().complete).isTrue();
+        assertThat(conn.notes()).contains("a 200 response whose request may have been lost in capture was left out");
+    }
+
+    @Test
     void aServerWhoseWrittenResponseWasLostResumesAtTheNextResponse() {
         HttpConnection server = new HttpConnection(() -> info, 1 << 20, exchanges::add);
         DirectionStream read = new DirectionStream(server.in, Long.MAX_VALUE), written = new DirectionStream(server.out, Long.MAX_VALUE);
