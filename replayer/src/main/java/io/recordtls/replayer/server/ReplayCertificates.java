@@ -24,6 +24,9 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -38,6 +41,7 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import javax.crypto.spec.PBEParameterSpec;
 
 /**
  * A throwaway CA and a server certificate it signed for every host the stubs serve, so clients
@@ -45,16 +49,26 @@ import java.util.Set;
  */
 public final class ReplayCertificates {
     public static final String PASSWORD = "recordtls-replay";
+    /** The server key's alias in {@link #keys()}. */
+    public static final String ALIAS = "replay";
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
-    private final Path keyStore;
+    private final KeyStore keys;
+    private final Path dir;
     private final Path caPem;
+    private Path keyStoreFile;
 
-    private ReplayCertificates(Path keyStore, Path caPem) {
-        this.keyStore = keyStore;
+    private ReplayCertificates(KeyStore keys, Path dir, Path caPem) {
+        this.keys = keys;
+        this.dir = dir;
         this.caPem = caPem;
     }
 
-    /** A PKCS#12 key store for the server (password {@link #PASSWORD}) and the CA as PEM. */
+    /**
+     * The server's key and certificates held in memory, and the CA written to {@code dir} as PEM.
+     * The key is never written unless {@link #keyStore()} asks for a file.
+     */
     public static ReplayCertificates create(Collection<String> hosts, Path dir) throws IOException {
         try {
             Files.createDirectories(dir);
@@ -80,25 +94,45 @@ public final class ReplayCertificates {
                     caKeys);
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
-            ks.setKeyEntry("replay", serverKeys.getPrivate(), PASSWORD.toCharArray(), new Certificate[] {server, ca});
-            Path ksPath = dir.resolve("replay-server.p12");
-            try (OutputStream out = Files.newOutputStream(ksPath)) {
-                ks.store(out, PASSWORD.toCharArray());
-            }
+            // The password is public and the store lives in memory: the JDK's default of 10,000
+            // PBKDF2 rounds to wrap the key and 10,000 more to unwrap it protect nothing and cost
+            // about 0.1 s each in a JVM that has not compiled SHA-256 yet (a replay's first test).
+            ks.setEntry(ALIAS, new KeyStore.PrivateKeyEntry(serverKeys.getPrivate(), new Certificate[] {server, ca}),
+                    new KeyStore.PasswordProtection(PASSWORD.toCharArray(), "PBEWithHmacSHA256AndAES_256",
+                            new PBEParameterSpec(salt(), 1)));
             Path pem = dir.resolve("recordtls-replay-ca.pem");
             StringWriter w = new StringWriter();
             try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
                 pw.writeObject(ca);
             }
             Files.writeString(pem, w.toString(), StandardCharsets.US_ASCII);
-            return new ReplayCertificates(ksPath, pem);
+            return new ReplayCertificates(ks, dir, pem);
         } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
             throw new IOException("create the replay server's certificates", e);
         }
     }
 
-    public Path keyStore() {
-        return keyStore;
+    /** The server's key and its certificate chain (alias {@value #ALIAS}, password {@link #PASSWORD}). */
+    public KeyStore keys() {
+        return keys;
+    }
+
+    /**
+     * The server's key and certificates as a PKCS#12 file (password {@link #PASSWORD}), for servers
+     * that take a path; written on the first call, beside the CA, readable by its owner only.
+     */
+    public synchronized Path keyStore() throws IOException {
+        if (keyStoreFile == null) {
+            Path p = dir.resolve("replay-server.p12");
+            Files.deleteIfExists(p);
+            try (OutputStream out = Files.newOutputStream(Files.createFile(p, OWNER_ONLY))) {
+                keys.store(out, PASSWORD.toCharArray());
+            } catch (GeneralSecurityException e) {
+                throw new IOException("write the replay server's key store " + p, e);
+            }
+            keyStoreFile = p;
+        }
+        return keyStoreFile;
     }
 
     /** The CA certificate (PEM) clients must trust. */
@@ -122,6 +156,12 @@ public final class ReplayCertificates {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         return g.generateKeyPair();
+    }
+
+    private static byte[] salt() {
+        byte[] salt = new byte[16];
+        new SecureRandom().nextBytes(salt);
+        return salt;
     }
 
     private static BigInteger serial() {

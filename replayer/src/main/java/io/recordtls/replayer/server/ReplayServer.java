@@ -136,17 +136,17 @@ public final class ReplayServer implements AutoCloseable {
         Path certDir = options.certificateDir() != null ? options.certificateDir()
                 : (tempDir != null ? tempDir : Files.createTempDirectory("recordtls-replay-tls"));
         ReplayCertificates certs = ReplayCertificates.create(hosts, certDir);
-        WireMockConfiguration cfg = WireMockConfiguration.options()
+        WireMockConfiguration cfg = new InMemoryKeysConfiguration(certs.keys())
                 .bindAddress(options.bindAddress())
                 .usingFilesUnderDirectory(root.toString())
                 .notifier(new SilentNotifier())
+                // WireMock formats each request and its response definition (the body as JSON) for
+                // the notifier, which drops it: work on every request, and Jackson's serializers on the first
+                .stubRequestLoggingDisabled(true)
+                .httpClientFactory(new LazyProxyClientFactory())
                 .httpServerFactory(ReplayTrailers.serverFactory())
                 // recorded responses had a length; WireMock would otherwise send chunked bodies
-                .useChunkedTransferEncoding(com.github.tomakehurst.wiremock.core.Options.ChunkedEncodingPolicy.NEVER)
-                .keystorePath(certs.keyStore().toString())
-                .keystoreType("PKCS12")
-                .keystorePassword(ReplayCertificates.PASSWORD)
-                .keyManagerPassword(ReplayCertificates.PASSWORD);
+                .useChunkedTransferEncoding(com.github.tomakehurst.wiremock.core.Options.ChunkedEncodingPolicy.NEVER);
         if (options.httpPort() < 0) {
             cfg.httpDisabled(true);
         } else {
