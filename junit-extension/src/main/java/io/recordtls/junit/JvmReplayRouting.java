@@ -18,6 +18,7 @@ import java.net.ProxySelector;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -25,8 +26,11 @@ import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -154,17 +158,29 @@ final class JvmReplayRouting {
 
     /** The system's trusted CAs (the JDK's default trust manager) and {@code cas} (PEM files), in one key store. */
     static KeyStore trustStore(List<Path> cas) throws IOException, GeneralSecurityException {
-        TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        system.init((KeyStore) null);
+        return trustStore(systemTrust(), cas);
+    }
+
+    private static X509ExtendedTrustManager systemTrust() throws IOException, GeneralSecurityException {
+        return x509(TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm()), null);
+    }
+
+    private static X509ExtendedTrustManager x509(TrustManagerFactory tmf, KeyStore store) throws IOException, GeneralSecurityException {
+        tmf.init(store);
+        for (TrustManager tm : tmf.getTrustManagers()) {
+            if (tm instanceof X509ExtendedTrustManager x) {
+                return x;
+            }
+        }
+        throw new IOException("no X.509 trust manager in this JVM");
+    }
+
+    private static KeyStore trustStore(X509ExtendedTrustManager system, List<Path> cas) throws IOException, GeneralSecurityException {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         int i = 0;
-        for (var tm : system.getTrustManagers()) {
-            if (tm instanceof X509ExtendedTrustManager x) {
-                for (X509Certificate c : x.getAcceptedIssuers()) {
-                    store.setCertificateEntry("system-" + i++, c);
-                }
-            }
+        for (X509Certificate c : system.getAcceptedIssuers()) {
+            store.setCertificateEntry("system-" + i++, c);
         }
         CertificateFactory x509 = CertificateFactory.getInstance("X.509");
         for (Path ca : cas) {
@@ -228,32 +244,54 @@ final class JvmReplayRouting {
         }
     }
 
-    /** The system's trust, plus the active replay's CAs: swapped whole, read by every handshake. */
+    /**
+     * The system's trust, plus the active replay's CAs: swapped whole, read by every handshake.
+     * Each trust manager is built once: the system's when the routing is made, one per set of
+     * replay CAs when a test first uses it (a class's tests hand their servers, and so their CAs,
+     * on), instead of copying the system's 150 or so CAs into a new store at every test's start
+     * and end.
+     */
     private static final class ReplayTrust extends X509ExtendedTrustManager {
+        private static final int KEPT = 8;
+        private final X509ExtendedTrustManager system;
+        /** By the CAs' PEM text, not their paths: a path of a closed class's server may come back. */
+        private final Map<List<String>, X509ExtendedTrustManager> withReplayCas = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<List<String>, X509ExtendedTrustManager> eldest) {
+                return size() > KEPT;
+            }
+        };
         private volatile X509ExtendedTrustManager current;
 
         ReplayTrust() {
             try {
-                trust(List.of());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                system = systemTrust();
+            } catch (IOException | GeneralSecurityException e) {
+                throw new UncheckedIOException(new IOException("read the JVM's trusted CAs", e));
             }
+            current = system;
         }
 
+        /** Called by one thread at a time (the routing's own lock). */
         void trust(List<Path> cas) throws IOException {
-            try {
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(trustStore(cas));
-                for (TrustManager tm : tmf.getTrustManagers()) {
-                    if (tm instanceof X509ExtendedTrustManager x) {
-                        current = x;
-                        return;
-                    }
-                }
-                throw new IOException("no X.509 trust manager in this JVM");
-            } catch (GeneralSecurityException e) {
-                throw new IOException("trust the replay's CAs", e);
+            if (cas.isEmpty()) {
+                current = system;
+                return;
             }
+            List<String> pems = new ArrayList<>();
+            for (Path ca : cas) {
+                pems.add(Files.readString(ca, StandardCharsets.US_ASCII));
+            }
+            X509ExtendedTrustManager m = withReplayCas.get(pems);
+            if (m == null) {
+                try {
+                    m = x509(TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm()), trustStore(system, cas));
+                } catch (GeneralSecurityException e) {
+                    throw new IOException("trust the replay's CAs", e);
+                }
+                withReplayCas.put(List.copyOf(pems), m);
+            }
+            current = m;
         }
 
         @Override
