@@ -67,6 +67,9 @@ public final class RecordTlsCli implements Runnable {
         } else {
             COMMANDS.forEach(cl::addSubcommand);
         }
+        // the commands' descriptions are written as lines of up to 105 columns: at picocli's
+        // default of 80 each of them wrapped on its own, into a ragged half line after every line
+        cl.setUsageHelpWidth(110);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             // Expected failures have been reported by the commands; this is a bug: say so plainly.
             cmd.getErr().println("recordtls: internal error: " + e);

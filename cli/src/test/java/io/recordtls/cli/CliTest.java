@@ -214,11 +214,14 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() throws Exception {
-        for (String c : List.of("record", "doctor", "demo")) {
+        for (String c : List.of("record", "doctor", "demo", "stubs", "replay")) {
             Result r = run(cli(c, "--help"));
             assertThat(r.exit()).as(c).isZero();
             assertThat(r.out()).as(c).contains("Usage: recordtls " + c);
         }
+        // each line of a description stays one line (wrapped at 80 columns, every one broke in two)
+        assertThat(run(cli("replay", "--help")).out())
+                .contains("HTTPS uses a certificate for every recorded host, signed by a CA written to a file: make clients\n");
         assertThat(run(cli("--help")).out()).contains("record").contains("doctor").contains("demo").contains("Exit codes");
     }
 
