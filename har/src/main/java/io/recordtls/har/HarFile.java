@@ -32,6 +32,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 
 /**
  * Reads HAR files from recordtls and other tools (browsers' DevTools, mitmproxy, Charles...)
@@ -118,6 +119,22 @@ public final class HarFile {
     }
 
     public static List<HarProblem> read(InputStream in, String name, Consumer<RecordedExchange> each) throws IOException {
+        return read(in, name, index -> true, each);
+    }
+
+    /**
+     * As {@link #read(Path, Consumer)}, for only the entries whose index {@code wanted} accepts:
+     * the others are skipped unread (not checked, not decoded), so a second look at a few entries
+     * of a large file costs little more than scanning it.
+     */
+    public static List<HarProblem> read(Path file, IntPredicate wanted, Consumer<RecordedExchange> each) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString(), wanted, each);
+        }
+    }
+
+    private static List<HarProblem> read(InputStream in, String name, IntPredicate wanted, Consumer<RecordedExchange> each)
+            throws IOException {
         List<HarProblem> problems = new ArrayList<>();
         int index = 0;
         boolean sawEntries = false;
@@ -152,6 +169,11 @@ public final class HarFile {
                     for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
                         if (t == null) {
                             throw new JsonParseException(p, "unexpected end of input in \"entries\"");
+                        }
+                        if (!wanted.test(index)) {
+                            p.skipChildren();
+                            index++;
+                            continue;
                         }
                         try {
                             each.accept(exchange(name, index, entryTree(p)));

@@ -205,6 +205,74 @@ class StubGeneratorTest {
         assertThat(tree(a).keySet()).anyMatch(k -> k.startsWith("__files/get-cdn-example-com-443-img-logo-png-") && k.endsWith(".bin"));
     }
 
+    /**
+     * The CLI's conversion, an entry at a time, writes what the in-memory one writes: a request
+     * repeated with the same response keeps its last stub (and that one's body file and notes),
+     * one repeated with different responses becomes a scenario, across two HAR files.
+     */
+    @Test
+    void writingAsEntriesAreReadGivesTheFilesOfTheWholeSetInMemory() throws Exception {
+        String big = "b".repeat(300_000); // past the inline limit: a body file
+        String truncated = "{\"request\":{\"method\":\"GET\",\"url\":\"https://api.test/same\",\"headers\":[]},"
+                + "\"response\":{\"status\":200,\"headers\":[],\"content\":{\"mimeType\":\"text/plain\",\"text\":\"one\","
+                + "\"_truncated\":{\"size\":100,\"kept\":3}}}}";
+        String asJson = get("https://api.test/file", 200, big).replace("text/plain", "application/json");
+        String first = har(get("https://api.test/once", 200, "a"), truncated, get("https://api.test/varies", 200, "v1"),
+                get("https://api.test/file", 200, big), "42");
+        String second = har(get("https://api.test/same", 200, "one"), get("https://api.test/varies", 500, "v2"),
+                asJson, get("https://api.test/varies", 200, "v1"), get("https://api.test/gone", 0, ""));
+        Path h1 = Files.writeString(tmp.resolve("1.har"), first), h2 = Files.writeString(tmp.resolve("2.har"), second);
+
+        StubGenerator generator = new StubGenerator(anyHost());
+        StubSet inMemory = generator.fromHars(List.of(h1, h2));
+        inMemory.writeTo(tmp.resolve("whole"));
+        StubGenerator.Written streamed = generator.writeHars(List.of(h1, h2), tmp.resolve("streamed"));
+
+        assertThat(tree(tmp.resolve("streamed"))).isEqualTo(tree(tmp.resolve("whole")));
+        assertThat(tree(tmp.resolve("whole")).keySet()).hasSize(7) // once, same, file (.json now), varies 1-3; its body file
+                .anyMatch(k -> k.matches("mappings/get-varies-[0-9a-f]{8}-3\\.json"))
+                .noneMatch(k -> k.matches("mappings/get-varies-[0-9a-f]{8}\\.json"))
+                .anyMatch(k -> k.startsWith("__files/get-file-") && k.endsWith(".json"));
+        assertThat(streamed.mappings()).isEqualTo(inMemory.mappings().size()).isEqualTo(6);
+        assertThat(streamed.bodyFiles()).isEqualTo(inMemory.bodyFiles().size()).isEqualTo(1);
+        assertThat(streamed.notes()).isEqualTo(inMemory.notes()).isEmpty(); // /same's last stub is whole
+        assertThat(streamed.problems()).extracting(io.recordtls.har.HarProblem::entry).containsExactly(4, 4);
+    }
+
+    /**
+     * Files are written straight as WireMock's JSON, not through its model: whatever a stub holds
+     * (each kind of body matcher, query and form parameters, headers required and sent, repeated
+     * and differently spelled header names, trailers, scenarios, notes, body files), they are the
+     * bytes WireMock's own serialiser makes of the model a server in this JVM is given.
+     */
+    @Test
+    void stubFilesAreWhatWireMockWritesOfTheSameStubs() throws Exception {
+        StubOptions[] options = {StubOptions.defaults(),
+                anyHost().withMatchHeaders(Set.of("Accept", "x-api-key")).withIgnored(Set.of("z", "ignored"), List.of("$.k"))
+                        .withRepeatLast(true).withReencode(true),
+                StubOptions.defaults().withRedaction(null)};
+        for (String name : List.of("stub-features.har", "chrome-devtools.har", "mitmproxy.har")) {
+            Path har = Path.of("src/test/resources/har", name);
+            for (int o = 0; o < options.length; o++) {
+                StubGenerator generator = new StubGenerator(options[o]);
+                StubSet inMemory = generator.fromHars(List.of(har));
+                Path whole = tmp.resolve(name + "-" + o + "-whole"), streamed = tmp.resolve(name + "-" + o + "-streamed");
+                inMemory.writeTo(whole);
+                StubGenerator.Written written = generator.writeHars(List.of(har), streamed);
+                assertThat(tree(streamed)).as(name + " with options " + o).isEqualTo(tree(whole));
+                assertThat(written.mappings()).isEqualTo(inMemory.mappings().size());
+                assertThat(written.notes()).isEqualTo(inMemory.notes());
+            }
+        }
+        List<String> features = new ArrayList<>(tree(tmp.resolve("stub-features.har-0-whole")).values());
+        features.addAll(tree(tmp.resolve("stub-features.har-1-whole")).values());
+        assertThat(features).anyMatch(f -> f.contains("\"binaryEqualTo\"")).anyMatch(f -> f.contains("\"equalToXml\""))
+                .anyMatch(f -> f.contains("\"equalToJson\"")).anyMatch(f -> f.contains("\"formParameters\""))
+                .anyMatch(f -> f.contains("\"queryParameters\"")).anyMatch(f -> f.contains("\"X-Recordtls-Trailer\""))
+                .anyMatch(f -> f.contains("\"scenarioName\"")).anyMatch(f -> f.contains("\"bodyFileName\""))
+                .anyMatch(f -> f.contains("\"truncated\"")).anyMatch(f -> f.contains("\"Accept\" : {"));
+    }
+
     /** What a hostile HAR puts where a name is made from (method, host, path) never chooses where a file goes. */
     @Test
     void fileNamesComeOnlyFromSafeCharactersInsideTheOutputDirectory() throws Exception {

@@ -21,18 +21,31 @@ final class StubDirectory implements StubGenerator.Sink {
     /** A plain file name: no separator, no "..", no leading dot, short enough for any file system. */
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,150}(\\.[a-z]{1,8})?");
 
-    private final Path mappingsDir;
-    private final Path filesDir;
-    private int mappings;
-    private int bodyFiles;
+    private final Path dir;
+    private Path mappingsDir;
+    private Path filesDir;
 
-    private StubDirectory(Path mappingsDir, Path filesDir) {
-        this.mappingsDir = mappingsDir;
-        this.filesDir = filesDir;
+    private StubDirectory(Path dir) {
+        this.dir = dir;
     }
 
+    /** The directories made now. */
     static StubDirectory open(Path dir) throws IOException {
-        return new StubDirectory(directory(dir.resolve("mappings")), directory(dir.resolve("__files")));
+        StubDirectory d = new StubDirectory(dir);
+        d.made();
+        return d;
+    }
+
+    /** The directories made at the first file written into them. */
+    static StubDirectory lazy(Path dir) {
+        return new StubDirectory(dir);
+    }
+
+    private void made() throws IOException {
+        if (mappingsDir == null) {
+            filesDir = directory(dir.resolve("__files"));
+            mappingsDir = directory(dir.resolve("mappings"));
+        }
     }
 
     private static Path directory(Path d) throws IOException {
@@ -43,23 +56,34 @@ final class StubDirectory implements StubGenerator.Sink {
     }
 
     @Override
-    public void mapping(String file, StubMapping m) throws IOException {
+    public void mapping(String file, StubDraft stub) throws IOException {
+        made();
+        write(mappingsDir, file, StubJson.bytes(stub));
+    }
+
+    /** A mapping of WireMock's model, in the layout {@link StubJson} writes. */
+    void mapping(String file, StubMapping m) throws IOException {
+        made();
         write(mappingsDir, file, (Json.write(m) + "\n").getBytes(StandardCharsets.UTF_8));
-        mappings++;
     }
 
     @Override
     public void bodyFile(String file, byte[] bytes) throws IOException {
+        made();
         write(filesDir, file, bytes);
-        bodyFiles++;
     }
 
-    int mappings() {
-        return mappings;
-    }
-
-    int bodyFiles() {
-        return bodyFiles;
+    /** Removes the files of a stub that was written and is no longer one (null: none), but those it still shares with {@code kept}. */
+    void delete(StubGenerator.StubFiles old, StubGenerator.StubFiles kept) throws IOException {
+        if (old == null) {
+            return;
+        }
+        if (kept == null || !old.mapping().equals(kept.mapping())) {
+            Files.deleteIfExists(mappingsDir.resolve(old.mapping()));
+        }
+        if (old.bodyFile() != null && (kept == null || !old.bodyFile().equals(kept.bodyFile()))) {
+            Files.deleteIfExists(filesDir.resolve(old.bodyFile()));
+        }
     }
 
     /** Written in place: a re-run rewrites the same names, and a temp file plus a rename per stub doubled the cost. */

@@ -5,9 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.github.luben.zstd.Zstd;
-import com.github.tomakehurst.wiremock.client.MappingBuilder;
-import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
-import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import io.recordtls.har.BodyText;
@@ -79,8 +76,8 @@ public final class StubGenerator {
         List<String> notes = new ArrayList<>();
         Sink sink = new Sink() {
             @Override
-            public void mapping(String file, StubMapping m) {
-                mappings.put(file, m);
+            public void mapping(String file, StubDraft stub) {
+                mappings.put(file, stub.toStubMapping());
             }
 
             @Override
@@ -90,7 +87,10 @@ public final class StubGenerator {
         };
         try {
             for (int i = 0; i < exchanges.size(); i++) {
-                stub(plan, i, redactor.exchange(exchanges.get(i)), sink, notes);
+                Slot slot = plan.slot(i);
+                if (slot != null) {
+                    stub(slot, redactor.exchange(exchanges.get(i)), sink, notes);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // the sink above does no I/O
@@ -110,46 +110,111 @@ public final class StubGenerator {
     }
 
     /**
-     * Reads the HAR files twice, an entry at a time, and writes each stub as soon as it is made:
-     * memory holds one entry and a few bytes per request, whatever the size of the files. The first
-     * pass finds which requests repeat (and whether their responses differ), the second makes them.
+     * Reads the HAR files an entry at a time and writes each stub as soon as it is made: memory
+     * holds one entry and a few bytes per request, whatever the size of the files. A request seen
+     * again with the same response rewrites its stub (the last one stays, as {@link #generate}
+     * keeps it); one seen again with a different response becomes a scenario, whose stubs are
+     * made from a second look at only those entries once all are known.
      */
     public Written writeHars(List<Path> hars, Path dir) throws IOException {
-        Plan plan = new Plan();
-        Redactor planning = redactor(), redactor = redactor();
+        Redactor redactor = redactor();
         List<HarProblem> problems = new ArrayList<>();
-        for (Path har : hars) {
-            problems.addAll(HarFile.read(har, x -> plan.add(planning.exchange(x))));
-        }
-        plan.finish();
-        List<String> notes = new ArrayList<>();
-        if (plan.stubs() == 0) {
-            return new Written(0, 0, problems, notes, Map.of());
-        }
-        StubDirectory out = StubDirectory.open(dir);
-        int[] ordinal = {0};
-        for (Path har : hars) {
-            IOException[] failed = {null};
-            HarFile.read(har, x -> {
-                if (failed[0] == null) {
-                    try {
-                        stub(plan, ordinal[0], redactor.exchange(x), out, notes);
-                    } catch (IOException e) {
-                        failed[0] = e;
+        Map<String, Group> groups = new LinkedHashMap<>();
+        TreeMap<Long, List<String>> notes = new TreeMap<>();
+        StubDirectory out = StubDirectory.lazy(dir); // made at the first stub: a HAR without one leaves no directory
+        for (int h = 0; h < hars.size(); h++) {
+            long har = h;
+            problems.addAll(readEach(hars.get(h), i -> true, x -> {
+                RecordedExchange r = redactor.exchange(x);
+                String digest = requestDigest(r);
+                Group g = groups.computeIfAbsent(digest, d -> new Group(d, baseName(r, d)));
+                long entry = har << 32 | r.index();
+                g.entries.add(entry);
+                String response = responseDigest(r);
+                if (g.firstResponse == null) {
+                    g.firstResponse = response;
+                } else if (!g.varies && !response.equals(g.firstResponse)) {
+                    g.varies = true; // its stubs come from the second look: this one is no longer one of them
+                    out.delete(g.written, null);
+                    g.written = null;
+                    forget(notes, g);
+                }
+                if (!g.varies) {
+                    List<String> said = new ArrayList<>();
+                    StubFiles written = stub(new Slot(g, 0, 1), r, out, said);
+                    out.delete(g.written, written);
+                    g.written = written;
+                    forget(notes, g);
+                    if (!said.isEmpty()) {
+                        notes.put(entry, said);
+                        g.noted = entry;
                     }
                 }
-                ordinal[0]++;
-            });
-            if (failed[0] != null) {
-                throw failed[0];
+            }));
+        }
+        Map<Long, Slot> scenarios = new HashMap<>();
+        int mappings = 0, bodyFiles = 0;
+        for (Group g : groups.values()) {
+            if (g.varies) {
+                for (int i = 0; i < g.entries.size(); i++) {
+                    scenarios.put(g.entries.get(i), new Slot(g, i, g.entries.size()));
+                }
+            } else {
+                mappings++;
+                bodyFiles += g.written.bodyFile() == null ? 0 : 1;
             }
         }
-        return new Written(out.mappings(), out.bodyFiles(), problems, notes, redactor.counts());
+        Redactor again = redactor(); // its counts are not kept: the first look counted every entry once
+        int[] scenarioBodyFiles = {0};
+        for (int h = 0; h < hars.size() && !scenarios.isEmpty(); h++) {
+            long har = h;
+            readEach(hars.get(h), i -> scenarios.containsKey(har << 32 | i), x -> {
+                List<String> said = new ArrayList<>();
+                scenarioBodyFiles[0] += stub(scenarios.get(har << 32 | x.index()), again.exchange(x), out, said).bodyFile() == null ? 0 : 1;
+                if (!said.isEmpty()) {
+                    notes.put(har << 32 | x.index(), said);
+                }
+            });
+        }
+        mappings += scenarios.size();
+        bodyFiles += scenarioBodyFiles[0];
+        return new Written(mappings, bodyFiles, problems, notes.values().stream().flatMap(List::stream).toList(),
+                redactor.counts());
+    }
+
+    /** The notes of a group's earlier stub, which is gone. */
+    private static void forget(Map<Long, List<String>> notes, Group g) {
+        if (g.noted != null) {
+            notes.remove(g.noted);
+            g.noted = null;
+        }
+    }
+
+    /** An exception of the consumer's I/O, carried through HarFile's consumer and thrown again. */
+    private static List<HarProblem> readEach(Path har, java.util.function.IntPredicate wanted, IoConsumer each) throws IOException {
+        IOException[] failed = {null};
+        List<HarProblem> problems = HarFile.read(har, wanted, x -> {
+            if (failed[0] == null) {
+                try {
+                    each.accept(x);
+                } catch (IOException e) {
+                    failed[0] = e;
+                }
+            }
+        });
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+        return problems;
+    }
+
+    private interface IoConsumer {
+        void accept(RecordedExchange x) throws IOException;
     }
 
     /** Where stubs go as they are made. */
     interface Sink {
-        void mapping(String file, StubMapping m) throws IOException;
+        void mapping(String file, StubDraft stub) throws IOException;
 
         void bodyFile(String file, byte[] bytes) throws IOException;
     }
@@ -165,10 +230,10 @@ public final class StubGenerator {
         private final Map<Integer, Slot> slots = new HashMap<>();
 
         void add(RecordedExchange x) {
-            String digest = HexFormat.of().formatHex(sha256(requestKey(x).getBytes(StandardCharsets.UTF_8)));
+            String digest = requestDigest(x);
             Group g = groups.computeIfAbsent(digest, d -> new Group(d, baseName(x, d)));
             g.ordinals.add(exchanges++);
-            g.responses.add(x.status() + " " + HexFormat.of().formatHex(sha256(x.responseBody())));
+            g.responses.add(responseDigest(x));
         }
 
         void finish() {
@@ -181,20 +246,34 @@ public final class StubGenerator {
             }
         }
 
-        int stubs() {
-            return slots.size();
-        }
-
         Slot slot(int ordinal) {
             return slots.get(ordinal);
         }
     }
 
+    /** A digest of everything a stub matches on: the exchanges that have one are the same request. */
+    private String requestDigest(RecordedExchange x) {
+        return HexFormat.of().formatHex(sha256(requestKey(x).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static String responseDigest(RecordedExchange x) {
+        return x.status() + " " + HexFormat.of().formatHex(sha256(x.responseBody()));
+    }
+
+    /** The exchanges of one request, as {@link Plan} sees them and as {@link #writeHars} does. */
     private static final class Group {
         final String digest;
         final String base;
+        // for generate(): ordinals of the exchanges, and their responses' digests
         final List<Integer> ordinals = new ArrayList<>();
         final List<String> responses = new ArrayList<>();
+        // for writeHars(): HAR number << 32 | entry index of each exchange, whether its responses
+        // differ, the files its one stub is in so far, and the entry its notes came from
+        final List<Long> entries = new ArrayList<>();
+        String firstResponse;
+        boolean varies;
+        StubFiles written;
+        Long noted;
 
         Group(String digest, String base) {
             this.digest = digest;
@@ -205,12 +284,13 @@ public final class StubGenerator {
     /** The {@code i}th of the {@code n} stubs of a group. */
     private record Slot(Group group, int i, int n) {}
 
-    /** The stub of the exchange with this ordinal, if it makes one, handed to the sink. */
-    private void stub(Plan plan, int ordinal, RecordedExchange x, Sink sink, List<String> notes) throws IOException {
-        Slot slot = plan.slot(ordinal);
-        if (slot == null) {
-            return;
-        }
+    /**
+     * The stub of an exchange, handed to the sink, and what to know about it added to notes.
+     *
+     * @return the files it is in
+     */
+    private StubFiles stub(Slot slot, RecordedExchange x, Sink sink, List<String> notes) throws IOException {
+        String[] bodyFile = {null};
         int i = slot.i(), n = slot.n();
         String name = n > 1 ? slot.group().base + "-" + (i + 1) : slot.group().base;
         // put in order: Map.of's order changes from one JVM to the next, and a re-run must write the same files
@@ -220,20 +300,15 @@ public final class StubGenerator {
         if (!x.truncated().isEmpty()) {
             meta.put("truncated", x.truncated());
         }
-        MappingBuilder m = request(x).withId(UUID.nameUUIDFromBytes((slot.group().digest + "#" + i).getBytes(StandardCharsets.UTF_8)))
-                .withName(x.method() + " " + x.url() + (n > 1 ? " (" + (i + 1) + " of " + n + ")" : ""))
-                .willReturn(response(x, name, sink))
-                .withMetadata(Map.of("recordtls", meta));
+        StubDraft.Scenario scenario = null;
         if (n > 1) {
             String state = i == 0 ? Scenario.STARTED : "response " + (i + 1);
-            var sm = m.inScenario("recordtls " + slot.group().base).whenScenarioStateIs(state);
-            if (i < n - 1) {
-                sm.willSetStateTo("response " + (i + 2));
-            } else if (!options.repeatLast()) {
-                sm.willSetStateTo("all " + n + " recorded responses served");
-            }
-            m = sm;
+            String next = i < n - 1 ? "response " + (i + 2) : options.repeatLast() ? null : "all " + n + " recorded responses served";
+            scenario = new StubDraft.Scenario("recordtls " + slot.group().base, state, next);
         }
+        StubDraft stub = new StubDraft(UUID.nameUUIDFromBytes((slot.group().digest + "#" + i).getBytes(StandardCharsets.UTF_8)),
+                x.method() + " " + x.url() + (n > 1 ? " (" + (i + 1) + " of " + n + ")" : ""),
+                request(x), response(x, name, sink, bodyFile), Map.of("recordtls", meta), scenario);
         if (x.incomplete()) {
             notes.add(x.source() + ": entry " + x.index() + " (" + x.method() + " " + x.url()
                     + ") was recorded incomplete: its stub serves what was captured");
@@ -246,63 +321,66 @@ public final class StubGenerator {
             notes.add(x.source() + ": entry " + x.index() + " (" + x.method() + " " + x.url()
                     + ") has a truncated request body: its stub does not match on the body");
         }
-        sink.mapping(name + ".json", m.build());
+        sink.mapping(name + ".json", stub);
+        return new StubFiles(name + ".json", bodyFile[0]);
     }
 
-    private MappingBuilder request(RecordedExchange x) {
+    /** The names of one stub's files: its mapping, and its body file or null. */
+    record StubFiles(String mapping, String bodyFile) {}
+
+    private StubDraft.Request request(RecordedExchange x) {
         String path = x.url().getRawPath().isEmpty() ? "/" : x.url().getRawPath();
         Map<String, List<String>> query = query(x);
-        MappingBuilder m;
         boolean redactedQuery = query.values().stream().anyMatch(v -> v.contains(Redactor.MASK));
+        String url = path;
+        boolean urlIsPath = false;
+        Map<String, List<String>> required = new TreeMap<>();
         if (!redactedQuery && query.keySet().stream().noneMatch(options.ignoreQuery()::contains)) {
             // The whole URL: a request with a parameter that was not recorded is not this one.
-            m = WireMock.request(x.method(), WireMock.urlEqualTo(path + (x.url().getRawQuery() == null ? "" : "?" + x.url().getRawQuery())));
+            url = path + (x.url().getRawQuery() == null ? "" : "?" + x.url().getRawQuery());
         } else {
-            m = WireMock.request(x.method(), WireMock.urlPathEqualTo(path));
+            urlIsPath = true;
             for (var q : query.entrySet()) {
                 if (!options.ignoreQuery().contains(q.getKey()) && !q.getValue().contains(Redactor.MASK)) {
-                    m.withQueryParam(q.getKey(), WireMock.havingExactly(q.getValue().toArray(String[]::new)));
+                    required.put(q.getKey(), q.getValue());
                 }
             }
         }
-        if (options.matchHost()) {
-            m.withHost(WireMock.equalTo(x.url().getHost())).withPort(x.port());
-        }
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
         for (String h : options.matchHeaders()) {
             String v = x.requestHeader(h);
             if (v != null && !v.equals(Redactor.MASK)) { // a redacted value is no requirement
-                m.withHeader(h, WireMock.equalTo(v));
+                headers.add(Map.entry(h, v));
             }
         }
+        StubDraft.BodyMatch match = null;
+        Map<String, List<String>> form = new TreeMap<>();
         byte[] body = x.requestBody();
         if (body.length > 0 && !x.truncated().contains("request")) {
             String type = x.requestContentType() == null ? "" : BodyText.mediaType(x.requestContentType());
             BodyText text = BodyText.of(body, x.requestContentType());
+            JsonNode json;
             if (text.encoding() != null) {
-                m.withRequestBody(WireMock.binaryEqualTo(body));
-            } else if (type.endsWith("json") && json(text.text()) != null) {
-                m.withRequestBody(WireMock.equalToJson(withIgnoredFields(json(text.text())), false, false));
+                match = new StubDraft.BodyMatch.Binary(body);
+            } else if (type.endsWith("json") && (json = json(text.text())) != null) {
+                match = new StubDraft.BodyMatch.Json(withIgnoredFields(json));
             } else if (type.endsWith("xml")) {
-                m.withRequestBody(WireMock.equalToXml(text.text()));
+                match = new StubDraft.BodyMatch.Xml(text.text());
             } else if (type.equals("application/x-www-form-urlencoded")) {
                 for (var p : pairs(text.text()).entrySet()) {
-                    if (p.getValue().contains(Redactor.MASK)) {
-                        continue; // a redacted value is no requirement
+                    if (!p.getValue().contains(Redactor.MASK)) { // a redacted value is no requirement
+                        form.put(p.getKey(), p.getValue());
                     }
-                    m.withFormParam(p.getKey(), WireMock.havingExactly(p.getValue().toArray(String[]::new)));
                 }
             } else {
-                m.withRequestBody(WireMock.equalTo(text.text()));
+                match = new StubDraft.BodyMatch.Text(text.text());
             }
         }
-        return m;
+        return new StubDraft.Request(x.method(), url, urlIsPath, required, options.matchHost() ? x.url().getHost() : null,
+                options.matchHost() ? x.port() : null, headers, match, form);
     }
 
-    private ResponseDefinitionBuilder response(RecordedExchange x, String name, Sink sink) throws IOException {
-        ResponseDefinitionBuilder r = WireMock.aResponse().withStatus(x.status());
-        if (!x.statusText().isBlank()) {
-            r.withStatusMessage(x.statusText());
-        }
+    private StubDraft.Response response(RecordedExchange x, String name, Sink sink, String[] bodyFile) throws IOException {
         String encoding = x.responseHeader("Content-Encoding");
         byte[] body = x.responseBody();
         boolean reencoded = false;
@@ -313,29 +391,31 @@ public final class StubGenerator {
                 reencoded = true;
             }
         }
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
         for (HarHeader h : x.responseHeaders()) {
             String n = h.name().toLowerCase(Locale.ROOT);
             if (h.value().equals(Redactor.MASK) || (NOT_REPLAYED.contains(n) && !(reencoded && n.equals("content-encoding")))) {
                 continue;
             }
-            r.withHeader(h.name(), h.value());
+            headers.add(Map.entry(h.name(), h.value()));
         }
-        String[] trailers = x.responseTrailers().stream()
-                .filter(t -> !t.value().equals(Redactor.MASK))
-                .map(t -> ReplayTrailers.headerValue(t.name(), t.value())).toArray(String[]::new);
-        if (trailers.length > 0) {
-            r.withHeader(ReplayTrailers.HEADER, trailers);
+        for (HarHeader t : x.responseTrailers()) {
+            if (!t.value().equals(Redactor.MASK)) {
+                headers.add(Map.entry(ReplayTrailers.HEADER, ReplayTrailers.headerValue(t.name(), t.value())));
+            }
         }
+        String statusMessage = x.statusText().isBlank() ? null : x.statusText();
         if (body.length == 0) {
-            return r;
+            return new StubDraft.Response(x.status(), statusMessage, headers, null, null);
         }
         BodyText text = BodyText.of(body, reencoded ? null : x.responseContentType());
         if (text.encoding() == null && body.length <= options.inlineLimit()) {
-            return r.withBody(text.text());
+            return new StubDraft.Response(x.status(), statusMessage, headers, text.text(), null);
         }
         String file = name + extension(x.responseContentType(), text.encoding() == null);
         sink.bodyFile(file, body);
-        return r.withBodyFile(file);
+        bodyFile[0] = file;
+        return new StubDraft.Response(x.status(), statusMessage, headers, null, file);
     }
 
     /** The body as its recorded Content-Encoding would send it, or null when we cannot produce it. */
