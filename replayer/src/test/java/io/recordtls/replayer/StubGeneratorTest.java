@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** HAR -> stubs -> a real WireMock, asked over real HTTP. */
 class StubGeneratorTest {
@@ -271,6 +272,29 @@ class StubGeneratorTest {
                 .anyMatch(f -> f.contains("\"queryParameters\"")).anyMatch(f -> f.contains("\"X-Recordtls-Trailer\""))
                 .anyMatch(f -> f.contains("\"scenarioName\"")).anyMatch(f -> f.contains("\"bodyFileName\""))
                 .anyMatch(f -> f.contains("\"truncated\"")).anyMatch(f -> f.contains("\"Accept\" : {"));
+    }
+
+    /** A link planted where stubs go is refused with a clear error, not followed, whichever thread meets it. */
+    @Test
+    void aSymbolicLinkWhereStubsGoIsRefusedNotFollowed() throws Exception {
+        Path har = Path.of("src/test/resources/har/stub-features.har");
+        Path victim = Files.createDirectories(tmp.resolve("victim"));
+        Path linkedDir = Files.createDirectories(tmp.resolve("linked-dir"));
+        Files.createSymbolicLink(linkedDir.resolve("mappings"), victim);
+        StubGenerator generator = new StubGenerator(StubOptions.defaults());
+        assertThatThrownBy(() -> generator.writeHars(List.of(har), linkedDir))
+                .isInstanceOf(IOException.class).hasMessageContaining("is a symbolic link");
+
+        Path out = tmp.resolve("planted");
+        generator.writeHars(List.of(har), out);
+        Path target = Files.list(out.resolve("mappings")).sorted().findFirst().orElseThrow();
+        Files.delete(target);
+        Path secret = Files.writeString(victim.resolve("secret"), "unchanged");
+        Files.createSymbolicLink(target, secret);
+        assertThatThrownBy(() -> generator.writeHars(List.of(har), out)).isInstanceOf(IOException.class)
+                .hasMessage(target + " is a symbolic link: stubs are never written through one (remove it)");
+        assertThat(Files.readString(secret)).isEqualTo("unchanged");
+        assertThat(Files.list(victim).toList()).containsExactly(secret);
     }
 
     /** What a hostile HAR puts where a name is made from (method, host, path) never chooses where a file goes. */

@@ -95,6 +95,11 @@ final class StubDirectory implements StubGenerator.Sink {
         try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
             out.write(bytes);
+        } catch (IOException e) {
+            if (Files.isSymbolicLink(target)) { // ELOOP comes as a bare IOException, naming no file
+                throw new IOException(target + " is a symbolic link: stubs are never written through one (remove it)", e);
+            }
+            throw e;
         }
     }
 }

@@ -117,11 +117,17 @@ public final class StubGenerator {
      * made from a second look at only those entries once all are known.
      */
     public Written writeHars(List<Path> hars, Path dir) throws IOException {
+        // the directory is made at the first stub: a HAR without one leaves none
+        try (WriteBehind out = new WriteBehind(StubDirectory.lazy(dir))) {
+            return writeHars(hars, out);
+        }
+    }
+
+    private Written writeHars(List<Path> hars, WriteBehind out) throws IOException {
         Redactor redactor = redactor();
         List<HarProblem> problems = new ArrayList<>();
         Map<String, Group> groups = new LinkedHashMap<>();
         TreeMap<Long, List<String>> notes = new TreeMap<>();
-        StubDirectory out = StubDirectory.lazy(dir); // made at the first stub: a HAR without one leaves no directory
         for (int h = 0; h < hars.size(); h++) {
             long har = h;
             problems.addAll(readEach(hars.get(h), i -> true, x -> {
