@@ -151,8 +151,11 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
             classContext = ctx;
         }
         Class<?> testClass = ctx.getRequiredTestClass();
-        if (mayReplay(ctx)) {
+        RecordTlsMode classMode = likelyMode(ctx);
+        if (classMode == RecordTlsMode.REPLAY) {
             jvmRouting(ctx); // before any Spring context (or other client) of the class is built
+        } else if (classMode == RecordTlsMode.RECORD) {
+            agentStart(ctx); // its start overlaps what the class does before its first test
         }
         if (!ContainerTargets.available() || !ContainerTargets.declaredIn(testClass)) {
             return;
@@ -174,15 +177,18 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
         run.prepare(ContainerTargets.of(testClass, null));
     }
 
-    /** Will any test of this class replay? REPLAY, or AUTO with recordings in the class's folder. */
-    private boolean mayReplay(ExtensionContext classCtx) throws IOException {
+    /**
+     * What the class's tests will do: REPLAY (or AUTO with recordings in the class's folder: some
+     * may replay), RECORD (or AUTO without); null when its settings are wrong (each test says what).
+     */
+    private RecordTlsMode likelyMode(ExtensionContext classCtx) throws IOException {
         RecordTlsMode mode;
         try {
             mode = RecordTlsSettings.configuredMode(settings(classCtx).mode());
         } catch (ExtensionConfigurationException misuse) {
-            return false; // each test says what is wrong
+            return null;
         }
-        return ContainerRun.classMode(mode, List.of(settings(classCtx).classDir(classCtx))) == RecordTlsMode.REPLAY;
+        return ContainerRun.classMode(mode, List.of(settings(classCtx).classDir(classCtx)));
     }
 
     /**
@@ -351,26 +357,22 @@ public final class RecordTlsExtension implements BeforeAllCallback, BeforeEachCa
 
     /** One agent per test run, shared by every test class, stopped when the run ends. */
     private static AgentClient agent(ExtensionContext ctx, RecordTlsSettings s) {
-        ExtensionContext.Store root = ctx.getRoot().getStore(NS);
-        Object held = root.getOrComputeIfAbsent("agent", k -> {
-            try {
-                return new Closeable<>(AgentLauncher.start());
-            } catch (AgentLauncher.RecordingImpossibleException e) {
-                return e;
-            } catch (IOException e) {
-                throw new UncheckedIOException("start the privileged recorder", e);
-            }
-        });
-        if (held instanceof AgentLauncher.RecordingImpossibleException e) {
+        try {
+            return agentStart(ctx).await();
+        } catch (AgentLauncher.RecordingImpossibleException e) {
             String message = "cannot record " + ctx.getDisplayName() + ": " + e.getMessage();
             if (s.skipWhenRecordingImpossible() || Boolean.getBoolean(SKIP_PROPERTY)) {
                 throw new TestAbortedException(message);
             }
             throw new ExtensionConfigurationException(message);
+        } catch (IOException e) {
+            throw new UncheckedIOException("start the privileged recorder", e);
         }
-        @SuppressWarnings("unchecked")
-        Closeable<AgentClient> c = (Closeable<AgentClient>) held;
-        return c.value();
+    }
+
+    /** The run's one recorder, starting (in the background) from the first call on. */
+    private static AgentStart agentStart(ExtensionContext ctx) {
+        return ctx.getRoot().getStore(NS).getOrComputeIfAbsent(AgentStart.class, k -> AgentStart.begin(), AgentStart.class);
     }
 
     /** The class's replay session (replayServerPerClass, or class-level base URLs): its servers outlive each test. */
