@@ -54,8 +54,9 @@ final class ReplayCommand implements Callable<Integer> {
             signal.set(number);
             stop.countDown();
         });
+        // it serves until stopped: no journal of every request (only which stubs were used)
         ReplayOptions options = ReplayOptions.defaults().withBindAddress(bind).withPorts(port, httpsPort)
-                .withCertificateDir(caDir != null ? caDir : dir);
+                .withCertificateDir(caDir != null ? caDir : dir).withServedKept(false);
         try (ReplayServer server = ReplayServer.start(dir, options, u -> {
             synchronized (err) {
                 err.println("recordtls: unmatched: " + u.toString().replace("\n", "\n    "));

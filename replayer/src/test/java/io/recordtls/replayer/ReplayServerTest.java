@@ -79,4 +79,31 @@ class ReplayServerTest {
             upstream.stop(0);
         }
     }
+
+    /**
+     * A server that runs until stopped keeps no journal of its requests (WireMock's has no bound:
+     * 1.3 GB after 120k requests), yet still knows which stubs were used, an override standing in
+     * for the recorded stubs it answered for.
+     */
+    @Test
+    void withoutAJournalTheUnusedStubsAreStillKnown() throws Exception {
+        Map<String, com.github.tomakehurst.wiremock.stubbing.StubMapping> stubs = new java.util.TreeMap<>();
+        for (String path : List.of("/a", "/b", "/c")) {
+            stubs.put(path.substring(1) + ".json", get(urlEqualTo(path)).willReturn(aResponse().withBody("recorded " + path)).build());
+        }
+        try (ReplayServer replay = ReplayServer.start(new StubSet(stubs, Map.of(), List.of(), List.of()),
+                ReplayOptions.defaults().withPorts(0, -1).withCertificateDir(tmp.resolve("ca")).withServedKept(false), null)) {
+            replay.override(get(urlEqualTo("/b")).willReturn(aResponse().withBody("override")));
+            HttpClient http = HttpClient.newHttpClient();
+            for (int i = 0; i < 50; i++) {
+                for (String path : List.of("/a", "/b")) {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(replay.httpUrl() + path)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertThat(r.body()).isEqualTo(path.equals("/a") ? "recorded /a" : "override");
+                }
+            }
+            assertThat(replay.served()).as("no journal").isEmpty();
+            assertThat(replay.unusedStubs()).extracting(m -> m.getRequest().getUrl()).containsExactly("/c");
+        }
+    }
 }

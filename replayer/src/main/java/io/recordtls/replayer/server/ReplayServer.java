@@ -8,6 +8,8 @@ import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.http.Response;
 import com.github.tomakehurst.wiremock.matching.StringValuePattern;
+import com.github.tomakehurst.wiremock.extension.Parameters;
+import com.github.tomakehurst.wiremock.extension.ServeEventListener;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
@@ -39,12 +41,18 @@ public final class ReplayServer implements AutoCloseable {
     private final Path root;
     private final List<UnmatchedRequest> unmatched = Collections.synchronizedList(new ArrayList<>());
     /** The stubs of {@link #override}: not recordings, never reported unused. */
-    private final Set<UUID> overrides = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<UUID> overrides;
+    private final UsedStubs used;
+    private final boolean keepsServed;
 
     private final ServedStubs defaults;
 
-    private ReplayServer(WireMockServer server, ServedStubs defaults, ReplayCertificates certificates, Path tempDir, Path root) {
+    private ReplayServer(WireMockServer server, ServedStubs defaults, UsedStubs used, boolean keepsServed,
+                         ReplayCertificates certificates, Path tempDir, Path root) {
         this.server = server;
+        this.keepsServed = keepsServed;
+        this.used = used;
+        this.overrides = used.overrides;
         this.defaults = defaults;
         this.certificates = certificates;
         this.tempDir = tempDir;
@@ -64,6 +72,7 @@ public final class ReplayServer implements AutoCloseable {
         server.resetAll(); // loads the defaults
         unmatched.clear();
         overrides.clear();
+        used.clear();
     }
 
     /**
@@ -80,8 +89,11 @@ public final class ReplayServer implements AutoCloseable {
         return m;
     }
 
-    /** Every request served so far, oldest first, with what was answered. */
+    /** Every request served so far, oldest first, with what was answered (none unless {@link ReplayOptions#keepServed}). */
     public List<ServeEvent> served() {
+        if (!keepsServed) {
+            return List.of(); // WireMock would throw: its journal is disabled
+        }
         List<ServeEvent> events = new ArrayList<>(server.getAllServeEvents());
         Collections.reverse(events); // WireMock keeps the newest first
         return events;
@@ -156,8 +168,13 @@ public final class ReplayServer implements AutoCloseable {
         cfg.withStores(new IndexedStubMappingStore.Stores(cfg.filesRoot()));
         ServedStubs defaults = new ServedStubs(stubs);
         cfg.mappingSource(defaults);
+        if (!options.keepServed()) {
+            cfg.disableRequestJournal();
+        }
+        UsedStubs used = new UsedStubs();
+        cfg.extensions(used);
         WireMockServer wm = new WireMockServer(cfg);
-        ReplayServer replay = new ReplayServer(wm, defaults, certs, tempDir, root);
+        ReplayServer replay = new ReplayServer(wm, defaults, used, options.keepServed(), certs, tempDir, root);
         wm.addMockServiceRequestListener((request, response) -> replay.onServed(request, response, onUnmatched));
         try {
             wm.start();
@@ -241,21 +258,59 @@ public final class ReplayServer implements AutoCloseable {
      * recorded stubs it matches too: the override stood in for them.
      */
     public List<StubMapping> unusedStubs() {
-        Set<UUID> used = new HashSet<>(overrides);
+        Set<UUID> seen = new HashSet<>(overrides);
+        seen.addAll(used.ids);
         List<StubMapping> all = server.getStubMappings();
-        for (ServeEvent e : server.getAllServeEvents()) {
-            if (e.getStubMapping() != null && e.getWasMatched()) {
-                used.add(e.getStubMapping().getId());
-                if (overrides.contains(e.getStubMapping().getId())) {
-                    for (StubMapping m : all) {
-                        if (m.getRequest().match(e.getRequest()).isExactMatch()) {
-                            used.add(m.getId());
-                        }
-                    }
+        List<LoggedRequest> overridden;
+        synchronized (used.overridden) {
+            overridden = List.copyOf(used.overridden);
+        }
+        for (LoggedRequest r : overridden) {
+            for (StubMapping m : all) {
+                if (m.getRequest().match(r).isExactMatch()) {
+                    seen.add(m.getId());
                 }
             }
         }
-        return all.stream().filter(m -> !used.contains(m.getId())).toList();
+        return all.stream().filter(m -> !seen.contains(m.getId())).toList();
+    }
+
+    /**
+     * Which stubs requests were answered by, seen as each is matched: WireMock's journal would say
+     * too, but a server that runs until stopped keeps no journal. A few bytes per stub; the
+     * requests an override answered are kept (overrides are a test's, and few), to find the
+     * recorded stubs they stood in for.
+     */
+    private static final class UsedStubs implements ServeEventListener {
+        final Set<UUID> overrides = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final Set<UUID> ids = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final List<LoggedRequest> overridden = new ArrayList<>();
+
+        @Override
+        public void afterMatch(ServeEvent e, Parameters parameters) {
+            StubMapping stub = e.getStubMapping();
+            if (stub == null || !e.getWasMatched()) {
+                return;
+            }
+            ids.add(stub.getId());
+            if (overrides.contains(stub.getId())) {
+                synchronized (overridden) {
+                    overridden.add(e.getRequest());
+                }
+            }
+        }
+
+        void clear() {
+            ids.clear();
+            synchronized (overridden) {
+                overridden.clear();
+            }
+        }
+
+        @Override
+        public String getName() {
+            return "recordtls-used-stubs";
+        }
     }
 
     /** Idempotent. */
