@@ -11,12 +11,18 @@ import java.util.concurrent.TimeUnit;
  * A {@link StubDirectory}'s work (a mapping's JSON, its file, a body file, a deletion) done on a
  * thread of its own, in the order it was asked for, while the caller reads and decides the next
  * stubs: the second core was idle once the JIT had compiled the conversion. What waits is
- * bounded in bytes, so memory still holds a few entries, not a file's worth. The first failure
+ * bounded in bytes, so memory still holds a few thousand small stubs at most, not a file's worth. The first failure
  * is thrown by the next call, or by {@link #close}.
  */
 final class WriteBehind implements StubGenerator.Sink, AutoCloseable {
-    /** Bytes of stubs and bodies that may wait: a body larger than this waits alone. */
-    private static final int BUDGET = 32 << 20;
+    /**
+     * Bytes of stubs and bodies that may wait: a body larger than this waits alone. A few thousand
+     * small stubs are enough to ride out a slow write; more only grew the heap (32 MiB let a slow
+     * disk queue 30k of them: 100 MiB more RSS).
+     */
+    private static final int BUDGET = 8 << 20;
+    /** What a small stub's draft holds on the heap (its strings, lists, maps, records), about. */
+    private static final int DRAFT_BYTES = 4096;
 
     private final StubDirectory dir;
     private final Semaphore room = new Semaphore(BUDGET);
@@ -75,7 +81,7 @@ final class WriteBehind implements StubGenerator.Sink, AutoCloseable {
     @Override
     public void mapping(String file, StubDraft stub) throws IOException {
         String body = stub.response().body();
-        later(1024 + (body == null ? 0 : 2L * body.length()), () -> dir.mapping(file, stub));
+        later(DRAFT_BYTES + (body == null ? 0 : 2L * body.length()), () -> dir.mapping(file, stub));
     }
 
     @Override
