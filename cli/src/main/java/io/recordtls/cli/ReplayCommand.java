@@ -68,7 +68,7 @@ final class ReplayCommand implements Callable<Integer> {
                     + " stubs=" + server.stubCount() + " ca=" + server.caCertificate());
             out.flush();
             stop.await();
-            int unmatched = server.unmatched().size();
+            long unmatched = server.unmatchedCount();
             err.println("recordtls replay: stopped; " + unmatched + " unmatched request" + (unmatched == 1 ? "" : "s")
                     + ", " + server.unusedStubs().size() + " of " + server.stubCount() + " stubs never used");
             err.flush();

@@ -83,7 +83,8 @@ class ReplayServerTest {
     /**
      * A server that runs until stopped keeps no journal of its requests (WireMock's has no bound:
      * 1.3 GB after 120k requests), yet still knows which stubs were used, an override standing in
-     * for the recorded stubs it answered for.
+     * for the recorded stubs it answered for; of the requests no stub matched it counts all and
+     * keeps the first.
      */
     @Test
     void withoutAJournalTheUnusedStubsAreStillKnown() throws Exception {
@@ -102,8 +103,15 @@ class ReplayServerTest {
                     assertThat(r.body()).isEqualTo(path.equals("/a") ? "recorded /a" : "override");
                 }
             }
+            for (int i = 0; i < 150; i++) {
+                assertThat(http.send(HttpRequest.newBuilder(URI.create(replay.httpUrl() + "/never-recorded/" + i)).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(404);
+            }
             assertThat(replay.served()).as("no journal").isEmpty();
             assertThat(replay.unusedStubs()).extracting(m -> m.getRequest().getUrl()).containsExactly("/c");
+            assertThat(replay.unmatchedCount()).isEqualTo(150);
+            assertThat(replay.unmatched()).as("the first kept, not all").hasSize(100)
+                    .first().satisfies(u -> assertThat(u.toString()).contains("/never-recorded/0"));
         }
     }
 }

@@ -40,6 +40,10 @@ public final class ReplayServer implements AutoCloseable {
     private final Path tempDir;
     private final Path root;
     private final List<UnmatchedRequest> unmatched = Collections.synchronizedList(new ArrayList<>());
+    /** All of them, kept or not: without {@link ReplayOptions#keepServed} only the first are kept. */
+    private final java.util.concurrent.atomic.AtomicLong unmatchedCount = new java.util.concurrent.atomic.AtomicLong();
+    /** What a server without a journal keeps of its unmatched requests (the listener sees each). */
+    private static final int UNMATCHED_KEPT_WITHOUT_JOURNAL = 100;
     /** The stubs of {@link #override}: not recordings, never reported unused. */
     private final Set<UUID> overrides;
     private final UsedStubs used;
@@ -71,6 +75,7 @@ public final class ReplayServer implements AutoCloseable {
         defaults.replaceWith(List.copyOf(stubs.mappings().values()));
         server.resetAll(); // loads the defaults
         unmatched.clear();
+        unmatchedCount.set(0);
         overrides.clear();
         used.clear();
     }
@@ -200,7 +205,9 @@ public final class ReplayServer implements AutoCloseable {
             diff = "(no near-miss report: " + e.getMessage() + ")";
         }
         UnmatchedRequest u = new UnmatchedRequest(request.getMethod().getName(), request.getAbsoluteUrl(), closest, diff);
-        unmatched.add(u);
+        if (unmatchedCount.incrementAndGet() <= UNMATCHED_KEPT_WITHOUT_JOURNAL || keepsServed) {
+            unmatched.add(u); // bounded where the server runs until stopped
+        }
         if (onUnmatched != null) {
             onUnmatched.accept(u);
         }
@@ -249,8 +256,14 @@ public final class ReplayServer implements AutoCloseable {
         return server.getStubMappings().size();
     }
 
+    /** Requests that matched no stub, oldest first: without {@link ReplayOptions#keepServed}, only the first 100. */
     public List<UnmatchedRequest> unmatched() {
         return List.copyOf(unmatched);
+    }
+
+    /** How many requests matched no stub: all of them, where {@link #unmatched} may hold only the first. */
+    public long unmatchedCount() {
+        return unmatchedCount.get();
     }
 
     /**
