@@ -132,29 +132,23 @@ public final class StubGenerator {
             long har = h;
             problems.addAll(readEach(hars.get(h), i -> true, x -> {
                 RecordedExchange r = redactor.exchange(x);
-                String digest = requestDigest(r);
-                Group g = groups.computeIfAbsent(digest, d -> new Group(d, baseName(r, d)));
                 long entry = har << 32 | r.index();
-                g.entries.add(entry);
-                String response = responseDigest(r);
-                if (g.firstResponse == null) {
-                    g.firstResponse = response;
-                } else if (!g.varies && !response.equals(g.firstResponse)) {
-                    g.varies = true; // its stubs come from the second look: this one is no longer one of them
+                Group g = addTo(groups, entry, r);
+                if (g.varies) {
+                    // its stubs come from the second look: the one written so far is none of them
                     out.delete(g.written, null);
                     g.written = null;
                     forget(notes, g);
+                    return;
                 }
-                if (!g.varies) {
-                    List<String> said = new ArrayList<>();
-                    StubFiles written = stub(new Slot(g, 0, 1), r, out, said);
-                    out.delete(g.written, written);
-                    g.written = written;
-                    forget(notes, g);
-                    if (!said.isEmpty()) {
-                        notes.put(entry, said);
-                        g.noted = entry;
-                    }
+                List<String> said = new ArrayList<>();
+                StubFiles written = stub(new Slot(g, 0, 1), r, out, said);
+                out.delete(g.written, written);
+                g.written = written;
+                forget(notes, g);
+                if (!said.isEmpty()) {
+                    notes.put(entry, said);
+                    g.noted = entry;
                 }
             }));
         }
@@ -232,20 +226,16 @@ public final class StubGenerator {
      */
     private final class Plan {
         private final Map<String, Group> groups = new LinkedHashMap<>();
-        private int exchanges;
-        private final Map<Integer, Slot> slots = new HashMap<>();
+        private long exchanges;
+        private final Map<Long, Slot> slots = new HashMap<>();
 
         void add(RecordedExchange x) {
-            String digest = requestDigest(x);
-            Group g = groups.computeIfAbsent(digest, d -> new Group(d, baseName(x, d)));
-            g.ordinals.add(exchanges++);
-            g.responses.add(responseDigest(x));
+            addTo(groups, exchanges++, x);
         }
 
         void finish() {
             for (Group g : groups.values()) {
-                boolean allSame = g.responses.stream().allMatch(g.responses.get(0)::equals);
-                List<Integer> chosen = allSame ? List.of(g.ordinals.get(g.ordinals.size() - 1)) : g.ordinals;
+                List<Long> chosen = g.varies ? g.entries : List.of(g.entries.get(g.entries.size() - 1));
                 for (int i = 0; i < chosen.size(); i++) {
                     slots.put(chosen.get(i), new Slot(g, i, chosen.size()));
                 }
@@ -253,7 +243,7 @@ public final class StubGenerator {
         }
 
         Slot slot(int ordinal) {
-            return slots.get(ordinal);
+            return slots.get((long) ordinal);
         }
     }
 
@@ -266,18 +256,29 @@ public final class StubGenerator {
         return x.status() + " " + HexFormat.of().formatHex(sha256(x.responseBody()));
     }
 
+    /** The group of x's request (made at its first exchange), with x added to it as {@code entry}. */
+    private Group addTo(Map<String, Group> groups, long entry, RecordedExchange x) {
+        Group g = groups.computeIfAbsent(requestDigest(x), d -> new Group(d, baseName(x, d)));
+        g.entries.add(entry);
+        String response = responseDigest(x);
+        if (g.firstResponse == null) {
+            g.firstResponse = response;
+        } else if (!response.equals(g.firstResponse)) {
+            g.varies = true;
+        }
+        return g;
+    }
+
     /** The exchanges of one request, as {@link Plan} sees them and as {@link #writeHars} does. */
     private static final class Group {
         final String digest;
         final String base;
-        // for generate(): ordinals of the exchanges, and their responses' digests
-        final List<Integer> ordinals = new ArrayList<>();
-        final List<String> responses = new ArrayList<>();
-        // for writeHars(): HAR number << 32 | entry index of each exchange, whether its responses
-        // differ, the files its one stub is in so far, and the entry its notes came from
+        /** Each exchange: its ordinal for {@link Plan}; HAR number << 32 | entry index for {@link #writeHars}. */
         final List<Long> entries = new ArrayList<>();
         String firstResponse;
+        /** Its responses differ: a scenario of all of them, else one stub (its last). */
         boolean varies;
+        // writeHars only: the files its one stub is in so far, and the entry its notes came from
         StubFiles written;
         Long noted;
 
